@@ -1,0 +1,79 @@
+"""The ``binational`` command line: thin sub-commands over the public functions.
+
+Each sub-command lives in its own module of this package and defines
+``register(subparsers) -> None`` which adds its parser and sets ``func`` (a callable taking the
+parsed ``argparse.Namespace`` and returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..errors import BinationalError
+
+# Order in which sub-commands appear in --help.
+SUBCOMMANDS = (
+    "report",
+    "summary",
+    "concentration",
+    "catchments",
+    "maps",
+    "fetch",
+    "batch",
+    "regions",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="binational",
+        description="Geospatial analysis of US–Mexico twin cities: loaders, ethnic concentration, "
+        "cross-border catchments, maps and reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"binational {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "--regions-file",
+        metavar="PATH",
+        help="TOML file defining extra regions (same layout as the package's regions.toml)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        modname = f"{__name__}.{name}"
+        if importlib.util.find_spec(modname) is None:
+            continue
+        importlib.import_module(modname).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.regions_file:
+        from ..regions import load_regions_file
+
+        try:
+            load_regions_file(args.regions_file)
+        except BinationalError as exc:
+            print(f"binational: error: {exc}", file=sys.stderr)
+            return 2
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except BinationalError as exc:
+        print(f"binational: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Readers for each source family: US census, Mexican census, crossings, roads."""

@@ -1,0 +1,39 @@
+"""Shared fixtures: the real data folder (BINATIONAL_DATA_DIR) and a private cache folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import binational
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _data_dir() -> Path:
+    env = os.environ.get("BINATIONAL_DATA_DIR")
+    path = Path(env) if env else REPO.parent / "shared" / "data"
+    if not path.is_dir():
+        raise RuntimeError(
+            f"real data folder {path} not found: set BINATIONAL_DATA_DIR to the shared data "
+            "(tests run on the real data)"
+        )
+    return path.resolve()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real shared data folder (read-only)."""
+    return _data_dir()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Send every cache write of the test session to a temporary folder."""
+    old = binational.settings.cache_dir
+    binational.settings.cache_dir = str(tmp_path_factory.mktemp("binational-cache"))
+    binational.settings.data_dir = str(_data_dir())
+    yield
+    binational.settings.cache_dir = old
