@@ -1,0 +1,88 @@
+"""A per-side summary of a loaded region: units, population, groups, ports, crossings, waits."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import schema
+from .units import Region, population_check
+
+__all__ = ["summarise"]
+
+
+def _groups(region: Region) -> list[str]:
+    groups = [*region.spec.groups_us, *region.spec.groups_mx]
+    return [g for g in dict.fromkeys(groups) if g in region.units.columns]
+
+
+def summarise(region: Region, *, months: int = 12) -> dict[str, pd.DataFrame]:
+    """Summary tables of a region.
+
+    Returns
+    -------
+    dict
+        ``sides``: units, population and group totals per side; ``admin``: population per
+        county / municipio against the official 2020 totals; ``ports``: the ports; ``crossings``:
+        the last ``months`` months of crossings per port and measure; ``waits``: median
+        northbound general-lane wait by hour of day per port; ``drops``: dropped/flagged records
+        by layer and reason; ``missing``: layers not available.
+    """
+    units = region.units
+    rows = []
+    for country, side in units.groupby(schema.COUNTRY, sort=False):
+        row = {
+            "side": country,
+            "units": len(side),
+            "population": side[schema.POP_TOTAL].sum(),
+            "zero_pop_units": int(side[schema.FLAG_ZERO_POP].sum()),
+        }
+        for g in _groups(region):
+            if side[g].notna().any():
+                row[g] = side[g].sum()
+                row[f"{g}_share"] = side[g].sum() / side[schema.POP_TOTAL].sum()
+        rows.append(row)
+    out: dict[str, pd.DataFrame] = {"sides": pd.DataFrame(rows)}
+    out["admin"] = population_check(units)
+    cols = [c for c in ("port_code", "name", "name_mx") if c in region.ports.columns]
+    out["ports"] = pd.DataFrame(region.ports[cols])
+    out["crossings"] = last_months(region.crossings, months=months)
+    out["waits"] = median_wait_by_hour(region.waits)
+    out["drops"] = region.drops.summary() if len(region.drops) else pd.DataFrame()
+    out["missing"] = pd.DataFrame(sorted(region.missing.items()), columns=["layer", "reason"])
+    return out
+
+
+def last_months(crossings: pd.DataFrame, *, months: int = 12) -> pd.DataFrame:
+    """Total crossings per port and measure over the last ``months`` months of the table."""
+    if crossings.empty:
+        return pd.DataFrame(columns=["port_code", "measure", "value", "first", "last"])
+    port_level = crossings[crossings["crossing"].isna()] if "crossing" in crossings else crossings
+    if port_level.empty:
+        port_level = crossings
+    end = port_level["month"].max()
+    start = end - pd.DateOffset(months=months - 1)
+    recent = port_level[port_level["month"] >= start]
+    table = recent.groupby(["port_code", "measure"], as_index=False)["value"].sum()
+    table["first"] = start.strftime("%Y-%m")
+    table["last"] = end.strftime("%Y-%m")
+    return table
+
+
+def median_wait_by_hour(
+    waits: pd.DataFrame, *, lane: str = "general", direction: str = "northbound"
+) -> pd.DataFrame:
+    """Median wait (minutes) by hour of day, one column per port, for one lane and direction."""
+    if waits.empty:
+        return pd.DataFrame()
+    sel = waits[(waits["lane"] == lane) & (waits["direction"] == direction)]
+    sel = sel.dropna(subset=["minutes"])
+    if sel.empty:
+        return pd.DataFrame()
+    hour = sel["hour"]
+    if "time" in sel and hour.isna().any():
+        hour = hour.fillna(pd.to_datetime(sel["time"]).dt.hour)
+    return (
+        sel.assign(hour=hour.astype(int))
+        .pivot_table(index="hour", columns="port_code", values="minutes", aggfunc="median")
+        .round(1)
+    )

@@ -1,0 +1,344 @@
+"""The binational unit table: both sides of a twin city in one GeoDataFrame, one projected CRS.
+
+:func:`load_region` is the entry point: it reads every layer a region preset names from a data
+folder (laid out like ``shared/data``; see ``regions.toml``), harmonises the US tracts and the
+Mexican AGEBs into one table (schema in :mod:`binational.schema`), and carries ports, crossing
+volumes, wait times and the road network on the same :class:`Region` object. Every input record
+is either in a table or listed, with its reason, in ``region.drops``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+
+from . import schema
+from ._data import manifest
+from ._log import get_logger
+from .drops import DropReport
+from .errors import SchemaError
+from .regions import RegionSpec, get_region
+from .settings import resolve_data_dir
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["Region", "harmonise_units", "load_region", "official_totals", "population_check"]
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Region:
+    """Everything loaded for one twin-city region.
+
+    Attributes
+    ----------
+    spec
+        The region preset.
+    units
+        The binational unit table (US tracts + MX AGEBs) in ``spec.crs``.
+    ports
+        Ports of entry of the region (points in ``spec.crs``).
+    crossings
+        Monthly crossing volumes, long table (``schema.CROSSINGS_COLUMNS``).
+    waits
+        Border wait times, long table (``schema.WAITS_COLUMNS``).
+    network
+        Drive network (networkx MultiDiGraph in ``spec.crs``, with ``travel_time`` and border
+        marks) or None where none is available.
+    drops
+        Every input record that is not in a table, or was kept and flagged, with its reason.
+    missing
+        Layer → reason for every layer that could not be loaded.
+    sources
+        One row per file read: layer, path, bytes, seconds.
+    """
+
+    spec: RegionSpec
+    units: gpd.GeoDataFrame
+    ports: gpd.GeoDataFrame
+    crossings: pd.DataFrame
+    waits: pd.DataFrame
+    network: nx.MultiDiGraph | None = None
+    drops: DropReport = field(default_factory=DropReport)
+    missing: dict[str, str] = field(default_factory=dict)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def crs(self):
+        return self.units.crs
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def side(self, country: str) -> gpd.GeoDataFrame:
+        """Units of one side (``"US"`` or ``"MX"``)."""
+        return self.units[self.units[schema.COUNTRY] == country]
+
+    def __repr__(self) -> str:  # pragma: no cover - cosmetic
+        n_us = int((self.units[schema.COUNTRY] == schema.US).sum())
+        n_mx = int((self.units[schema.COUNTRY] == schema.MX).sum())
+        net = (
+            f"{self.network.number_of_nodes()} nodes" if self.network is not None else "no network"
+        )
+        return (
+            f"<Region {self.spec.name}: {n_us} US units, {n_mx} MX units, {len(self.ports)} ports, "
+            f"{net}, {len(self.drops)} dropped/flagged records>"
+        )
+
+
+def harmonise_units(
+    us: gpd.GeoDataFrame | None, mx: gpd.GeoDataFrame | None, *, crs
+) -> gpd.GeoDataFrame:
+    """Stack the US and MX unit tables into one GeoDataFrame in ``crs``.
+
+    Columns present on one side only are kept (missing on the other side as NaN); the schema's
+    core columns come first. Unit ids must be unique across both sides.
+    """
+    parts = [p.to_crs(crs) for p in (us, mx) if p is not None and len(p)]
+    if not parts:
+        raise SchemaError("no census units on either side")
+    units = pd.concat(parts, ignore_index=True, sort=False)
+    units = gpd.GeoDataFrame(units, geometry="geometry", crs=crs)
+    missing = [c for c in schema.UNIT_COLUMNS if c not in units.columns]
+    if missing:
+        raise SchemaError(f"unit table lacks column(s) {', '.join(missing)}")
+    dup = units[schema.UNIT_ID][units[schema.UNIT_ID].duplicated()]
+    if len(dup):
+        raise SchemaError(f"duplicate unit ids across sides: {', '.join(dup.head(5))}")
+    core = [c for c in schema.UNIT_COLUMNS if c != "geometry"]
+    rest = [c for c in units.columns if c not in core and c != "geometry"]
+    return units[[*core, *rest, "geometry"]]
+
+
+def _role_paths(
+    spec: RegionSpec, data_dir: Path | None, files: Mapping[str, object] | None
+) -> dict[str, list[Path]]:
+    """Role → list of existing paths, from the preset and any ``files`` override."""
+    roles: dict[str, list[Path]] = {}
+    if data_dir is not None:
+        for role in spec.files:
+            roles[role] = spec.file_list(role, data_dir)
+    for role, value in (files or {}).items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        roles[role] = [Path(v) for v in values]
+    return roles
+
+
+def load_region(
+    region: str | RegionSpec,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    files: Mapping[str, str | os.PathLike | list] | None = None,
+    network: bool = True,
+    crossings: bool = True,
+) -> Region:
+    """Load both sides of a twin-city region into one :class:`Region`.
+
+    Parameters
+    ----------
+    region
+        Preset name (e.g. ``"tijuana-san-diego"``) or a RegionSpec.
+    data_dir
+        Folder laid out like ``shared/data``; defaults to ``settings.data_dir``
+        (``BINATIONAL_DATA_DIR``). Not needed if ``files`` names every layer.
+    files
+        Role → path overrides (roles as in ``regions.toml``: ``us_tracts``, ``us_acs``,
+        ``mx_agebs``, ``mx_conapo``, ``mx_resageburb``, ``bts``, ``waits_hourly``, ``network``, ...),
+        e.g. the result of :func:`binational.sources.fetch_region`.
+    network
+        Load the road network when the region has one (the slowest layer; cached after the
+        first parse).
+    crossings
+        Load crossing volumes and wait times.
+
+    Returns
+    -------
+    Region
+    """
+    from .io import crossings as io_crossings
+    from .io import mx_census, us_census
+
+    spec = get_region(region)
+    ddir = resolve_data_dir(data_dir) if (data_dir is not None or not files) else None
+    roles = _role_paths(spec, ddir, files)
+    report = DropReport()
+    missing: dict[str, str] = {}
+    read_log: list[dict] = []
+
+    def timed(layer: str, paths: list[Path], fn):
+        t0 = time.perf_counter()
+        out = fn()
+        read_log.append(
+            {
+                "layer": layer,
+                "path": ";".join(str(p) for p in paths),
+                "bytes": sum(p.stat().st_size for p in paths if p.exists()),
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+        )
+        return out
+
+    def first(role: str) -> Path | None:
+        paths = roles.get(role) or []
+        return paths[0] if paths else None
+
+    # --- census units -------------------------------------------------------------------------
+    us = None
+    if first("us_tracts") and first("us_acs"):
+        paths = [first("us_tracts"), first("us_acs")]
+        us = timed(
+            "us_units",
+            paths,
+            lambda: us_census.load_us_units(
+                first("us_tracts"),
+                first("us_acs"),
+                column_map=roles.get("us_column_map", [None])[0] or spec.us_column_map,
+                counties=spec.us_counties,
+                crs=spec.crs,
+                report=report,
+            ),
+        )
+    else:
+        missing["us_units"] = "no US tract polygons and/or ACS table for this region"
+    mx = None
+    if first("mx_agebs") and (first("mx_conapo") or first("mx_resageburb")):
+        paths = [p for p in (first("mx_agebs"), first("mx_conapo"), first("mx_resageburb")) if p]
+        mx = timed(
+            "mx_units",
+            paths,
+            lambda: mx_census.load_mx_units(
+                first("mx_agebs"),
+                conapo_path=first("mx_conapo"),
+                resageburb_path=first("mx_resageburb"),
+                municipios=spec.mx_municipios,
+                crs=spec.crs,
+                report=report,
+            ),
+        )
+        if not first("mx_resageburb"):
+            missing["mx_resageburb"] = (
+                "no INEGI RESAGEBURB table: AGEB attributes are CONAPO IMU 2020 only (no migration "
+                "or indigenous-language counts by AGEB)"
+            )
+    else:
+        missing["mx_units"] = "no AGEB polygons and/or attribute table for this region"
+    units = harmonise_units(us, mx, crs=spec.crs)
+
+    # --- ports, crossings, waits ----------------------------------------------------------------
+    ports = io_crossings.read_ports(region=spec.name, level="port")
+    known = set(ports["port_code"].astype(int))
+    wanted = [p for p in spec.ports if p not in known]
+    if wanted:
+        all_ports = io_crossings.read_ports(level="port")
+        ports = pd.concat([ports, all_ports[all_ports["port_code"].isin(wanted)]])
+    ports = ports[ports["port_code"].isin(spec.ports)].to_crs(spec.crs)
+    crossing_tables: list[pd.DataFrame] = []
+    wait_tables: list[pd.DataFrame] = []
+    if crossings:
+        if first("bts"):
+            crossing_tables.append(
+                timed(
+                    "bts",
+                    [first("bts")],
+                    lambda: io_crossings.read_bts(first("bts"), ports=list(spec.ports)),
+                )
+            )
+        else:
+            missing["bts"] = "no BTS Border Crossing Entry Data file"
+        if first("bridge_counts"):
+            bridges = timed(
+                "bridge_counts",
+                [first("bridge_counts")],
+                lambda: io_crossings.read_bridge_counts(first("bridge_counts")),
+            )
+            crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
+        for role in ("waits_hourly", "waits_live", "waits_series", "waits_sandag"):
+            for path in roles.get(role, []):
+                table = timed(role, [path], lambda path=path: io_crossings.read_waits(path))
+                wait_tables.append(table[table["port_code"].isin(spec.ports)])
+        if not wait_tables:
+            missing["waits"] = "no wait-time file"
+    crossings_df = (
+        pd.concat(crossing_tables, ignore_index=True)
+        if crossing_tables
+        else pd.DataFrame(columns=list(schema.CROSSINGS_COLUMNS))
+    )
+    waits_df = (
+        pd.concat(wait_tables, ignore_index=True)
+        if wait_tables
+        else pd.DataFrame(columns=list(schema.WAITS_COLUMNS))
+    )
+
+    # --- road network ---------------------------------------------------------------------------
+    graph = None
+    if network and first("network"):
+        from .io import roads
+
+        def _net():
+            g = roads.load_network(first("network"), report=report)
+            g = roads.impute_speeds(g)
+            g = roads.mark_border_edges(g, ports=ports)
+            return roads.project_network(g, spec.crs)
+
+        graph = timed("network", [first("network")], _net)
+    elif not first("network"):
+        missing["network"] = (
+            "no road network in the data folder: catchments use the straight-line model "
+            "(or fetch OpenStreetMap with binational.io.roads.load_network)"
+        )
+    elif not network:
+        missing["network"] = "not requested (network=False)"
+
+    region_obj = Region(
+        spec=spec,
+        units=units,
+        ports=ports,
+        crossings=crossings_df,
+        waits=waits_df,
+        network=graph,
+        drops=report,
+        missing=missing,
+        sources=pd.DataFrame(read_log),
+    )
+    log.info("%r", region_obj)
+    return region_obj
+
+
+def official_totals() -> pd.DataFrame:
+    """Official 2020 census population of each county / municipio the presets use.
+
+    From the manifest ``admin_totals.csv`` (US Census Bureau 2020 Census; INEGI Censo 2020 ITER).
+    """
+    return pd.read_csv(manifest("admin_totals.csv"), dtype={"code": str})
+
+
+def population_check(units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Population of the unit table per county / municipio next to the official 2020 total.
+
+    The ratio shows how much of each admin unit the loaded census units cover (ACS estimates
+    differ from the decennial count; urban AGEBs exclude rural population).
+    """
+    sums = (
+        units.groupby([schema.COUNTRY, schema.ADMIN2])[schema.POP_TOTAL]
+        .agg(["size", "sum"])
+        .rename(columns={"size": "units", "sum": "pop_units"})
+        .reset_index()
+    )
+    official = official_totals().rename(columns={"code": schema.ADMIN2})
+    out = sums.merge(
+        official[[schema.ADMIN2, "name", "pop_2020", "source"]], on=schema.ADMIN2, how="left"
+    )
+    out["ratio"] = out["pop_units"] / out["pop_2020"]
+    return out[
+        [schema.COUNTRY, schema.ADMIN2, "name", "units", "pop_units", "pop_2020", "ratio", "source"]
+    ]
