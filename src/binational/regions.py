@@ -168,10 +168,17 @@ def register(spec: RegionSpec) -> None:
     _REGISTRY[spec.name] = spec
 
 
+# Manifests holding presets: the two twin cities with data, then the other US–Mexico pairs.
+PRESET_FILES = ("regions.toml", "twin_cities.toml")
+
+
 def _ensure_presets() -> None:
     if not _REGISTRY:
-        for spec in load_regions_file(manifest("regions.toml"), register_all=False):
-            _REGISTRY[spec.name] = spec
+        for fname in PRESET_FILES:
+            path = manifest(fname)
+            if path.is_file():
+                for spec in load_regions_file(path, register_all=False):
+                    _REGISTRY.setdefault(spec.name, spec)
 
 
 def list_regions() -> list[str]:
