@@ -964,17 +964,23 @@ def _country_from_polygons(pts: np.ndarray, polys: gpd.GeoDataFrame) -> list[str
 
 
 def _country_from_line(pts: np.ndarray, line: BaseGeometry) -> list[str]:
-    """North of the line (left of its west→east direction) is US, south is MX."""
-    dist = shapely.line_locate_point(line, pts)
-    total = line.length
-    eps = max(total * 1e-6, 1e-9)
-    a = shapely.line_interpolate_point(line, np.clip(dist - eps, 0, total))
-    b = shapely.line_interpolate_point(line, np.clip(dist + eps, 0, total))
-    ax, ay = shapely.get_x(a), shapely.get_y(a)
-    tx, ty = shapely.get_x(b) - ax, shapely.get_y(b) - ay
-    flip = np.where(tx < 0, -1.0, 1.0)  # orient each local tangent west→east
-    px, py = shapely.get_x(pts) - ax, shapely.get_y(pts) - ay
-    cross = flip * (tx * py - ty * px)
+    """North of the line (left of its local west→east direction) is US, south is MX.
+
+    Each point is compared with its nearest segment of the line (an STRtree query, so the
+    cost grows with log of the line's vertex count).
+    """
+    starts, ends = [], []
+    for part in shapely.get_parts(line):
+        xy = shapely.get_coordinates(part)
+        starts.append(xy[:-1])
+        ends.append(xy[1:])
+    a, b = np.concatenate(starts), np.concatenate(ends)
+    tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
+    _, seg = tree.query_nearest(pts, all_matches=False)
+    t = b[seg] - a[seg]
+    d = shapely.get_coordinates(pts) - a[seg]
+    flip = np.where(t[:, 0] < 0, -1.0, 1.0)  # orient each segment west→east
+    cross = flip * (t[:, 0] * d[:, 1] - t[:, 1] * d[:, 0])
     return [US if c > 0 else MX for c in cross]
 
 
