@@ -1,0 +1,430 @@
+"""Shared helpers of the census loaders: open files by content, read vector layers, check keys.
+
+Private to :mod:`binational.io`. Every error names the file at fault.
+
+* :func:`read_vector` reads shapefiles (plain or zipped), GeoPackages and GeoJSON with pyogrio,
+  after checking that the file is what its name says (an HTML page saved as ``.geojson`` or a
+  truncated zip gives a :class:`~binational.errors.DataSourceError`, not a GDAL traceback).
+* :func:`clean_geometries` drops null/empty geometries, repairs invalid ones with
+  :func:`shapely.make_valid` and checks that every geometry is polygonal.
+* :func:`read_text` / :func:`read_csv_text` open plain, ``.gz``, ``.bz2`` and ``.zip`` text files
+  and detect their encoding (utf-8, utf-8-sig, cp1252, latin-1).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import os
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from .. import drops
+from ..drops import DropReport
+from ..errors import CRSError, DataQualityWarning, DataSourceError, GeometryError, SchemaError
+
+__all__ = [
+    "check_unique",
+    "clean_geometries",
+    "decode",
+    "note",
+    "read_csv_text",
+    "read_text",
+    "read_vector",
+]
+
+VECTOR_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json", ".geojson.gz", ".json.gz")
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+# Reasons that mean a record left (or was changed in) the output; without a report they warn.
+_WARN_REASONS = {
+    drops.NO_ATTRIBUTES,
+    drops.NO_GEOMETRY,
+    drops.EMPTY_GEOMETRY,
+    drops.INVALID_GEOMETRY,
+    drops.DUPLICATE,
+    drops.REPAIRED,
+}
+
+
+def note(
+    report: DropReport | None, layer: str, ids: Iterable, reason: str, detail: str = ""
+) -> None:
+    """Record ``ids`` in ``report``; without a report, warn about drops and repairs.
+
+    Nothing is lost silently: a caller that passes no report still gets a
+    :class:`~binational.errors.DataQualityWarning` for every dropped or repaired record set.
+    """
+    ids = [str(i) for i in ids]
+    if not ids:
+        return
+    if report is not None:
+        report.add(layer, ids, reason, detail)
+    elif reason in _WARN_REASONS:
+        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+        warnings.warn(
+            f"{layer}: {len(ids)} record(s) {reason} ({shown}){': ' + detail if detail else ''}; "
+            "pass report=DropReport() to collect them",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# file sniffing
+# --------------------------------------------------------------------------------------------
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise DataSourceError(f"{path}: file does not exist")
+    if path.is_dir():
+        raise DataSourceError(f"{path}: is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise DataSourceError(f"{path}: file is empty")
+
+
+def _head(path: Path, n: int = 512) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(n)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<"))
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataSourceError(f"{path}: not a readable zip archive (truncated?): {exc}") from exc
+    try:
+        bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        zf.close()
+        raise DataSourceError(f"{path}: corrupt zip archive: {exc}") from exc
+    if bad is not None:
+        zf.close()
+        raise DataSourceError(f"{path}: corrupt zip archive (bad CRC in member {bad!r})")
+    return zf
+
+
+def _zip_member(path: Path, suffixes: Sequence[str], *, prefer: str | None = None) -> str:
+    """Name of the member of zip ``path`` to read: the only one with a wanted suffix, or the
+    one whose name contains ``prefer``, or the largest."""
+    with _open_zip(path) as zf:
+        members = zf.namelist()
+        infos = [
+            i
+            for i in zf.infolist()
+            if not i.is_dir()
+            and i.filename.lower().endswith(tuple(suffixes))
+            and not Path(i.filename).name.startswith(("._", "."))
+        ]
+    if not infos:
+        raise DataSourceError(
+            f"{path}: the zip archive holds no {'/'.join(suffixes)} file "
+            f"(members: {', '.join(members[:8])})"
+        )
+    if len(infos) > 1 and prefer:
+        preferred = [i for i in infos if prefer.lower() in i.filename.lower()]
+        infos = preferred or infos
+    if len(infos) > 1 and suffixes == (".shp",):
+        names = ", ".join(i.filename for i in infos)
+        raise DataSourceError(
+            f"{path}: the zip archive holds several shapefiles ({names}); pass layer="
+        )
+    return max(infos, key=lambda i: i.file_size).filename
+
+
+# --------------------------------------------------------------------------------------------
+# vector layers
+# --------------------------------------------------------------------------------------------
+
+
+def _vector_source(path: Path, layer: str | None) -> tuple[str, str | None, str]:
+    """Return (GDAL source string, layer, kind) after checking the file's content."""
+    name = path.name.lower()
+    head = _head(path)
+    if name.endswith(".zip"):
+        if not head.startswith(b"PK"):
+            raise DataSourceError(f"{path}: not a zip archive (content starts {head[:16]!r})")
+        try:
+            member = _zip_member(path, (".shp",), prefer=layer)
+            kind = "shp"
+        except DataSourceError as exc:
+            if "holds no" not in str(exc):
+                raise
+            member = _zip_member(path, (".gpkg", ".geojson", ".json"))
+            kind = Path(member).suffix.lstrip(".")
+            return f"/vsizip/{path}/{member}", layer, kind
+        return f"/vsizip/{path}/{member}", None, kind
+    if name.endswith((".geojson", ".json", ".geojson.gz", ".json.gz")):
+        if name.endswith(".gz"):
+            try:
+                with gzip.open(path, "rb") as fh:
+                    head = fh.read(512)
+            except (OSError, EOFError) as exc:
+                raise DataSourceError(f"{path}: not a readable gzip file: {exc}") from exc
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if _looks_like_html(head):
+            raise DataSourceError(
+                f"{path}: not GeoJSON: the file is HTML/XML (a web page saved under a GeoJSON name?)"
+            )
+        if not start.startswith(b"{"):
+            raise DataSourceError(f"{path}: not GeoJSON (content starts {start[:20]!r})")
+        src = f"/vsigzip/{path}" if name.endswith(".gz") else str(path)
+        return src, None, "geojson"
+    if name.endswith(".gpkg"):
+        if not head.startswith(b"SQLite format 3\x00"):
+            raise DataSourceError(f"{path}: not a GeoPackage (no SQLite header)")
+        return str(path), layer, "gpkg"
+    if name.endswith(".shp"):
+        if head[:4] != b"\x00\x00\x27\x0a":
+            raise DataSourceError(f"{path}: not an ESRI shapefile (bad file code)")
+        return str(path), None, "shp"
+    raise DataSourceError(
+        f"{path}: unsupported vector format; expected one of {', '.join(VECTOR_SUFFIXES)}"
+    )
+
+
+def read_vector(path: str | os.PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a polygon layer from .shp, .zip (shapefile inside), .gpkg or .geojson/.json(.gz).
+
+    GeoJSON without a ``crs`` member is OGC:CRS84 (EPSG:4326 axis order lon/lat). A shapefile
+    or GeoPackage layer without a CRS raises :class:`~binational.errors.CRSError`.
+
+    Returns
+    -------
+    GeoDataFrame with the source's columns and CRS (``attrs["source_path"]`` set).
+    """
+    path = Path(path)
+    _require_file(path)
+    src, lyr, kind = _vector_source(path, layer)
+    try:
+        if lyr is not None and kind == "gpkg":
+            layers = [str(n) for n in pyogrio.list_layers(src)[:, 0]]
+            if lyr not in layers:
+                raise DataSourceError(f"{path}: no layer {lyr!r} (layers: {', '.join(layers)})")
+        gdf = gpd.read_file(src, layer=lyr, engine="pyogrio")
+    except DataSourceError:
+        raise
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise DataSourceError(f"{path}: cannot be read as a {kind} layer: {exc}") from exc
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise DataSourceError(f"{path}: cannot be read as a {kind} layer: {exc}") from exc
+    if gdf.crs is None:
+        if kind == "geojson":
+            gdf = gdf.set_crs("OGC:CRS84")
+        else:
+            raise CRSError(
+                f"{path}: layer has no CRS (missing .prj?); cannot place it on the map. Set it "
+                "with GeoDataFrame.set_crs() or add the .prj file"
+            )
+    gdf.attrs["source_path"] = str(path)
+    return gdf
+
+
+def clean_geometries(
+    gdf: gpd.GeoDataFrame,
+    *,
+    ids: pd.Series,
+    layer: str,
+    path: str | os.PathLike,
+    report: DropReport | None,
+) -> gpd.GeoDataFrame:
+    """Drop null/empty geometries, repair invalid ones, and require polygons.
+
+    Parameters
+    ----------
+    gdf
+        Layer to clean (index aligned with ``ids``).
+    ids
+        Record ids used in the report (e.g. unit ids).
+    layer, path
+        Names for the report and for error messages.
+
+    Returns
+    -------
+    GeoDataFrame without the dropped rows; repaired rows are recorded as
+    ``geometry_repaired``, dropped ones as ``empty_geometry`` / ``invalid_geometry``.
+    """
+    geom = gdf.geometry.values
+    missing = np.asarray(shapely.is_missing(geom) | shapely.is_empty(geom))
+    note(
+        report,
+        layer,
+        ids[missing],
+        drops.EMPTY_GEOMETRY,
+        f"null or empty geometry in {Path(path).name}",
+    )
+    gdf = gdf.loc[~missing].copy()
+    ids = ids[~missing]
+    if not len(gdf):
+        raise GeometryError(f"{path}: no non-empty geometries")
+
+    types = gdf.geom_type
+    bad = ~types.isin((*POLYGONAL, "GeometryCollection"))
+    if bad.any():
+        shown = ", ".join(f"{i} ({t})" for i, t in zip(ids[bad][:5], types[bad][:5], strict=True))
+        raise GeometryError(
+            f"{path}: {int(bad.sum())} geometries are not polygons: {shown}; census units must be "
+            "Polygon or MultiPolygon"
+        )
+
+    invalid = (
+        ~np.asarray(shapely.is_valid(gdf.geometry.values))
+        | (types == "GeometryCollection").to_numpy()
+    )
+    if invalid.any():
+        repaired = _polygonal(shapely.make_valid(gdf.geometry.values[invalid]))
+        failed = shapely.is_empty(repaired) | shapely.is_missing(repaired)
+        inv_ids = ids[invalid]
+        note(
+            report,
+            layer,
+            inv_ids[~failed],
+            drops.REPAIRED,
+            f"invalid polygon repaired with shapely.make_valid ({Path(path).name})",
+        )
+        note(
+            report,
+            layer,
+            inv_ids[failed],
+            drops.INVALID_GEOMETRY,
+            f"invalid polygon with no area left after make_valid ({Path(path).name})",
+        )
+        geoms = gdf.geometry.values.copy()
+        geoms[invalid] = repaired
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        keep = np.ones(len(gdf), dtype=bool)
+        keep[np.flatnonzero(invalid)[failed]] = False
+        gdf = gdf.loc[keep]
+    return gdf
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of each geometry (make_valid may add lines or points)."""
+    out = np.empty(len(geoms), dtype=object)
+    for k, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            out[k] = shapely.Polygon()
+        elif g.geom_type in POLYGONAL:
+            out[k] = g
+        else:
+            parts = [p for p in shapely.get_parts(g) if p.geom_type in POLYGONAL and not p.is_empty]
+            polys = [q for p in parts for q in shapely.get_parts(p)]
+            out[k] = shapely.MultiPolygon(polys) if polys else shapely.Polygon()
+    return out
+
+
+def check_unique(keys: pd.Series, *, key: str, path: str | os.PathLike) -> None:
+    """Raise :class:`~binational.errors.SchemaError` listing a few duplicated ``keys``."""
+    dup = keys[keys.duplicated(keep=False)]
+    if len(dup):
+        values = pd.unique(dup)
+        shown = ", ".join(str(v) for v in values[:5])
+        more = f" and {len(values) - 5} more" if len(values) > 5 else ""
+        raise SchemaError(f"{path}: duplicate {key} values: {shown}{more}")
+
+
+# --------------------------------------------------------------------------------------------
+# text tables
+# --------------------------------------------------------------------------------------------
+
+TEXT_SUFFIXES = (".csv", ".txt", ".json", ".csv.gz", ".csv.bz2", ".json.gz", ".zip", ".gz", ".bz2")
+
+
+def read_text(
+    path: str | os.PathLike,
+    *,
+    encoding: str | None = None,
+    member_suffixes: Sequence[str] = (".csv",),
+    prefer: str | None = None,
+) -> tuple[str, str]:
+    """Read a (possibly compressed or zipped) text file and decode it.
+
+    ``.gz`` and ``.bz2`` files are decompressed; from a ``.zip`` the member with one of
+    ``member_suffixes`` (preferring a name containing ``prefer``, else the largest) is read.
+
+    Returns
+    -------
+    (text, encoding)
+    """
+    path = Path(path)
+    _require_file(path)
+    raw = read_bytes(path, member_suffixes=member_suffixes, prefer=prefer)
+    return decode(raw, encoding=encoding, path=path)
+
+
+def read_bytes(
+    path: Path, *, member_suffixes: Sequence[str] = (".csv",), prefer: str | None = None
+) -> bytes:
+    """The decompressed bytes of ``path`` (see :func:`read_text`)."""
+    name = path.name.lower()
+    head = _head(path, 4)
+    try:
+        if name.endswith(".zip") or head.startswith(b"PK\x03\x04"):
+            member = _zip_member(path, tuple(member_suffixes), prefer=prefer)
+            with zipfile.ZipFile(path) as zf:
+                return zf.read(member)
+        if name.endswith(".gz") or head.startswith(b"\x1f\x8b"):
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        if name.endswith(".bz2") or head.startswith(b"BZh"):
+            with bz2.open(path, "rb") as fh:
+                return fh.read()
+        return path.read_bytes()
+    except DataSourceError:
+        raise
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+        raise DataSourceError(f"{path}: corrupt or truncated compressed file: {exc}") from exc
+
+
+def decode(
+    raw: bytes, *, encoding: str | None = None, path: str | os.PathLike = ""
+) -> tuple[str, str]:
+    """Decode ``raw`` with ``encoding``, or detect utf-8-sig / utf-8 / cp1252 / latin-1.
+
+    INEGI's own CSVs have historically been latin-1 (ISO-8859-1) or Windows-1252; republished
+    copies are often utf-8 with or without a BOM. For Spanish text latin-1 and cp1252 agree on
+    every accented letter; cp1252 is tried first because it also maps the 0x80–0x9F range
+    (curly quotes, €) that Windows exports use.
+    """
+    if encoding is not None:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataSourceError(f"{path}: cannot decode as {encoding}: {exc}") from exc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    for enc in ("utf-8", "cp1252", "latin-1"):
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise DataSourceError(f"{path}: cannot decode text")  # pragma: no cover - latin-1 never fails
+
+
+def read_csv_text(text: str, *, path: str | os.PathLike, **kwargs) -> pd.DataFrame:
+    """``pandas.read_csv`` of decoded text, all columns as strings, with errors naming ``path``."""
+    head = text.lstrip()[:200].lower()
+    if head.startswith(("<!doctype", "<html", "<?xml")):
+        raise DataSourceError(f"{path}: not a CSV table: the file is HTML/XML")
+    try:
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], **kwargs
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataSourceError(f"{path}: cannot be parsed as CSV: {exc}") from exc

@@ -1,0 +1,744 @@
+"""Mexican census units: INEGI urban AGEBs joined to RESAGEBURB, CONAPO IMU and ITER tables.
+
+* :func:`read_agebs` — INEGI Marco Geoestadístico urban AGEB polygons (13-character ``CVEGEO``).
+* :func:`read_resageburb` — INEGI Censo 2020 "Principales resultados por AGEB y manzana urbana"
+  (RESAGEBURB): the AGEB-total rows only.
+* :func:`read_conapo_imu` — CONAPO Índice de Marginación Urbana 2020 by AGEB.
+* :func:`read_iter` — INEGI ITER municipio totals.
+* :func:`load_mx_units` — AGEBs joined to those tables in the binational unit table
+  (:mod:`binational.schema`).
+
+RESAGEBURB rows
+---------------
+A RESAGEBURB file mixes five kinds of rows, told apart by their keys: the entity total
+(``MUN == 000``), municipio totals (``LOC == 0000``), locality totals (``AGEB == 0000``), one
+"Total AGEB urbana" row per AGEB (``MZA == 000``) and one row per block (manzana,
+``MZA != 000``). Only the AGEB-total rows are returned; the others are never summed (a sum over
+all rows would count each person up to five times) and each kind is recorded once in the drop
+report as ``summary_row`` with its row count.
+
+Suppressed values
+-----------------
+INEGI withholds small counts: ``*`` marks a value withheld for confidentiality (a cell of 0–2
+persons, or an AGEB with few dwellings) and ``N/D`` a value not available; republished copies
+(like the Baja California Sur sample in the shared data) write both as ``NA``, and a blank cell
+is treated the same way. These cells become NaN. :func:`read_resageburb` adds
+
+* ``n_suppressed`` — how many census variables of the AGEB are suppressed, and
+* ``<VAR>_suppressed`` — a boolean column for every variable with at least one suppressed cell,
+
+and ``attrs["suppression_codes"]`` counts each code. In the unit table the flags are carried
+for the group columns as ``<group>_suppressed``.
+
+Groups
+------
+From RESAGEBURB (:data:`RESAGEBURB_GROUPS`): ``pop_total`` (POBTOT), ``born_other_state``
+(PNACOE), ``resident_other_state_2015`` (PRESOE15, base ``pop_5plus``), ``indigenous_lang``
+(P3YM_HLI, base ``pop_3plus``), ``indigenous_household`` (PHOG_IND), ``afro`` (POB_AFRO),
+``pea`` (PEA, base ``pop_12plus``), ``no_health_service`` (PSINDER), ``disability``
+(PCON_DISC), ``pop_65plus`` (POB65_MAS).
+
+From CONAPO: ``high_marginalization`` = ``POB_TOTAL`` where the marginalisation grade
+``GM_2020`` is "Alto" or "Muy alto", else 0 (NaN where the grade is missing): the population of
+AGEBs with high or very high urban marginalisation. CONAPO's five grades are "Muy bajo",
+"Bajo", "Medio", "Alto", "Muy alto" (CONAPO, Índice de marginación urbana 2020, nota técnico-
+metodológica); the unit table also carries ``im_2020`` (index), ``gm_2020`` (grade, ordered
+categorical) and ``imn_2020`` (index normalised 0–1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .. import drops, schema
+from .._log import get_logger
+from ..drops import DropReport
+from ..errors import SchemaError
+from ._vector import check_unique, clean_geometries, note, read_csv_text, read_text, read_vector
+
+__all__ = [
+    "GM_GRADES",
+    "HIGH_GRADES",
+    "RESAGEBURB_GROUPS",
+    "load_mx_units",
+    "read_agebs",
+    "read_conapo_imu",
+    "read_iter",
+    "read_resageburb",
+]
+
+log = get_logger(__name__)
+
+LAYER_AGEBS = "mx_agebs"
+LAYER_RESAGEBURB = "mx_resageburb"
+LAYER_CONAPO = "mx_conapo_imu"
+LAYER_ITER = "mx_iter"
+LAYER_UNITS = "mx_units"
+
+#: Canonical group column → RESAGEBURB 2020 mnemonic.
+RESAGEBURB_GROUPS = {
+    "pop_total": "POBTOT",
+    "born_other_state": "PNACOE",
+    "resident_other_state_2015": "PRESOE15",
+    "pop_5plus": "P_5YMAS",
+    "indigenous_lang": "P3YM_HLI",
+    "pop_3plus": "P_3YMAS",
+    "indigenous_household": "PHOG_IND",
+    "afro": "POB_AFRO",
+    "pea": "PEA",
+    "pop_12plus": "P_12YMAS",
+    "no_health_service": "PSINDER",
+    "disability": "PCON_DISC",
+    "pop_65plus": "POB65_MAS",
+}
+
+#: CONAPO marginalisation grades, lowest to highest.
+GM_GRADES = ("Muy bajo", "Bajo", "Medio", "Alto", "Muy alto")
+HIGH_GRADES = frozenset({"Alto", "Muy alto"})
+
+#: Cell values meaning "withheld or not available" in INEGI tables.
+SUPPRESSION_CODES = ("*", "N/D", "ND", "NA", "")
+
+_KEY_ALIASES = {
+    "CVE_ENT": "ENTIDAD",
+    "ENT": "ENTIDAD",
+    "CVE_MUN": "MUN",
+    "CVE_LOC": "LOC",
+    "CVE_AGEB": "AGEB",
+    "CVE_MZA": "MZA",
+}
+_TEXT_COLUMNS = {"ENTIDAD", "NOM_ENT", "MUN", "NOM_MUN", "LOC", "NOM_LOC", "AGEB", "MZA", "CVEGEO"}
+_CVEGEO_RX = r"\d{9}\d{3}[0-9A-Z]"
+
+
+def _pad(values: pd.Series, width: int) -> pd.Series:
+    """Key codes as zero-padded upper-case strings ('2' → '02', '5a' → '005A')."""
+    s = values.astype("string").str.strip().str.upper().str.replace(r"\.0+$", "", regex=True)
+    return s.str.zfill(width)
+
+
+def _normalise_municipios(municipios: Iterable[str] | None) -> tuple[str, ...] | None:
+    if municipios is None:
+        return None
+    if isinstance(municipios, str):
+        municipios = [municipios]
+    out = tuple(str(m).strip().zfill(5) for m in municipios)
+    bad = [m for m in out if not (len(m) == 5 and m.isdigit())]
+    if bad:
+        raise SchemaError(f"municipios must be 5-digit INEGI keys (entidad + municipio), got {bad}")
+    return out
+
+
+def _uids(codes: Iterable[str]) -> list[str]:
+    return [schema.unit_id(schema.MX, c) for c in codes]
+
+
+def _validate_cvegeo(cvegeo: pd.Series, path) -> pd.Series:
+    ok = cvegeo.str.fullmatch(_CVEGEO_RX).fillna(False)
+    if not ok.all():
+        bad = cvegeo[~ok].astype(object).head(5).tolist()
+        lengths = set(cvegeo[~ok].str.len().dropna().astype(int))
+        hint = (
+            " (9-character keys are rural AGEBs: ENT+MUN+AGEB; binational reads urban AGEBs)"
+            if lengths == {9}
+            else ""
+        )
+        raise SchemaError(
+            f"{path}: {int((~ok).sum())} CVEGEO value(s) are not 13-character urban AGEB keys "
+            f"(ENT 2 + MUN 3 + LOC 4 + AGEB 4), e.g. {bad}{hint}"
+        )
+    return cvegeo.astype(str)
+
+
+def _filter_municipios(
+    df: pd.DataFrame, keys: pd.Series, municipios, *, layer: str, path, report
+) -> pd.DataFrame:
+    if municipios is None:
+        return df
+    inside = keys.str[:5].isin(municipios).to_numpy()
+    note(
+        report,
+        layer,
+        _uids(keys[~inside]),
+        drops.OUTSIDE_REGION,
+        f"municipio not in {', '.join(municipios)} ({Path(path).name})",
+    )
+    return df.loc[inside]
+
+
+def _numeric_columns(
+    df: pd.DataFrame, columns: list[str], path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Numbers of ``columns``; returns (values with NaN for suppression codes, code mask)."""
+    if not columns:
+        empty = pd.DataFrame(index=df.index)
+        return empty, empty
+    text = df[columns].astype("string").apply(lambda s: s.str.strip().str.upper())
+    codes = text.isin(SUPPRESSION_CODES) | text.isna()
+    values = text.apply(lambda s: pd.to_numeric(s, errors="coerce")).astype("float64")
+    bad = values.isna() & ~codes
+    if bad.to_numpy().any():
+        col = bad.any().idxmax()
+        examples = text.loc[bad[col], col].head(3).tolist()
+        raise SchemaError(f"{path}: column {col!r} has non-numeric value(s) {examples}")
+    return values, codes
+
+
+# --------------------------------------------------------------------------------------------
+# AGEB polygons
+# --------------------------------------------------------------------------------------------
+
+
+def read_agebs(
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    municipios: Iterable[str] | None = None,
+    report: DropReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Read INEGI Marco Geoestadístico urban AGEB polygons.
+
+    Parameters
+    ----------
+    path
+        ``.shp`` (e.g. ``02a.shp``), ``.zip``, ``.gpkg`` or ``.geojson`` of urban AGEBs.
+    layer
+        GeoPackage layer (default: the first).
+    municipios
+        5-digit municipio keys (ENT + MUN) to keep; others are recorded as ``outside_region``.
+    report
+        Drop report (ids ``"MX:<CVEGEO>"``).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``CVEGEO`` first (built from ``CVE_ENT+CVE_MUN+CVE_LOC+CVE_AGEB`` when absent), then the
+        source columns, in the source CRS (INEGI's Lambert conformal conic on ITRF2008, which
+        pyproj matches to EPSG:6372).
+
+    Raises
+    ------
+    DataSourceError, CRSError, SchemaError, GeometryError
+        As for :func:`binational.io.us_census.read_tracts`.
+    """
+    municipios = _normalise_municipios(municipios)
+    gdf = read_vector(path, layer=layer)
+    cols = {str(c).strip().upper(): c for c in gdf.columns}
+    if "CVEGEO" in cols:
+        cvegeo = _pad(gdf[cols["CVEGEO"]], 13)
+    elif all(k in cols for k in ("CVE_ENT", "CVE_MUN", "CVE_LOC", "CVE_AGEB")):
+        cvegeo = (
+            _pad(gdf[cols["CVE_ENT"]], 2)
+            + _pad(gdf[cols["CVE_MUN"]], 3)
+            + _pad(gdf[cols["CVE_LOC"]], 4)
+            + _pad(gdf[cols["CVE_AGEB"]], 4)
+        )
+    else:
+        raise SchemaError(
+            f"{path}: no AGEB key: expected CVEGEO or CVE_ENT+CVE_MUN+CVE_LOC+CVE_AGEB columns"
+        )
+    cvegeo = _validate_cvegeo(cvegeo, path)
+    check_unique(cvegeo, key="CVEGEO", path=path)
+    gdf = gdf.drop(columns=[c for c in gdf.columns if str(c).strip().upper() == "CVEGEO"])
+    gdf.insert(0, "CVEGEO", cvegeo.to_numpy())
+    gdf = _filter_municipios(
+        gdf, gdf["CVEGEO"], municipios, layer=LAYER_AGEBS, path=path, report=report
+    )
+    gdf = clean_geometries(
+        gdf,
+        ids=pd.Series(_uids(gdf["CVEGEO"]), index=gdf.index),
+        layer=LAYER_AGEBS,
+        path=path,
+        report=report,
+    )
+    gdf = gdf.reset_index(drop=True)
+    gdf.attrs["source_path"] = str(path)
+    return gdf
+
+
+# --------------------------------------------------------------------------------------------
+# RESAGEBURB
+# --------------------------------------------------------------------------------------------
+
+_ROW_KINDS = {
+    "entity_total": "entity (or national) total rows (MUN 000)",
+    "municipio_total": "'Total del municipio' rows (LOC 0000)",
+    "locality_total": "'Total de la localidad urbana' rows (AGEB 0000)",
+    "block": (
+        "block (manzana) rows (MZA != 000); each AGEB's figures come from its "
+        "'Total AGEB urbana' row (MZA 000), so blocks are never summed"
+    ),
+}
+
+
+def _inegi_keys(df: pd.DataFrame, required: tuple[str, ...], path) -> pd.DataFrame:
+    """Upper-case column names, key aliases resolved, key codes zero-padded."""
+    df = df.rename(columns=lambda c: str(c).strip().upper())
+    df = df.rename(columns={k: v for k, v in _KEY_ALIASES.items() if v not in df.columns})
+    missing = [k for k in required if k not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"{path}: missing key column(s) {', '.join(missing)} (INEGI names "
+            f"{', '.join(required)}, or lower-case cve_ent/cve_mun/cve_loc/ageb/mza)"
+        )
+    widths = {"ENTIDAD": 2, "MUN": 3, "LOC": 4, "AGEB": 4, "MZA": 3}
+    for key, width in widths.items():
+        if key in df.columns:
+            df[key] = _pad(df[key], width)
+    return df
+
+
+def read_resageburb(
+    path: str | os.PathLike,
+    *,
+    encoding: str | None = None,
+    municipios: Iterable[str] | None = None,
+    report: DropReport | None = None,
+) -> pd.DataFrame:
+    """Read the AGEB-total rows of an INEGI RESAGEBURB 2020 table.
+
+    Parameters
+    ----------
+    path
+        ``.csv``, ``.csv.gz``, ``.csv.bz2`` or INEGI's ``RESAGEBURB_<ee>_2020_csv.zip`` (the
+        data CSV inside its ``conjunto_de_datos`` folder is found).
+    encoding
+        Text encoding; default: detected (utf-8-sig, utf-8, cp1252, latin-1).
+    municipios
+        5-digit municipio keys to keep (others recorded as ``outside_region``).
+    report
+        Drop report: one ``summary_row`` record per kind of non-AGEB row (with its count), and
+        one ``suppressed_values_flagged`` record per AGEB with suppressed cells.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``CVEGEO``; key and name columns (upper case: ``ENTIDAD, NOM_ENT, MUN,
+        NOM_MUN, LOC, NOM_LOC, AGEB, MZA``), every census variable as float (NaN where
+        suppressed), ``n_suppressed`` and ``<VAR>_suppressed`` flags (see module docstring).
+        ``attrs``: ``encoding``, ``suppression_codes`` (count per code), ``row_kinds``.
+    """
+    municipios = _normalise_municipios(municipios)
+    text, enc = read_text(path, encoding=encoding, prefer="conjunto_de_datos")
+    df = read_csv_text(text, path=path)
+    df = _inegi_keys(df, ("ENTIDAD", "MUN", "LOC", "AGEB", "MZA"), path)
+    kind = np.select(
+        [df["MUN"] == "000", df["LOC"] == "0000", df["AGEB"] == "0000", df["MZA"] != "000"],
+        ["entity_total", "municipio_total", "locality_total", "block"],
+        default="ageb",
+    )
+    counts = pd.Series(kind).value_counts()
+    for name, label in _ROW_KINDS.items():
+        n = int(counts.get(name, 0))
+        if n:
+            note(
+                report,
+                LAYER_RESAGEBURB,
+                [name],
+                drops.SUMMARY_ROW,
+                f"{n:,} {label} ({Path(path).name})",
+            )
+    ageb = df.loc[kind == "ageb"].copy()
+    if "NOM_LOC" in ageb.columns:
+        odd = ~ageb["NOM_LOC"].str.strip().str.lower().str.startswith("total ageb")
+        if odd.any():
+            log.warning(
+                "%s: %d AGEB-total rows (MZA 000) whose NOM_LOC is not 'Total AGEB urbana'",
+                path,
+                int(odd.sum()),
+            )
+    cvegeo = _validate_cvegeo(ageb["ENTIDAD"] + ageb["MUN"] + ageb["LOC"] + ageb["AGEB"], path)
+    check_unique(cvegeo, key="CVEGEO (AGEB-total rows)", path=path)
+    ageb.index = pd.Index(cvegeo.to_numpy(), name="CVEGEO")
+    ageb = _filter_municipios(
+        ageb, ageb.index.to_series(), municipios, layer=LAYER_RESAGEBURB, path=path, report=report
+    )
+    if "POBTOT" not in ageb.columns:
+        raise SchemaError(f"{path}: column POBTOT (total population) is missing")
+
+    variables = [c for c in ageb.columns if c not in _TEXT_COLUMNS]
+    codes_text = ageb[variables].astype("string").apply(lambda s: s.str.strip().str.upper())
+    values, supp = _numeric_columns(ageb, variables, path)
+    n_supp = supp.sum(axis=1).astype("int64")
+    flagged = [c for c in variables if supp[c].any()]
+    flags = supp[flagged].add_suffix("_suppressed")
+    keys = [c for c in ageb.columns if c in _TEXT_COLUMNS]
+    out = pd.concat([ageb[keys], values, n_supp.rename("n_suppressed"), flags], axis=1)
+
+    rows = np.flatnonzero(n_supp.to_numpy() > 0)
+    if len(rows):
+        mask = supp.to_numpy()
+        for r in rows:
+            names = [variables[j] for j in np.flatnonzero(mask[r])]
+            note(
+                report,
+                LAYER_RESAGEBURB,
+                _uids([out.index[r]]),
+                drops.SUPPRESSED,
+                f"{len(names)} of {len(variables)} variables suppressed (*, N/D): "
+                + ", ".join(names[:6])
+                + (", ..." if len(names) > 6 else ""),
+            )
+    code_counts = codes_text.where(supp).stack().value_counts()
+    out.attrs.update(
+        source_path=str(path),
+        encoding=enc,
+        suppression_codes={str(k): int(v) for k, v in code_counts.items()},
+        row_kinds={str(k): int(v) for k, v in counts.items()},
+        variables=variables,
+    )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# CONAPO IMU 2020
+# --------------------------------------------------------------------------------------------
+
+
+def _grades(values: pd.Series, path) -> pd.Series:
+    lookup = {g.lower(): g for g in GM_GRADES}
+    text = values.astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+    empty = text.isna() | text.isin(["", "na", "n/d", "nan"])
+    unknown = ~empty & ~text.isin(list(lookup))
+    if unknown.any():
+        raise SchemaError(
+            f"{path}: unknown marginalisation grade(s) {sorted(set(values[unknown]))[:5]} in "
+            f"GM_2020 (expected {', '.join(GM_GRADES)})"
+        )
+    mapped = text.map(lookup).where(~empty)
+    return pd.Series(
+        pd.Categorical(mapped, categories=list(GM_GRADES), ordered=True), index=values.index
+    )
+
+
+def read_conapo_imu(
+    path: str | os.PathLike,
+    *,
+    municipios: Iterable[str] | None = None,
+    report: DropReport | None = None,
+    encoding: str | None = None,
+) -> pd.DataFrame:
+    """Read CONAPO's Índice de Marginación Urbana 2020 by AGEB.
+
+    Parameters
+    ----------
+    path
+        CSV (``.gz``/``.bz2``/``.zip`` allowed) with ``CVE_AGEB`` (13-character CVEGEO; or
+        ``CVEGEO``, or ``ENT+MUN+LOC+AGEB``), ``POB_TOTAL``, indicator percentages,
+        ``IM_2020``, ``GM_2020``, ``IMN_2020``.
+    municipios
+        5-digit municipio keys to keep (others recorded as ``outside_region``).
+    report
+        Drop report.
+    encoding
+        Text encoding (default: detected).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``CVEGEO``; numbers as float, ``GM_2020`` as an ordered categorical
+        (:data:`GM_GRADES`), plus ``high_marginalization`` (``POB_TOTAL`` where ``GM_2020`` is
+        "Alto" or "Muy alto", 0 otherwise, NaN without a grade).
+    """
+    municipios = _normalise_municipios(municipios)
+    text, enc = read_text(path, encoding=encoding)
+    df = read_csv_text(text, path=path)
+    df = df.rename(columns=lambda c: str(c).strip().upper())
+    if "CVE_AGEB" in df.columns and df["CVE_AGEB"].str.strip().str.len().max() > 4:
+        cvegeo = _pad(df["CVE_AGEB"], 13)
+    elif "CVEGEO" in df.columns:
+        cvegeo = _pad(df["CVEGEO"], 13)
+    elif all(k in df.columns for k in ("ENT", "MUN", "LOC", "AGEB")):
+        cvegeo = _pad(df["ENT"], 2) + _pad(df["MUN"], 3) + _pad(df["LOC"], 4) + _pad(df["AGEB"], 4)
+    else:
+        raise SchemaError(f"{path}: no AGEB key: expected CVE_AGEB (13 characters) or CVEGEO")
+    cvegeo = _validate_cvegeo(cvegeo, path)
+    check_unique(cvegeo, key="CVE_AGEB", path=path)
+    missing = [c for c in ("POB_TOTAL", "GM_2020") if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{path}: column(s) {', '.join(missing)} missing (CONAPO IMU 2020)")
+    df.index = pd.Index(cvegeo.to_numpy(), name="CVEGEO")
+    df = _filter_municipios(
+        df, df.index.to_series(), municipios, layer=LAYER_CONAPO, path=path, report=report
+    )
+    text_cols = {
+        "CVE_AGEB",
+        "CVEGEO",
+        "ENT",
+        "NOM_ENT",
+        "MUN",
+        "NOM_MUN",
+        "LOC",
+        "NOM_LOC",
+        "AGEB",
+        "GM_2020",
+    }
+    numeric = [c for c in df.columns if c not in text_cols]
+    values, _ = _numeric_columns(df, numeric, path)
+    out = df.copy()
+    out[numeric] = values
+    out["GM_2020"] = _grades(df["GM_2020"], path)
+    high = out["GM_2020"].isin(HIGH_GRADES)
+    out["high_marginalization"] = out["POB_TOTAL"].where(high, 0.0).where(out["GM_2020"].notna())
+    out.attrs.update(source_path=str(path), encoding=enc)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# ITER municipio totals
+# --------------------------------------------------------------------------------------------
+
+
+def read_iter(
+    path: str | os.PathLike,
+    *,
+    municipios: Iterable[str] | None = None,
+    report: DropReport | None = None,
+    encoding: str | None = None,
+) -> pd.DataFrame:
+    """Read INEGI ITER 2020 municipio totals.
+
+    Parameters
+    ----------
+    path
+        An ITER table: either one row per municipio (``ENTIDAD``, ``MUN``, ...) or INEGI's
+        locality file (``ITER_<ee>CSV20.csv``), whose municipio-total rows (``LOC == 0000``)
+        are kept and whose entity-total and locality rows are recorded as ``summary_row``.
+    municipios
+        5-digit municipio keys to keep.
+    report
+        Drop report.
+    encoding
+        Text encoding (default: detected).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``CVE`` (5-digit ENT + MUN); INEGI's columns, numbers as float (``*`` and
+        ``N/D`` → NaN).
+    """
+    municipios = _normalise_municipios(municipios)
+    text, enc = read_text(path, encoding=encoding)
+    df = read_csv_text(text, path=path)
+    df = _inegi_keys(df, ("ENTIDAD", "MUN"), path)
+    keep = (df["MUN"] != "000").to_numpy()
+    if "LOC" in df.columns:
+        is_mun = (df["LOC"] == "0000").to_numpy()
+        n_loc = int((keep & ~is_mun).sum())
+        if n_loc:
+            note(
+                report,
+                LAYER_ITER,
+                ["locality"],
+                drops.SUMMARY_ROW,
+                f"{n_loc:,} locality rows (LOC != 0000) not used",
+            )
+        keep &= is_mun
+    n_ent = int((df["MUN"] == "000").sum())
+    if n_ent:
+        note(
+            report,
+            LAYER_ITER,
+            ["entity_total"],
+            drops.SUMMARY_ROW,
+            f"{n_ent:,} entity/national total rows (MUN 000) not used",
+        )
+    df = df.loc[keep]
+    cve = df["ENTIDAD"] + df["MUN"]
+    bad = ~cve.str.fullmatch(r"\d{5}").fillna(False)
+    if bad.any():
+        raise SchemaError(f"{path}: malformed ENTIDAD/MUN keys, e.g. {cve[bad].head(3).tolist()}")
+    check_unique(cve, key="municipio key (ENTIDAD+MUN)", path=path)
+    df.index = pd.Index(cve.to_numpy(), name="CVE")
+    if municipios is not None:
+        inside = df.index.isin(municipios)
+        note(
+            report,
+            LAYER_ITER,
+            df.index[~inside],
+            drops.OUTSIDE_REGION,
+            f"not in {', '.join(municipios)}",
+        )
+        df = df.loc[inside]
+    numeric = [c for c in df.columns if c not in _TEXT_COLUMNS and not c.startswith("NOM_")]
+    values, _ = _numeric_columns(df, numeric, path)
+    out = df.copy()
+    out[numeric] = values
+    out.attrs.update(source_path=str(path), encoding=enc)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# unit table
+# --------------------------------------------------------------------------------------------
+
+
+def _resageburb_groups(rs: pd.DataFrame, path) -> pd.DataFrame:
+    """Canonical group columns (and their suppression flags) from RESAGEBURB variables."""
+    cols: dict[str, pd.Series] = {}
+    flags: dict[str, pd.Series] = {}
+    for group, var in RESAGEBURB_GROUPS.items():
+        if var not in rs.columns:
+            if group == schema.POP_TOTAL:
+                raise SchemaError(f"{path}: column POBTOT is missing")
+            log.info("%s: no %s column; group %s not available", path, var, group)
+            continue
+        cols[group] = rs[var]
+        flag = f"{var}_suppressed"
+        if flag in rs.columns:
+            flags[f"{group}_suppressed"] = rs[flag]
+    out = pd.DataFrame(cols)
+    if flags:
+        out = pd.concat([out, pd.DataFrame(flags)], axis=1)
+    out["n_suppressed"] = rs["n_suppressed"]
+    return out
+
+
+def load_mx_units(
+    agebs_path: str | os.PathLike,
+    *,
+    conapo_path: str | os.PathLike | None = None,
+    resageburb_path: str | os.PathLike | None = None,
+    municipios: Iterable[str] | None,
+    crs,
+    report: DropReport | None = None,
+    layer: str | None = None,
+    source_label: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Mexican side of the binational unit table: urban AGEBs joined by CVEGEO to attributes.
+
+    Parameters
+    ----------
+    agebs_path
+        Urban AGEB polygons (:func:`read_agebs`).
+    conapo_path
+        CONAPO IMU 2020 table (:func:`read_conapo_imu`): marginalisation and, without
+        RESAGEBURB, ``pop_total``.
+    resageburb_path
+        INEGI RESAGEBURB 2020 table (:func:`read_resageburb`); when given it is the primary
+        attribute table (``pop_total`` = POBTOT and the census groups).
+    municipios
+        5-digit municipio keys of the region (None: keep all).
+    crs
+        Output CRS (None keeps the polygons' CRS).
+    report
+        Drop report: polygons without an attribute row (``no_attributes``), attribute rows
+        without a polygon (``no_geometry``, e.g. AGEBs re-coded in a later Marco
+        Geoestadístico), rows outside the municipios, zero-population AGEBs (kept, flagged).
+    layer
+        GeoPackage layer of the polygons.
+    source_label
+        Value of the ``source`` column (default: the products and file names).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``unit_id`` (``"MX:<CVEGEO>"``), ``country`` (``"MX"``), ``admin2`` (ENT + MUN),
+        ``name`` (``"AGEB 0019, Mexicali (loc 0001)"``), ``pop_total``, ``flag_zero_pop``,
+        ``source``, groups (see module docstring), ``im_2020``, ``gm_2020``, ``imn_2020``,
+        ``geometry``.
+    """
+    if conapo_path is None and resageburb_path is None:
+        raise SchemaError("load_mx_units needs conapo_path and/or resageburb_path")
+    municipios = _normalise_municipios(municipios)
+    agebs = read_agebs(agebs_path, layer=layer, municipios=municipios, report=report)
+    rs = imu = None
+    if resageburb_path is not None:
+        rs = read_resageburb(resageburb_path, municipios=municipios, report=report)
+    if conapo_path is not None:
+        imu = read_conapo_imu(conapo_path, municipios=municipios, report=report)
+    primary, primary_path, primary_layer = (
+        (rs, resageburb_path, LAYER_RESAGEBURB)
+        if rs is not None
+        else (imu, conapo_path, LAYER_CONAPO)
+    )
+
+    has_attr = agebs["CVEGEO"].isin(primary.index)
+    note(
+        report,
+        LAYER_AGEBS,
+        _uids(agebs.loc[~has_attr, "CVEGEO"]),
+        drops.NO_ATTRIBUTES,
+        f"AGEB not in {Path(primary_path).name}",
+    )
+    polygons = set(agebs["CVEGEO"])
+    tables = [(primary, primary_path, primary_layer)]
+    if rs is not None and imu is not None:
+        tables.append((imu, conapo_path, LAYER_CONAPO))
+    for table, tpath, tlayer in tables:
+        orphan = ~table.index.isin(polygons)
+        note(
+            report,
+            tlayer,
+            _uids(table.index[orphan]),
+            drops.NO_GEOMETRY,
+            f"no polygon in {Path(agebs_path).name} ({Path(tpath).name})",
+        )
+    agebs = agebs.loc[has_attr].reset_index(drop=True)
+    cvegeo = agebs["CVEGEO"]
+
+    parts: list[pd.DataFrame] = []
+    names = pd.Series(np.nan, index=cvegeo, dtype=object)
+    if rs is not None:
+        sub = rs.reindex(cvegeo)
+        parts.append(_resageburb_groups(sub, resageburb_path))
+        if "NOM_MUN" in sub.columns:
+            names = names.fillna(sub["NOM_MUN"].astype(object))
+    if imu is not None:
+        sub = imu.reindex(cvegeo)
+        conapo = pd.DataFrame(
+            {
+                "high_marginalization": sub["high_marginalization"],
+                "im_2020": sub.get("IM_2020"),
+                "gm_2020": sub["GM_2020"],
+                "imn_2020": sub.get("IMN_2020"),
+            },
+            index=sub.index,
+        )
+        if rs is None:
+            conapo.insert(0, schema.POP_TOTAL, sub["POB_TOTAL"])
+        parts.append(conapo)
+        if "NOM_MUN" in sub.columns:
+            names = names.fillna(sub["NOM_MUN"].astype(object))
+    attrs = pd.concat(parts, axis=1).reset_index(drop=True)
+    names = names.reset_index(drop=True).fillna(cvegeo.str[:5].map(lambda c: f"municipio {c}"))
+
+    if source_label is None:
+        labels = []
+        if rs is not None:
+            labels.append(f"INEGI Censo 2020 RESAGEBURB ({Path(resageburb_path).name})")
+        if imu is not None:
+            labels.append(f"CONAPO IMU 2020 ({Path(conapo_path).name})")
+        labels.append(f"AGEBs: INEGI Marco Geoestadístico ({Path(agebs_path).name})")
+        source_label = "; ".join(labels)
+
+    pop = attrs.pop(schema.POP_TOTAL).astype("float64")
+    zero = (pop == 0).to_numpy()
+    note(report, LAYER_UNITS, _uids(cvegeo[zero]), drops.ZERO_POPULATION, "pop_total == 0, kept")
+    core = pd.DataFrame(
+        {
+            schema.UNIT_ID: _uids(cvegeo),
+            schema.COUNTRY: schema.MX,
+            schema.ADMIN2: cvegeo.str[:5],
+            schema.NAME: [
+                f"AGEB {c[9:]}, {n} (loc {c[5:9]})" for c, n in zip(cvegeo, names, strict=True)
+            ],
+            schema.POP_TOTAL: pop,
+            schema.FLAG_ZERO_POP: zero,
+            schema.SOURCE: source_label,
+        }
+    )
+    units = gpd.GeoDataFrame(
+        pd.concat([core, attrs], axis=1),
+        geometry=agebs.geometry.to_numpy(),
+        crs=agebs.crs,
+    )
+    if crs is not None:
+        units = units.to_crs(crs)
+    return units
