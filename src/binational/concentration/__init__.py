@@ -1,0 +1,1 @@
+"""Ethnic concentration: segregation indices, location quotients and local clusters."""
