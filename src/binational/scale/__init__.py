@@ -1,0 +1,36 @@
+"""Border-wide runs on Dask: many regions in parallel, inference split over workers.
+
+- :func:`run_batch` — the per-region work (load, concentration, catchments, report, ...) of many
+  regions as Dask tasks, results written per region as they complete, a manifest of what was
+  done, failed or skipped, and resume.
+- :mod:`binational.scale.inference` — permutation/bootstrap null distributions of one large
+  region computed in chunks across workers, identical for the same seed whatever the cluster.
+- :mod:`binational.scale.spatial` — spatially partitioned joins and areal weighting with
+  dask-geopandas (and the plain geopandas path it is measured against).
+
+Dask (``dask[distributed]``, ``dask-geopandas``) is an optional dependency:
+``pip install 'binational[dask]'``; ``run_batch(..., scheduler="serial")`` runs without it.
+"""
+
+from __future__ import annotations
+
+from .batch import BatchResult, run_batch, run_serial
+from .results import gather_table, read_manifest, stack_regions, with_region
+from .tasks import DEFAULT_TASKS, TASKS, BatchConfig, RegionContext, Task, TaskOutput, register_task
+
+__all__ = [
+    "DEFAULT_TASKS",
+    "TASKS",
+    "BatchConfig",
+    "BatchResult",
+    "RegionContext",
+    "Task",
+    "TaskOutput",
+    "gather_table",
+    "read_manifest",
+    "register_task",
+    "run_batch",
+    "run_serial",
+    "stack_regions",
+    "with_region",
+]
