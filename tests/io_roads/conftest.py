@@ -10,6 +10,7 @@ import json
 import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import pandas as pd
@@ -179,6 +180,12 @@ def write_osm_xml(elements: list[dict], path: Path) -> Path:
                 ET.SubElement(way, "tag", k=k, v=v)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def osm_tools():
+    """Constants and helpers of this conftest (test modules cannot import it)."""
+    return SimpleNamespace(bbox=PIECE_BBOX, shape_id0=SHAPE_ID0, write_xml=write_osm_xml)
 
 
 @pytest.fixture(scope="session")
