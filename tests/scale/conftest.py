@@ -31,7 +31,7 @@ def client():
     up to 3 times per task (allowed-failures=3, the Dask default) before the scheduler gives up with KilledWorker."""
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
         cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
     with Client(cluster) as c:
         yield c

@@ -337,7 +337,7 @@ def _client(
                 n_workers=n_workers or os.cpu_count() or 1,
                 threads_per_worker=threads,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
             )
         try:
             with Client(cluster) as client:
