@@ -26,7 +26,10 @@ two Parquet files (nodes, and GeoParquet edges with WKB geometry) plus a JSON ma
 download query), the cache format version, the osmnx version and the target CRS. Files are
 written to a temporary name and moved into place with :func:`os.replace`; the manifest records
 each file's sha256, so a truncated or altered entry is detected, logged and rebuilt. Nothing is
-pickled.
+pickled. The key does not include osmnx's ``useful_tags_node``/``useful_tags_way`` settings: after
+changing them, load OSM files or downloads once with ``cache=False``. Downloads are cached by
+query (bbox, polygon or place, network type and endpoint): pass ``cache=False`` to fetch fresh
+OpenStreetMap data.
 """
 
 from __future__ import annotations
@@ -289,12 +292,10 @@ def _polygon_4326(polygon: Any) -> BaseGeometry:
 
 def _cached_tables(source: _Source, *, crs: Any, cache: bool) -> _Tables | nx.MultiDiGraph:
     """Return cached tables on a hit, else the freshly parsed (and cached) graph."""
-    import osmnx as ox
-
     crs_str = _crs_string(crs) if crs is not None else None
-    ident = dict(source.ident, format=CACHE_FORMAT_VERSION, osmnx=ox.__version__, crs=crs_str)
-    if source.kind in ("xml", "pbf", "overpass"):
-        ident["useful_tags"] = [ox.settings.useful_tags_node, ox.settings.useful_tags_way]
+    # osmnx's version is read from the package metadata: importing osmnx costs ~1 s, which a
+    # warm load must not pay.
+    ident = dict(source.ident, format=CACHE_FORMAT_VERSION, osmnx=_osmnx_version(), crs=crs_str)
     key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
     use = cache and settings.use_cache
     if use:
@@ -312,6 +313,15 @@ def _cached_tables(source: _Source, *, crs: Any, cache: bool) -> _Tables | nx.Mu
         except _Uncacheable as exc:
             log.warning("%s: network not cached: %s", source.label, exc)
     return G
+
+
+def _osmnx_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("osmnx")
+    except PackageNotFoundError:  # pragma: no cover - osmnx is a dependency
+        return "unknown"
 
 
 def _parse(source: _Source, *, cache: bool) -> nx.MultiDiGraph:
@@ -565,14 +575,24 @@ def check_network(
 
     nodes = list(G.nodes)
     index = {node: i for i, node in enumerate(nodes)}
-    uv = np.array([(index[u], index[v]) for u, v in G.edges()], dtype=np.int64)
-    adj = coo_array((np.ones(len(uv)), (uv[:, 0], uv[:, 1])), shape=(n, n)).tocsr()
+    rows, cols = [], []
+    no_length = 0
+    for u, nbrs in G.adjacency():  # raw adjacency dicts: much faster than G.edges(data=True)
+        iu = index[u]
+        for v, keydict in nbrs.items():
+            iv = index[v]
+            for d in keydict.values():
+                rows.append(iu)
+                cols.append(iv)
+                length = d.get("length")
+                if not (type(length) is float and math.isfinite(length)) and not _finite(length):
+                    no_length += 1
+    adj = coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
     n_weak, _ = connected_components(adj, directed=True, connection="weak")
     _, labels = connected_components(adj, directed=True, connection="strong")
     counts = np.bincount(labels)
     largest = int(counts.max())
     outside = [nodes[i] for i in np.flatnonzero(labels != counts.argmax())]
-    no_length = sum(1 for *_, d in G.edges(data=True) if not _finite(d.get("length")))
     summary = {
         "nodes": n,
         "edges": m,
