@@ -528,7 +528,7 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile) -> Iterator[_Member]:
             raise UnsafeArchiveError(
                 f"{archive}: member {info.filename!r} is a symbolic link; links are refused"
             )
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             raise UnsafeArchiveError(
                 f"{archive}: member {info.filename!r} is not a regular file; refused"
             )
@@ -740,6 +740,8 @@ def _write_members(archive: Path, chosen: Iterable[_Member], root: Path, *, max_
                             f"{m.name!r} (sizes in the archive understate the content); refused"
                         )
                     out.write(block)
+        except UnsafeArchiveError:
+            raise
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
             if isinstance(exc, FileExistsError):
                 raise UnsafeArchiveError(
