@@ -118,9 +118,15 @@ _CVEGEO_RX = r"\d{9}\d{3}[0-9A-Z]"
 
 
 def _pad(values: pd.Series, width: int) -> pd.Series:
-    """Key codes as zero-padded upper-case strings ('2' → '02', '5a' → '005A')."""
+    """Component codes as zero-padded upper-case strings ('2' → '02', '5a' → '005A')."""
     s = values.astype("string").str.strip().str.upper().str.replace(r"\.0+$", "", regex=True)
     return s.str.zfill(width)
+
+
+def _cvegeo(values: pd.Series) -> pd.Series:
+    """13-character keys; only the entidad's leading zero, lost by a numeric read, is restored."""
+    s = values.astype("string").str.strip().str.upper().str.replace(r"\.0+$", "", regex=True)
+    return s.where(s.str.len() != 12, "0" + s)
 
 
 def _normalise_municipios(municipios: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -174,20 +180,26 @@ def _filter_municipios(
 
 def _numeric_columns(
     df: pd.DataFrame, columns: list[str], path
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Numbers of ``columns``; returns (values with NaN for suppression codes, code mask)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Numbers of ``columns``: (values with NaN for suppression codes, code mask, cell text)."""
     if not columns:
         empty = pd.DataFrame(index=df.index)
-        return empty, empty
-    text = df[columns].astype("string").apply(lambda s: s.str.strip().str.upper())
-    codes = text.isin(SUPPRESSION_CODES) | text.isna()
-    values = text.apply(lambda s: pd.to_numeric(s, errors="coerce")).astype("float64")
-    bad = values.isna() & ~codes
-    if bad.to_numpy().any():
-        col = bad.any().idxmax()
-        examples = text.loc[bad[col], col].head(3).tolist()
-        raise SchemaError(f"{path}: column {col!r} has non-numeric value(s) {examples}")
-    return values, codes
+        return empty, empty, np.empty((len(df), 0), dtype=str)
+    raw = df[columns].fillna("").to_numpy(dtype=object).astype(str)
+    text = np.char.upper(np.char.strip(raw))
+    codes = np.isin(text, SUPPRESSION_CODES)
+    flat = pd.to_numeric(pd.Series(text.ravel(), dtype=object), errors="coerce")
+    values = flat.to_numpy(dtype="float64").reshape(text.shape)
+    bad = np.isnan(values) & ~codes
+    if bad.any():
+        col = np.argwhere(bad)[0][1]
+        examples = text[bad[:, col], col][:3].tolist()
+        raise SchemaError(f"{path}: column {columns[col]!r} has non-numeric value(s) {examples}")
+    return (
+        pd.DataFrame(values, index=df.index, columns=columns),
+        pd.DataFrame(codes, index=df.index, columns=columns),
+        text,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,7 +243,7 @@ def read_agebs(
     gdf = read_vector(path, layer=layer)
     cols = {str(c).strip().upper(): c for c in gdf.columns}
     if "CVEGEO" in cols:
-        cvegeo = _pad(gdf[cols["CVEGEO"]], 13)
+        cvegeo = _cvegeo(gdf[cols["CVEGEO"]])
     elif all(k in cols for k in ("CVE_ENT", "CVE_MUN", "CVE_LOC", "CVE_AGEB")):
         cvegeo = (
             _pad(gdf[cols["CVE_ENT"]], 2)
@@ -363,8 +375,7 @@ def read_resageburb(
         raise SchemaError(f"{path}: column POBTOT (total population) is missing")
 
     variables = [c for c in ageb.columns if c not in _TEXT_COLUMNS]
-    codes_text = ageb[variables].astype("string").apply(lambda s: s.str.strip().str.upper())
-    values, supp = _numeric_columns(ageb, variables, path)
+    values, supp, cells = _numeric_columns(ageb, variables, path)
     n_supp = supp.sum(axis=1).astype("int64")
     flagged = [c for c in variables if supp[c].any()]
     flags = supp[flagged].add_suffix("_suppressed")
@@ -385,7 +396,7 @@ def read_resageburb(
                 + ", ".join(names[:6])
                 + (", ..." if len(names) > 6 else ""),
             )
-    code_counts = codes_text.where(supp).stack().value_counts()
+    code_counts = pd.Series(cells[supp.to_numpy()]).value_counts()
     out.attrs.update(
         source_path=str(path),
         encoding=enc,
@@ -451,9 +462,9 @@ def read_conapo_imu(
     df = read_csv_text(text, path=path)
     df = df.rename(columns=lambda c: str(c).strip().upper())
     if "CVE_AGEB" in df.columns and df["CVE_AGEB"].str.strip().str.len().max() > 4:
-        cvegeo = _pad(df["CVE_AGEB"], 13)
+        cvegeo = _cvegeo(df["CVE_AGEB"])
     elif "CVEGEO" in df.columns:
-        cvegeo = _pad(df["CVEGEO"], 13)
+        cvegeo = _cvegeo(df["CVEGEO"])
     elif all(k in df.columns for k in ("ENT", "MUN", "LOC", "AGEB")):
         cvegeo = _pad(df["ENT"], 2) + _pad(df["MUN"], 3) + _pad(df["LOC"], 4) + _pad(df["AGEB"], 4)
     else:
@@ -480,7 +491,7 @@ def read_conapo_imu(
         "GM_2020",
     }
     numeric = [c for c in df.columns if c not in text_cols]
-    values, _ = _numeric_columns(df, numeric, path)
+    values, _, _ = _numeric_columns(df, numeric, path)
     out = df.copy()
     out[numeric] = values
     out["GM_2020"] = _grades(df["GM_2020"], path)
@@ -567,7 +578,7 @@ def read_iter(
         )
         df = df.loc[inside]
     numeric = [c for c in df.columns if c not in _TEXT_COLUMNS and not c.startswith("NOM_")]
-    values, _ = _numeric_columns(df, numeric, path)
+    values, _, _ = _numeric_columns(df, numeric, path)
     out = df.copy()
     out[numeric] = values
     out.attrs.update(source_path=str(path), encoding=enc)

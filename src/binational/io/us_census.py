@@ -95,9 +95,19 @@ def _upper_lookup(columns: Iterable[str]) -> dict[str, str]:
 
 
 def _digits(values: pd.Series, width: int) -> pd.Series:
-    """Codes as zero-padded strings ('6073' → '06073'; '6.0' → '06')."""
+    """Component codes as zero-padded strings ('6' → '06', '73' → '073', '6.0' → '06')."""
     s = values.astype("string").str.strip().str.replace(r"\.0+$", "", regex=True)
     return s.where(~s.str.fullmatch(r"\d+").fillna(False), s.str.zfill(width))
+
+
+def _full_key(values: pd.Series, width: int) -> pd.Series:
+    """Full keys whose single leading zero a numeric read lost ('6073000100' → '06073000100').
+
+    Only a key one character short is padded: anything shorter is left to fail validation.
+    """
+    s = values.astype("string").str.strip().str.replace(r"\.0+$", "", regex=True)
+    short = (s.str.len() == width - 1) & s.str.fullmatch(r"\d+").fillna(False)
+    return s.where(~short, "0" + s)
 
 
 def _geoids_from(df: pd.DataFrame, path: str | os.PathLike) -> pd.Series:
@@ -107,10 +117,13 @@ def _geoids_from(df: pd.DataFrame, path: str | os.PathLike) -> pd.Series:
         if key in cols:
             s = df[cols[key]].astype("string").str.strip()
             s = s.str.replace(r"^.*US", "", regex=True)
-            return _digits(s, 11)
+            return _full_key(s, 11)
     for parts in _GEOID_PARTS:
         if all(p in cols for p in parts):
             st, co, tr = (df[cols[p]] for p in parts)
+            tr = tr.astype("string").str.strip()
+            # Census 2000 boundary files write tracts without a suffix as 4 digits ("0005")
+            tr = tr.where(tr.str.len() != 4, tr + "00")
             return _digits(st, 2) + _digits(co, 3) + _digits(tr, 6)
     raise SchemaError(
         f"{path}: no tract key column: expected GEOID, GEO_ID/AFFGEOID/GEOIDFQ ('1400000US…'), "
@@ -504,7 +517,7 @@ def _acs_geoids(raw: pd.DataFrame, cmap: ColumnMap, path) -> pd.Series:
                 f"{path}: GEOID column {cmap.geoid!r} (column map {cmap.name!r}) is missing"
             )
         s = raw[cmap.geoid].astype("string").str.strip().str.replace(r"^.*US", "", regex=True)
-        return _validate_geoids(_digits(s, 11), path)
+        return _validate_geoids(_full_key(s, 11), path)
     return _validate_geoids(_geoids_from(raw, path), path)
 
 
