@@ -218,3 +218,47 @@ def test_empty_and_badly_typed_graphml(graphml_path, tmp_path):
     bad.write_text(good.replace('<data key="d8">12765</data>', '<data key="d8">link-x</data>'))
     with pytest.raises(NetworkError, match=r"bad_link.graphml: edge .*'link_id' = 'link-x'"):
         roads.load_network(bad, cache=False)
+
+
+def test_cache_tables_roundtrip_keeps_types():
+    """Lists, mixed numbers, numpy scalars, NaN and missing values survive the Parquet cache."""
+    import math
+
+    import numpy as np
+
+    G = nx.MultiDiGraph(crs="EPSG:4326", simplified=True)
+    G.add_node(1, x=0.0, y=0.0, street_count=np.int64(3), highway="traffic_signals")
+    G.add_node(2, x=1.0, y=1.0)
+    G.add_edge(1, 2, osmid=[5, 6], highway=["primary", "road"], length=1.5, oneway=True, lanes="2")
+    G.add_edge(1, 2, osmid=7, length=float("nan"), oneway=False, width=3)
+    G.add_edge(2, 1, osmid=8, length=2.0, width=2.5, geometry=shapely.LineString([(1, 1), (0, 0)]))
+    H = roads._graph_from_tables(roads._tables_from_graph(G))
+    assert H.graph == G.graph
+    assert list(H.nodes(data=True)) == [
+        (1, {"x": 0.0, "y": 0.0, "street_count": 3, "highway": "traffic_signals"}),
+        (2, {"x": 1.0, "y": 1.0}),
+    ]
+    assert type(H.nodes[1]["street_count"]) is int
+    e = list(H.edges(keys=True, data=True))
+    assert e[0] == (
+        1,
+        2,
+        0,
+        {
+            "osmid": [5, 6],
+            "highway": ["primary", "road"],
+            "length": 1.5,
+            "oneway": True,
+            "lanes": "2",
+        },
+    )
+    assert math.isnan(e[1][3].pop("length")) and e[1][3] == {
+        "osmid": 7,
+        "oneway": False,
+        "width": 3,
+    }
+    assert type(e[1][3]["width"]) is int and type(e[2][3]["width"]) is float
+    assert e[2][3]["geometry"].equals_exact(G.edges[2, 1, 0]["geometry"], 0)
+    G.add_edge(2, 2, length=1.0, odd=object())
+    with pytest.raises(roads._Uncacheable, match="odd"):
+        roads._tables_from_graph(G)

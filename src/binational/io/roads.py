@@ -1058,6 +1058,9 @@ class _Tables:
 def _column(values: list, name: str) -> tuple[pa.Array, str]:
     """Store a column natively when it has one plain type, as WKB for geometries, else JSON."""
     types = {type(v) for v in values if v is not None}
+    if any(issubclass(t, np.generic) for t in types):
+        values = [_plain(v) for v in values]
+        types = {type(v) for v in values if v is not None}
     if not types:
         return pa.nulls(len(values), pa.string()), "native"
     if all(issubclass(t, BaseGeometry) for t in types):
@@ -1080,14 +1083,14 @@ def _plain(v: Any) -> Any:
 
 
 def _table(ids: dict[str, list], dicts: list[dict]) -> tuple[pa.Table, dict[str, str]]:
-    columns: dict[str, list] = {k: [_plain(x) for x in vals] for k, vals in ids.items()}
+    columns: dict[str, list] = {k: list(vals) for k, vals in ids.items()}
     names: dict[str, None] = {}
     for d in dicts:
         names.update(dict.fromkeys(d))
     for name in names:
         if name in columns:
             raise _Uncacheable(f"attribute {name!r} clashes with an id column")
-        columns[name] = [_plain(d.get(name)) for d in dicts]
+        columns[name] = [d.get(name) for d in dicts]
     arrays, kinds = {}, {}
     for name, vals in columns.items():
         arrays[name], kinds[name] = _column(vals, name)
