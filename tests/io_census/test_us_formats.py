@@ -3,6 +3,7 @@ shapefile / zip / GeoPackage, built at test time from the real San Diego and El 
 
 from __future__ import annotations
 
+import gzip
 import json
 import zipfile
 
@@ -170,14 +171,20 @@ def test_user_dict_column_map(sd, tmp_path):
     assert "hispanic_moe" not in acs.columns
 
 
-@pytest.mark.parametrize("fmt", ["shp", "zip", "gpkg"])
+@pytest.mark.parametrize("fmt", ["shp", "zip", "gpkg", "geojson.gz"])
 def test_tracts_other_containers(data_dir, tmp_path, fmt):
     """The El Paso 2020 tracts written as a TIGER-like shapefile, zip and GeoPackage."""
     src = data_dir / "us/ep/ep_tracts_2020.geojson"
     plain = gpd.read_file(src).to_crs("EPSG:4269")
+    layer = None
     if fmt == "gpkg":
         path = tmp_path / "tl_2020_48_tract.gpkg"
         plain.to_file(path, layer="tracts", driver="GPKG")
+        layer = "tracts"
+    elif fmt == "geojson.gz":
+        path = tmp_path / "tracts.geojson.gz"
+        with gzip.open(path, "wt") as fh:
+            fh.write(plain.to_json(drop_id=True))
     else:
         shp_dir = tmp_path / "shp"
         shp_dir.mkdir()
@@ -188,8 +195,8 @@ def test_tracts_other_containers(data_dir, tmp_path, fmt):
             with zipfile.ZipFile(path, "w") as zf:
                 for f in shp_dir.iterdir():
                     zf.write(f, f.name)
-    ours = us_census.read_tracts(path, counties=["48141"])
-    assert ours.crs.to_epsg() == 4269
+    ours = us_census.read_tracts(path, layer=layer, counties=["48141"])
+    assert ours.crs.to_epsg() == 4269  # NAD83 kept, as TIGER ships it
     assert len(ours) == 188 and set(ours["GEOID"]) == set(plain["GEOID"])
     by_id = ours.set_index("GEOID").geometry
     assert by_id.loc[plain["GEOID"]].geom_equals(plain.set_index("GEOID").geometry).all()

@@ -424,7 +424,7 @@ def read_csv_text(text: str, *, path: str | os.PathLike, **kwargs) -> pd.DataFra
         raise DataSourceError(f"{path}: not a CSV table: the file is HTML/XML")
     try:
         return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], **kwargs
+            io.StringIO(text), dtype=object, keep_default_na=False, na_values=[], **kwargs
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataSourceError(f"{path}: cannot be parsed as CSV: {exc}") from exc

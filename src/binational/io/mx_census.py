@@ -380,7 +380,9 @@ def read_resageburb(
     flagged = [c for c in variables if supp[c].any()]
     flags = supp[flagged].add_suffix("_suppressed")
     keys = [c for c in ageb.columns if c in _TEXT_COLUMNS]
-    out = pd.concat([ageb[keys], values, n_supp.rename("n_suppressed"), flags], axis=1)
+    out = pd.concat(
+        [ageb[keys].astype("str"), values, n_supp.rename("n_suppressed"), flags], axis=1
+    )
 
     rows = np.flatnonzero(n_supp.to_numpy() > 0)
     if len(rows):
@@ -492,8 +494,9 @@ def read_conapo_imu(
     }
     numeric = [c for c in df.columns if c not in text_cols]
     values, _, _ = _numeric_columns(df, numeric, path)
-    out = df.copy()
+    out = df.drop(columns=numeric).astype("str")
     out[numeric] = values
+    out = out[list(df.columns)]
     out["GM_2020"] = _grades(df["GM_2020"], path)
     high = out["GM_2020"].isin(HIGH_GRADES)
     out["high_marginalization"] = out["POB_TOTAL"].where(high, 0.0).where(out["GM_2020"].notna())
@@ -579,8 +582,9 @@ def read_iter(
         df = df.loc[inside]
     numeric = [c for c in df.columns if c not in _TEXT_COLUMNS and not c.startswith("NOM_")]
     values, _, _ = _numeric_columns(df, numeric, path)
-    out = df.copy()
+    out = df.drop(columns=numeric).astype("str")
     out[numeric] = values
+    out = out[list(df.columns)]
     out.attrs.update(source_path=str(path), encoding=enc)
     return out
 
