@@ -169,6 +169,15 @@ def test_geojson_without_crs_member_is_crs84(ep_tracts, tmp_path):
     )
 
 
+def test_projected_coordinates_in_lonlat_geojson(ep_tracts, tmp_path):
+    """UTM metres written to GeoJSON without a crs member: the declared CRS is wrong."""
+    utm = ep_tracts.to_crs("EPSG:32613")
+    path = tmp_path / "utm_as_lonlat.geojson"
+    path.write_text(utm.set_crs(None, allow_override=True).to_json(drop_id=True))
+    with pytest.raises(CRSError, match=r"utm_as_lonlat\.geojson.*projected CRS"):
+        us_census.read_tracts(path)
+
+
 # ---------------------------------------------------------------------------- geometry
 
 

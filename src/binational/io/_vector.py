@@ -104,48 +104,48 @@ def _looks_like_html(head: bytes) -> bool:
     return start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<"))
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
+def _zip_infos(path: Path) -> list[zipfile.ZipInfo]:
+    """Members of zip ``path`` after a CRC check of every member (catches truncation)."""
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DataSourceError(f"{path}: not a readable zip archive (truncated?): {exc}") from exc
-    try:
-        bad = zf.testzip()
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+            infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-        zf.close()
-        raise DataSourceError(f"{path}: corrupt zip archive: {exc}") from exc
+        raise DataSourceError(f"{path}: not a readable zip archive (truncated?): {exc}") from exc
     if bad is not None:
-        zf.close()
         raise DataSourceError(f"{path}: corrupt zip archive (bad CRC in member {bad!r})")
-    return zf
+    return infos
 
 
-def _zip_member(path: Path, suffixes: Sequence[str], *, prefer: str | None = None) -> str:
-    """Name of the member of zip ``path`` to read: the only one with a wanted suffix, or the
-    one whose name contains ``prefer``, or the largest."""
-    with _open_zip(path) as zf:
-        members = zf.namelist()
-        infos = [
-            i
-            for i in zf.infolist()
-            if not i.is_dir()
-            and i.filename.lower().endswith(tuple(suffixes))
-            and not Path(i.filename).name.startswith(("._", "."))
-        ]
-    if not infos:
-        raise DataSourceError(
-            f"{path}: the zip archive holds no {'/'.join(suffixes)} file "
-            f"(members: {', '.join(members[:8])})"
-        )
-    if len(infos) > 1 and prefer:
-        preferred = [i for i in infos if prefer.lower() in i.filename.lower()]
-        infos = preferred or infos
-    if len(infos) > 1 and suffixes == (".shp",):
-        names = ", ".join(i.filename for i in infos)
+def _pick_member(
+    path: Path,
+    infos: list[zipfile.ZipInfo],
+    suffixes: Sequence[str],
+    *,
+    prefer: str | None = None,
+) -> str | None:
+    """The member with a wanted suffix: the only one, the one whose name contains ``prefer``,
+    or the largest (None if there is none)."""
+    found = [
+        i
+        for i in infos
+        if not i.is_dir()
+        and i.filename.lower().endswith(tuple(suffixes))
+        and not Path(i.filename).name.startswith(("._", "."))
+    ]
+    if len(found) > 1 and prefer:
+        found = [i for i in found if prefer.lower() in i.filename.lower()] or found
+    if len(found) > 1 and tuple(suffixes) == (".shp",):
+        names = ", ".join(i.filename for i in found)
         raise DataSourceError(
             f"{path}: the zip archive holds several shapefiles ({names}); pass layer="
         )
-    return max(infos, key=lambda i: i.file_size).filename
+    return max(found, key=lambda i: i.file_size).filename if found else None
+
+
+def _no_member(path: Path, infos: list[zipfile.ZipInfo], what: str) -> DataSourceError:
+    members = ", ".join(i.filename for i in infos[:8]) or "none"
+    return DataSourceError(f"{path}: the zip archive holds no {what} (members: {members})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,16 +160,16 @@ def _vector_source(path: Path, layer: str | None) -> tuple[str, str | None, str]
     if name.endswith(".zip"):
         if not head.startswith(b"PK"):
             raise DataSourceError(f"{path}: not a zip archive (content starts {head[:16]!r})")
-        try:
-            member = _zip_member(path, (".shp",), prefer=layer)
-            kind = "shp"
-        except DataSourceError as exc:
-            if "holds no" not in str(exc):
-                raise
-            member = _zip_member(path, (".gpkg", ".geojson", ".json"))
-            kind = Path(member).suffix.lstrip(".")
-            return f"/vsizip/{path}/{member}", layer, kind
-        return f"/vsizip/{path}/{member}", None, kind
+        infos = _zip_infos(path)
+        for suffixes, kind in (
+            ((".shp",), "shp"),
+            ((".gpkg",), "gpkg"),
+            ((".geojson", ".json"), "geojson"),
+        ):
+            member = _pick_member(path, infos, suffixes, prefer=layer)
+            if member is not None:
+                return f"/vsizip/{path}/{member}", layer if kind == "gpkg" else None, kind
+        raise _no_member(path, infos, "shapefile, GeoPackage or GeoJSON")
     if name.endswith((".geojson", ".json", ".geojson.gz", ".json.gz")):
         if name.endswith(".gz"):
             try:
@@ -232,8 +232,25 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None) -> gpd.Geo
                 f"{path}: layer has no CRS (missing .prj?); cannot place it on the map. Set it "
                 "with GeoDataFrame.set_crs() or add the .prj file"
             )
+    _check_lonlat_bounds(gdf, path)
     gdf.attrs["source_path"] = str(path)
     return gdf
+
+
+def _check_lonlat_bounds(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """A geographic CRS with coordinates outside ±180/±90 means the declared CRS is wrong
+    (typically projected metres in a GeoJSON without a ``crs`` member)."""
+    if not gdf.crs.is_geographic or not len(gdf):
+        return
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+        return
+    if xmin < -180.5 or xmax > 360.5 or ymin < -90.5 or ymax > 90.5:
+        raise CRSError(
+            f"{path}: CRS is {gdf.crs.name} (degrees) but coordinates span "
+            f"x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f}: the file is in a projected "
+            "CRS that it does not declare (GeoJSON must be lon/lat)"
+        )
 
 
 def clean_geometries(
@@ -376,7 +393,10 @@ def read_bytes(
     head = _head(path, 4)
     try:
         if name.endswith(".zip") or head.startswith(b"PK\x03\x04"):
-            member = _zip_member(path, tuple(member_suffixes), prefer=prefer)
+            infos = _zip_infos(path)
+            member = _pick_member(path, infos, member_suffixes, prefer=prefer)
+            if member is None:
+                raise _no_member(path, infos, "/".join(member_suffixes) + " file")
             with zipfile.ZipFile(path) as zf:
                 return zf.read(member)
         if name.endswith(".gz") or head.startswith(b"\x1f\x8b"):
