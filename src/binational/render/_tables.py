@@ -1,0 +1,142 @@
+"""Small tables the renderers share: crossing volumes per port and waits by hour of day."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Measures that count people (BTS); their sum is the "persons" volume that sizes port markers.
+PERSON_MEASURES = (
+    "Pedestrians",
+    "Personal Vehicle Passengers",
+    "Bus Passengers",
+    "Train Passengers",
+)
+
+
+def _months(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.PeriodDtype):
+        return series.dt.to_timestamp()
+    return pd.to_datetime(series).dt.to_period("M").dt.to_timestamp()
+
+
+def port_level(crossings: pd.DataFrame) -> pd.DataFrame:
+    """Crossing counts at port level, one source per port (no double counting).
+
+    Where a port has counts from several sources (e.g. BTS per port and CBP per bridge), the BTS
+    rows are used; otherwise the one source there is. ``month`` becomes a month-start Timestamp.
+    """
+    if crossings is None or crossings.empty:
+        return pd.DataFrame(columns=["port_code", "month", "measure", "value", "source"])
+    df = crossings.copy()
+    df["month"] = _months(df["month"])
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    if "source" in df.columns:
+        src = df["source"].astype(str)
+        is_bts = src.str.contains("BTS", case=False, na=False)
+        has_bts = is_bts.groupby(df["port_code"]).transform("any")
+        df = df[is_bts | ~has_bts]
+    return df
+
+
+def window(crossings: pd.DataFrame, months: int = 12) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(first, last) month of the latest ``months`` months in the table, or None if empty."""
+    df = port_level(crossings)
+    if df.empty:
+        return None
+    last = df["month"].max()
+    first = last - pd.DateOffset(months=months - 1)
+    return first, last
+
+
+def port_volumes(crossings: pd.DataFrame, *, months: int = 12) -> pd.DataFrame:
+    """Sum of each measure per port over the latest ``months`` months (wide: port × measure).
+
+    A ``persons`` column adds up the people-counting measures (:data:`PERSON_MEASURES`).
+    """
+    df = port_level(crossings)
+    span = window(crossings, months)
+    if span is None:
+        return pd.DataFrame(columns=["persons"])
+    df = df[(df["month"] >= span[0]) & (df["month"] <= span[1])]
+    wide = df.pivot_table(
+        index="port_code", columns="measure", values="value", aggfunc="sum", fill_value=0
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    persons = [c for c in PERSON_MEASURES if c in wide.columns]
+    wide["persons"] = wide[persons].sum(axis=1) if persons else np.nan
+    return wide
+
+
+def monthly(crossings: pd.DataFrame) -> pd.DataFrame:
+    """Monthly totals per port and measure (long: port_code, month, measure, value)."""
+    df = port_level(crossings)
+    if df.empty:
+        return df
+    return df.groupby(["port_code", "month", "measure"], as_index=False)["value"].sum()
+
+
+def _hours(df: pd.DataFrame) -> pd.Series:
+    hour = pd.to_numeric(df["hour"], errors="coerce") if "hour" in df.columns else None
+    if hour is None:
+        hour = pd.Series(np.nan, index=df.index)
+    if "time" in df.columns and hour.isna().any():
+        from_time = pd.to_datetime(df["time"], errors="coerce", utc=False)
+        hour = hour.fillna(pd.Series(getattr(from_time.dt, "hour", np.nan), index=df.index))
+    return hour
+
+
+def wait_by_hour(
+    waits: pd.DataFrame,
+    *,
+    lane: str = "general",
+    direction: str = "northbound",
+    source: str | None = None,
+    min_hours: int = 12,
+) -> pd.DataFrame:
+    """Median wait (minutes) per port and hour of day (0–23) for one lane and direction.
+
+    Sources are never mixed: for each port the source with the most observations is used
+    (``source`` picks one by substring instead), and only if it covers at least ``min_hours``
+    distinct hours (a single live snapshot is not a profile). Works on historical averages
+    (month × weekday × hour cells; the median is over the cells) and on time series.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Port × hour (columns 0..23; NaN where no observation). ``.attrs["source"]`` maps each
+        port to the source used.
+    """
+    empty = pd.DataFrame(columns=range(24))
+    empty.attrs["source"] = {}
+    if waits is None or waits.empty:
+        return empty
+    df = waits
+    if lane is not None and "lane" in df.columns:
+        df = df[df["lane"].astype(str) == lane]
+    if direction is not None and "direction" in df.columns:
+        df = df[df["direction"].astype(str) == direction]
+    src = df["source"].astype(str) if "source" in df.columns else pd.Series("", index=df.index)
+    if source is not None:
+        keep = src.str.contains(source, regex=False)
+        df, src = df[keep], src[keep]
+    df = df.assign(
+        hour=_hours(df),
+        minutes=pd.to_numeric(df["minutes"], errors="coerce"),
+        _src=src,
+    ).dropna(subset=["hour", "minutes", "port_code"])
+    if df.empty:
+        return empty
+    rows, used = {}, {}
+    for code, part in df.groupby("port_code"):
+        counts = part.groupby("_src")["hour"].agg(["size", "nunique"])
+        counts = counts[counts["nunique"] >= min_hours]
+        if counts.empty:
+            continue
+        best = counts["size"].idxmax()
+        sel = part[part["_src"] == best]
+        rows[code] = sel.groupby(sel["hour"].astype(int))["minutes"].median()
+        used[code] = best
+    table = pd.DataFrame(rows).T.reindex(columns=range(24)) if rows else empty.copy()
+    table.attrs["source"] = used
+    return table

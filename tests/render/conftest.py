@@ -1,0 +1,44 @@
+"""Fixtures for the renderer tests: both twin cities from the real shared data, loaded once."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _load(name: str, data_dir: Path):
+    """The region through binational.load_region when its loaders exist, else raw reads."""
+    if importlib.util.find_spec("binational.io.crossings") is not None:
+        from binational import load_region
+
+        return load_region(name, data_dir=data_dir, network=False)
+    from _raw import raw_region
+
+    return raw_region(name, data_dir)
+
+
+@pytest.fixture(scope="session")
+def tj(data_dir):
+    """Tijuana–San Diego."""
+    return _load("tijuana-san-diego", data_dir)
+
+
+@pytest.fixture(scope="session")
+def jz(data_dir):
+    """Ciudad Juárez–El Paso."""
+    return _load("juarez-el-paso", data_dir)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder kept after the run for screenshots (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

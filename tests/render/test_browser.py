@@ -1,0 +1,104 @@
+"""Open the generated map (and report) in headless Chromium with the network off.
+
+Chromium is Debian's ``chromium`` (installed by ``.ci/run``); Playwright drives it through
+``executable_path`` (no ``playwright install``). Every request that is not ``file:`` or
+``data:`` is aborted and recorded, so the test proves the pages are self-contained.
+Screenshots are kept in ``test-artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from binational.render import maps
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("headless Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_offline(browser, path: Path, *, wait_ms: int = 1500):
+    """Open ``path`` with every non-file request blocked; return (page, errors, blocked)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    blocked: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_timeout(wait_ms)
+    return page, errors, blocked
+
+
+def check_map(frame, *, n_units: int, n_ports: int) -> None:
+    assert frame.evaluate("typeof L !== 'undefined' && L.version") == "1.9.3"
+    assert frame.locator(".leaflet-container").count() == 1
+    assert frame.locator("path.bn-unit").count() == n_units
+    assert frame.locator("path.bn-port").count() == n_ports
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    assert frame.locator("path.bn-border").count() == 1
+
+
+def test_map_offline_in_chromium(browser, tj, tmp_path, artifacts):
+    m = maps.region_map(tj, "hispanic", normalize="pop_total", offline=True)
+    path = maps.save_map(m, tmp_path / "tijuana-san-diego.html")
+    page, errors, blocked = open_offline(browser, path)
+    try:
+        check_map(page, n_units=len(tj.units), n_ports=len(tj.ports))
+        # the popup of a port opens and holds its wait chart
+        page.locator("path.bn-port").first.click(force=True)
+        page.wait_for_timeout(300)
+        assert page.locator(".leaflet-popup-content .bn-popup").count() == 1
+        page.screenshot(path=str(artifacts / "map_tijuana_san_diego.png"))
+    finally:
+        page.close()
+    assert errors == []
+    assert blocked == []
+
+
+def test_spanish_map_offline_in_chromium(browser, jz, tmp_path, artifacts):
+    m = maps.region_map(jz, "hispanic", normalize="pop_total", lang="es", offline=True)
+    path = maps.save_map(m, tmp_path / "juarez-el-paso.html")
+    page, errors, blocked = open_offline(browser, path)
+    try:
+        check_map(page, n_units=len(jz.units), n_ports=len(jz.ports))
+        assert "Garitas" in page.locator(".leaflet-control-layers").inner_text()
+        page.screenshot(path=str(artifacts / "map_juarez_el_paso_es.png"))
+    finally:
+        page.close()
+    assert errors == []
+    assert blocked == []
