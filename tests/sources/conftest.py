@@ -322,3 +322,43 @@ def historical_api(hist: pd.DataFrame):
         return json.dumps({"wait_times": records}).encode()
 
     return answer_for
+
+
+@pytest.fixture
+def official(server, monkeypatch):
+    """``official(source_id, body, alternate=0, **params)``: serve ``body`` where the catalogue
+    says ``source_id`` lives (under a local base URL set in ``settings.base_urls``)."""
+    from urllib.parse import urlsplit
+
+    from binational.sources import get_source
+
+    def serve(source_id, body, *, alternate=0, content_type="application/octet-stream", **params):
+        settings.base_urls[source_id] = f"{server.url}/{source_id}"
+        url = get_source(source_id).urls(**params)[alternate]
+        server.add(urlsplit(url).path, body, content_type=content_type)
+        return url
+
+    return serve
+
+
+@pytest.fixture
+def sd_served(official, built, server):
+    """Every source of tijuana-san-diego served from 127.0.0.1 (real data, official layouts)."""
+    official("census_tiger", built["tiger_06"], year=2024, state="06")
+    official("census_acs", census_api(built["acs"]), year=2024)
+    official("inegi_mg", built["mg_02"], state="02")
+    official("inegi_resageburb", built["resageburb_02"], state="02")
+    official("conapo_imu", built["conapo"], content_type="text/csv")
+    official("inegi_iter", built["iter_02"], state="02")
+    official("bts_crossings", built["bts_full"], content_type="text/csv")
+    official("cbp_bwt_live", built["cbp_live"], content_type="application/json")
+    settings.base_urls["cbp_bwt_historical"] = server.url + "/cbp_bwt_historical"
+    answer_for = historical_api(built["sy_hist"])
+    for m in range(1, 13):
+        server.add(
+            f"/cbp_bwt_historical/api/historicalwaittimes/09250401/POV/GEN/{m}/7", answer_for(m)
+        )
+    # The fake Census API knows only the variables of the real San Diego table.
+    from binational.sources import DEFAULT_ACS_VARIABLES
+
+    return [v for v in DEFAULT_ACS_VARIABLES if f"{v}E" in built["acs"].columns]
