@@ -227,3 +227,14 @@ def test_projection_and_require_projected(warm_network):
         assert math.isclose(P.nodes[n]["x"], x, abs_tol=1e-6) and math.isclose(
             P.nodes[n]["y"], y, abs_tol=1e-6
         )
+
+
+def test_speeds_on_frames_equal_speeds_on_graph(marked, graphml_path, roads_cache, use_cache):
+    with use_cache(roads_cache):
+        nodes, edges = roads.load_network_frames(graphml_path)
+    timed = roads.impute_speeds(edges, nodes=nodes)
+    assert "speed_kph" not in edges.columns  # a new frame
+    ref = [marked.edges[uvk] for uvk in timed.index]
+    np.testing.assert_array_equal(timed["speed_kph"], [d["speed_kph"] for d in ref])
+    np.testing.assert_allclose(timed["travel_time"], [d["travel_time"] for d in ref], rtol=1e-12)
+    assert timed["speed_source"].tolist() == [d["speed_source"] for d in ref]

@@ -763,28 +763,36 @@ def _edge_speed(d: Mapping, country: str | None, defaults: Mapping) -> tuple[flo
 
 
 def impute_speeds(
-    G: nx.MultiDiGraph, *, defaults: Mapping | str | os.PathLike | None = None
-) -> nx.MultiDiGraph:
-    """Add ``speed_kph``, ``travel_time`` (seconds) and ``speed_source`` to every edge, in place.
+    G: nx.MultiDiGraph | gpd.GeoDataFrame,
+    *,
+    defaults: Mapping | str | os.PathLike | None = None,
+    nodes: gpd.GeoDataFrame | None = None,
+) -> nx.MultiDiGraph | gpd.GeoDataFrame:
+    """Add ``speed_kph``, ``travel_time`` (seconds) and ``speed_source`` to every edge.
 
     Rules, first match wins (see ``data/speeds.toml`` for the values and their sources):
     port-of-entry link (``poe`` or ``port_code``) → slow plaza creep; OSM ``maxspeed``;
     ``sandag_fwy_posted_mph``; per-``highway``-class default for the edge's country; a
     length-based default where the edge has no class. The edge's country is its ``country``
     attribute when that is US/MX, else the country of its first node. The counts per source
-    are logged and stored in ``G.graph["speed_sources"]``.
+    are logged (and, for a graph, stored in ``G.graph["speed_sources"]``).
 
     Parameters
     ----------
     G
-        Graph whose edges all have a finite ``length`` in metres.
+        Graph whose edges all have a finite ``length`` in metres (changed in place), or an
+        edges GeoDataFrame indexed by ``(u, v, key)`` as from :func:`load_network_frames`
+        (a new frame is returned).
     defaults
         Mapping or TOML path laid out like ``data/speeds.toml``; None for the package's.
+    nodes
+        With an edges frame: the nodes frame, whose ``country`` column gives the country of
+        edges without a US/MX ``country`` of their own.
 
     Returns
     -------
-    networkx.MultiDiGraph
-        ``G`` itself (osmnx convention).
+    networkx.MultiDiGraph or geopandas.GeoDataFrame
+        ``G`` itself (osmnx convention), or a copy of the edges frame with the three columns.
 
     Raises
     ------
@@ -792,25 +800,49 @@ def impute_speeds(
         If an edge lacks a finite, non-negative ``length``.
     """
     defaults = read_speed_defaults(defaults)
+    if isinstance(G, pd.DataFrame):
+        node_country = (
+            nodes["country"].to_dict() if nodes is not None and "country" in nodes else {}
+        )
+        records = G.drop(columns="geometry", errors="ignore").to_dict("records")
+        items = [
+            (uvk, {k: v for k, v in d.items() if not _missing(v)})
+            for uvk, d in zip(G.index, records, strict=True)
+        ]
+    else:
+        node_country = dict(G.nodes(data="country"))
+        items = [((u, v, k), d) for u, v, k, d in G.edges(keys=True, data=True)]
     counts: Counter[str] = Counter()
-    node_country = dict(G.nodes(data="country"))
-    for u, v, k, d in G.edges(keys=True, data=True):
+    results = []
+    for uvk, d in items:
         length = d.get("length")
         if not _finite(length) or length < 0:
-            raise NetworkError(
-                f"edge {(u, v, k)!r} has no usable 'length' ({length!r}); cannot time it"
-            )
+            raise NetworkError(f"edge {uvk!r} has no usable 'length' ({length!r}); cannot time it")
         country = d.get("country")
         if country not in (US, MX):
-            country = node_country.get(u)
+            country = node_country.get(uvk[0])
         kph, src = _edge_speed(d, country, defaults)
-        d["speed_kph"] = kph
-        d["travel_time"] = length / (kph / 3.6)
-        d["speed_source"] = src
+        results.append((kph, length / (kph / 3.6), src))
         counts[src] += 1
-    G.graph["speed_sources"] = dict(counts)
     log.info("speeds imputed: %s", ", ".join(f"{k}={v:,}" for k, v in counts.most_common()))
+    if isinstance(G, pd.DataFrame):
+        out = G.copy()
+        kph, tt, src = zip(*results, strict=True) if results else ((), (), ())
+        out["speed_kph"] = np.asarray(kph, dtype=float)
+        out["travel_time"] = np.asarray(tt, dtype=float)
+        out["speed_source"] = list(src)
+        return out
+    for (_, d), (kph, tt, src) in zip(items, results, strict=True):
+        d["speed_kph"] = kph
+        d["travel_time"] = tt
+        d["speed_source"] = src
+    G.graph["speed_sources"] = dict(counts)
     return G
+
+
+def _missing(v: Any) -> bool:
+    """A null cell of a frame (None/NaN/NA), but not a list value."""
+    return v is None or (not isinstance(v, list | tuple | np.ndarray) and bool(pd.isna(v)))
 
 
 # --------------------------------------------------------------------------------------------
