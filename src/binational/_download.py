@@ -34,7 +34,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import requests
 from tqdm.auto import tqdm
@@ -100,13 +100,11 @@ _KINDS = {
 def redact_url(url: str) -> str:
     """``url`` with the values of secret query parameters (``key=``, ``token=``) replaced."""
     parts = urlsplit(url)
-    if not parts.query:
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(k.lower() in SECRET_PARAMS for k, _ in pairs):
         return url
-    query = [
-        (k, "REDACTED" if k.lower() in SECRET_PARAMS else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query, safe=":*,$ ")))
+    query = [(k, "REDACTED" if k.lower() in SECRET_PARAMS else v) for k, v in pairs]
+    return urlunsplit(parts._replace(query=urlencode(query, safe=":*,$", quote_via=quote)))
 
 
 def _url_key(url: str) -> str:
@@ -311,6 +309,35 @@ def fetch(
         log.debug("cache hit for %s: %s", redact_url(url), target)
         return target
 
+    try:
+        return _fetch_into(
+            url,
+            target,
+            previous,
+            sha256=sha256,
+            expect=expect,
+            max_bytes=max_bytes,
+            progress=progress,
+            retries=retries,
+        )
+    except BaseException:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty: a failed first download leaves no folder behind
+        raise
+
+
+def _fetch_into(
+    url: str,
+    target: Path,
+    previous: dict | None,
+    *,
+    sha256: str | None,
+    expect: str | None,
+    max_bytes: int | None,
+    progress: bool | None,
+    retries: int | None,
+) -> Path:
+    folder, name = target.parent, target.name
     limit = settings.max_download_bytes if max_bytes is None else int(max_bytes)
     attempts = max(1, RETRIES if retries is None else int(retries))
     show = settings.progress if progress is None else progress

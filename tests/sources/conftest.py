@@ -12,6 +12,7 @@ import io
 import json
 import math
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +49,7 @@ class Route:
     mode: str = "ok"
     failures: int = 0
     fail_status: int = 500
+    delay: float = 0.0
     served: int = 0
 
 
@@ -78,6 +80,8 @@ def _handler(state: LocalServer):
                 self._send(404, "text/plain", b"not found")
                 return
             route.served += 1
+            if route.delay:
+                time.sleep(route.delay)
             if route.mode == "fail" and route.served <= route.failures:
                 self._send(route.fail_status, "text/plain", b"server error")
                 return

@@ -190,3 +190,28 @@ def test_filename_must_be_plain(server, name):
 def test_only_http_urls(tmp_path):
     with pytest.raises(DownloadError, match="only http"):
         fetch(f"file://{tmp_path}/x.csv")
+
+
+def test_timeout_from_settings_is_retried_then_fails(server, built, monkeypatch):
+    url = server.add("/slow.json", built["cbp_live"], delay=0.6)
+    monkeypatch.setattr(settings, "timeout", 0.2)
+    with pytest.raises(DownloadError, match="after 2 attempt"):
+        fetch(url, retries=2)
+    assert server.count("/slow.json") == 2
+    monkeypatch.setattr(settings, "timeout", 5.0)
+    assert fetch(url).read_bytes() == built["cbp_live"]
+
+
+def test_progress_bar_follows_settings(server, built, capsys, monkeypatch):
+    url = server.add("/bar.json", built["cbp_live"])
+    fetch(url, filename="quiet.json")  # settings.progress is False in these tests
+    assert "quiet.json" not in capsys.readouterr().err
+    monkeypatch.setattr(settings, "progress", True)
+    fetch(url, filename="shown.json")
+    assert "shown.json" in capsys.readouterr().err
+
+
+def test_failed_first_download_leaves_no_folder(server):
+    with pytest.raises(DownloadError):
+        fetch(server.url + "/nothing.csv")
+    assert list(settings.resolve_cache_dir("downloads").iterdir()) == []
