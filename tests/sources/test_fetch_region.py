@@ -169,3 +169,11 @@ def test_load_region_reads_freshly_fetched_files(sd_served, built, data_dir, tmp
     assert (region.waits.port_code == 2504).sum() >= 2016  # 12 months x 7 days x 24 hours
     bts = pd.read_csv(files["bts"], dtype={"Port Code": int})
     assert len(region.crossings) == bts["Port Code"].isin(spec.ports).sum()
+
+
+def test_el_paso_uses_the_2020_cartographic_boundary_tracts(official, built):
+    official("census_cb", built["cb_48"], year=2020, state="48")
+    files = fetch_region("juarez-el-paso", sources=["us_tracts"])
+    assert files["us_tracts"].name == "cb_2020_48_tract_500k.shp"
+    tracts = gpd.read_file(files["us_tracts"])
+    assert sorted(tracts.GEOID) == sorted(built["ep_tracts"].GEOID)
