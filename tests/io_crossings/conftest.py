@@ -60,6 +60,11 @@ def bts_all(cdir):
 
 
 @pytest.fixture(scope="session")
+def bts_all_raw(cdir) -> pd.DataFrame:
+    return pd.read_csv(cdir / BTS_ALL, dtype={"Port Code": str})
+
+
+@pytest.fixture(scope="session")
 def bridges(cdir):
     return _load(cx.read_bridge_counts, cdir / BRIDGES)
 

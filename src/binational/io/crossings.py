@@ -25,7 +25,7 @@ Conventions
 -----------
 - ``port_code`` is the 4-digit BTS/CBP port code as a nullable integer (``Int64``): 2504 San
   Ysidro. ``crossing_id`` is CBP's Border Wait Times crossing id as text (``"250401"``).
-- ``weekday`` is 0 = Monday … 6 = Sunday everywhere (pandas' ``dayofweek``). CBP's historical
+- ``weekday`` is 0 = Monday … 6 = Sunday everywhere (pandas' ``day_of_week``). CBP's historical
   wait API numbers its ``bwt_day`` the same way; see :func:`read_waits_hourly`.
 - ``hour`` is the hour of day 0–23 in the port's local clock; ``month`` is the month of year.
 - Wait times are northbound (into the US) unless the source says otherwise.
@@ -644,6 +644,12 @@ def read_bts(
     df = df.assign(month=_parse_months(df["date"], path, "date"))
     df = _time_filter(df, start, end)
     df = df.assign(value=_numeric_values(df["value"], path, "value"))
+    empty = df["value"].isna()
+    if empty.any():
+        ids = df.loc[empty, ["port_code", "month", "measure"]].astype(str).agg("|".join, axis=1)
+        report.add("bts", ids, "missing_value", f"empty Value in {path.name}")
+        log.warning("%s: dropped %d row(s) with an empty value", path.name, int(empty.sum()))
+        df = df[~empty]
     df, n_dup, n_clash = _drop_duplicates(
         df,
         key=["port_code", "month", "measure"],
@@ -1111,11 +1117,14 @@ def read_waits_live(
         log.warning("%s: dropped record(s) with unusable crossing ids %s", path.name, unknown)
     df = df.assign(port_code=pd.array(ports, dtype="Int64"))
     df = df[df["port_code"].notna()].reset_index(drop=True)
+    known_tz = df["port_code"].map(lambda c: int(c) in tz_of)
     tzs = df["port_code"].map(lambda c: tz_of.get(int(c), "America/Los_Angeles"))
     instants = _local_instants(df, tzs, path)
-    if not df["port_number"].duplicated().any() and len(df):
-        snapshot = instants.mode().iloc[0]
-        off = instants != snapshot
+    if not df["port_number"].duplicated().any() and known_tz.any():
+        # one response: every record is the same instant; ports outside the registry (zone
+        # unknown) take the instant the others agree on
+        snapshot = instants[known_tz].mode().iloc[0]
+        off = known_tz & (instants != snapshot)
         if off.any():
             detail = "; ".join(
                 f"{cid} {h:+.0f} h"
@@ -1171,7 +1180,7 @@ def read_waits_live(
             parts["time"].append(instants.iloc[i])
             lt = local[i]
             parts["month"].append(lt.month)
-            parts["weekday"].append(lt.dayofweek)
+            parts["weekday"].append(lt.day_of_week)
             parts["hour"].append(lt.hour)
             parts["minutes"].append(delay)
             parts["lanes_open"].append(None if pd.isna(lanes) else int(lanes))
@@ -1349,7 +1358,7 @@ def read_waits_series(
             "lane": lane[keep].to_numpy(),
             "time": t.reset_index(drop=True),
             "month": t.dt.month.to_numpy(),
-            "weekday": t.dt.dayofweek.to_numpy(),
+            "weekday": t.dt.day_of_week.to_numpy(),
             "hour": t.dt.hour.to_numpy(),
             "minutes": pd.to_numeric(
                 sel["wait_minutes"].replace({"": None}), errors="coerce"
@@ -1559,7 +1568,7 @@ _PROFILE_KEYS = ("month", "weekday", "hour")
 
 def _clock(times: pd.Series, key: str) -> pd.Series:
     """Month, weekday or hour of each timestamp on its own clock (works on mixed-zone objects)."""
-    attr = {"month": "month", "weekday": "dayofweek", "hour": "hour"}[key]
+    attr = {"month": "month", "weekday": "day_of_week", "hour": "hour"}[key]
     return pd.Series(
         [getattr(pd.Timestamp(t), attr) for t in times], index=times.index, dtype=float
     )
