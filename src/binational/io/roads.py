@@ -77,6 +77,7 @@ __all__ = [
     "load_network",
     "load_network_frames",
     "mark_border_edges",
+    "parse_maxspeed",
     "project_network",
     "read_speed_defaults",
     "require_projected",
