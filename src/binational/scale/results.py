@@ -311,12 +311,24 @@ def stack_regions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def with_region(table: pd.DataFrame, region: str) -> pd.DataFrame:
-    """``table`` with a leading ``region`` column; a named index becomes a column too."""
+    """``table`` with a leading ``region`` column; a named index becomes a column too.
+
+    A ``region`` column already in the table is replaced when it holds the same name (or is
+    empty), else kept as ``region_original``.
+    """
     if any(n is not None for n in table.index.names):
         table = table.reset_index()
     else:
         table = table.reset_index(drop=True)
     table = table.copy()
+    if "region" in table.columns:
+        # e.g. the ports registry's own region label: dropped when it says the same thing,
+        # else kept under another name
+        same = table["region"].isna() | (table["region"].astype(str) == region)
+        if same.all():
+            table = table.drop(columns="region")
+        else:
+            table = table.rename(columns={"region": "region_original"})
     table.insert(0, "region", region)
     return table
 

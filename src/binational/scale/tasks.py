@@ -16,9 +16,9 @@ Built-in tasks (in the order they run):
     ``concentration_local`` (local measures per unit).
 ``catchments``
     :func:`binational.catchments.catchments`: ``catchment_isochrones``, ``catchment_units``,
-    ``catchment_summary``.
+    ``catchment_summary``, ``catchment_port_sheds``, ``catchment_waits``.
 ``report``
-    :func:`binational.render.report`: the HTML report, returned as files.
+    :func:`binational.render.report.write_report`: the HTML report, returned as files.
 ``grid``
     Population of both sides area-weighted onto one square grid in the region CRS
     (:func:`binational.scale.spatial.areal_interpolate`): ``population_grid``.
@@ -31,6 +31,7 @@ is caught and reported as ``failed`` (the region's other tasks still run).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.util
 import os
 import time
@@ -183,14 +184,24 @@ class Task:
     params: tuple[str, ...] = ()
 
     def available(self) -> str | None:
-        """None if the task can run here, else why not."""
-        for module in self.requires:
+        """None if the task can run here, else why not.
+
+        Each entry of ``requires`` is a module (``"binational.render"``) or a module and one of
+        its attributes (``"binational.concentration:concentration_profile"``).
+        """
+        for need in self.requires:
+            module, _, attr = need.partition(":")
             try:
                 found = importlib.util.find_spec(module) is not None
             except ModuleNotFoundError:
                 found = False
+            if found and attr:
+                try:
+                    found = hasattr(importlib.import_module(module), attr)
+                except ImportError:  # e.g. a lazy attribute whose submodule is missing
+                    found = False
             if not found:
-                return f"{module} is not available in binational {__version__}"
+                return f"{need.replace(':', '.')} is not available in binational {__version__}"
         return None
 
     def param_values(self, config: BatchConfig) -> dict[str, Any]:
@@ -241,12 +252,9 @@ def concentration_task(ctx: RegionContext) -> TaskOutput:
         )
     tables, local = [], []
     for group in groups:
+        kwargs = {"permutations": ctx.config.permutations, "seed": ctx.config.seed}
         profile = concentration_profile(
-            region,
-            group=group,
-            permutations=ctx.config.permutations,
-            seed=ctx.config.seed,
-            **ctx.options("concentration"),
+            region, group=group, **(kwargs | ctx.options("concentration"))
         )
         table, local_gdf = _profile_parts(profile)
         tables.append(table.assign(group=group) if "group" not in table.columns else table)
@@ -280,16 +288,14 @@ def catchments_task(ctx: RegionContext) -> TaskOutput:
     """Isochrones, per-unit best port and crossing time, and the population summary."""
     from ..catchments import catchments
 
-    result = catchments(
-        ctx.region,
-        minutes=list(ctx.config.minutes),
-        hour=ctx.config.hour,
-        **ctx.options("catchments"),
-    )
+    kwargs = {"minutes": list(ctx.config.minutes), "hour": ctx.config.hour}
+    result = catchments(ctx.region, **(kwargs | ctx.options("catchments")))
     tables = {
         "catchment_isochrones": result.isochrones,
         "catchment_units": result.units,
         "catchment_summary": result.summary,
+        "catchment_port_sheds": getattr(result, "port_sheds", None),
+        "catchment_waits": getattr(result, "waits", None),
     }
     return TaskOutput(tables={k: v for k, v in tables.items() if v is not None})
 
@@ -298,16 +304,11 @@ def report_task(ctx: RegionContext) -> TaskOutput:
     """The region's HTML report, rendered in a scratch folder and returned as files."""
     import tempfile
 
-    from .. import render
+    from ..render.report import write_report
 
     with tempfile.TemporaryDirectory(prefix="binational-report-") as tmp:
-        render.report(
-            ctx.region,
-            out=tmp,
-            seed=ctx.config.seed,
-            permutations=ctx.config.permutations,
-            **ctx.options("report"),
-        )
+        kwargs = {"seed": ctx.config.seed, "permutations": ctx.config.permutations}
+        write_report(ctx.region, out=tmp, **(kwargs | ctx.options("report")))
         files = {
             str(p.relative_to(tmp)): p.read_bytes() for p in Path(tmp).rglob("*") if p.is_file()
         }
@@ -346,7 +347,7 @@ register_task(
     Task(
         "concentration",
         concentration_task,
-        requires=(*_UNITS, "binational.concentration"),
+        requires=(*_UNITS, "binational.concentration:concentration_profile"),
         params=("seed", "permutations", "network"),
     )
 )
@@ -354,7 +355,7 @@ register_task(
     Task(
         "catchments",
         catchments_task,
-        requires=(*_UNITS, "binational.catchments"),
+        requires=(*_UNITS, "binational.catchments:catchments"),
         params=("minutes", "hour", "network"),
     )
 )
@@ -362,7 +363,7 @@ register_task(
     Task(
         "report",
         report_task,
-        requires=(*_UNITS, "binational.render"),
+        requires=(*_UNITS, "binational.render.report:write_report"),
         params=("seed", "permutations", "minutes", "hour", "network"),
     )
 )
