@@ -1,1 +1,95 @@
-"""Ethnic concentration: segregation indices, location quotients and local clusters."""
+"""Ethnic concentration: segregation indices, location quotients and local clusters.
+
+How unevenly a group is spread across the census units of a twin city, on each side and across
+the whole binational region, and where it clusters. Values agree with PySAL ``segregation`` and
+``esda`` on the same input; everything is vectorised numpy/scipy (no JIT, no per-unit loops).
+
+Modules
+-------
+singlegroup
+    Aspatial single-group indices (D, Gini, Theil's H, isolation, exposure, eta², Atkinson).
+spatial
+    Local environments, spatial proximity SP, spatial D and isolation, Morrill's D(adj).
+indices
+    All global single-group indices at once (:func:`singlegroup_indices`, :class:`IndexSet`).
+multigroup
+    Multigroup D and Gini, Theil's H, normalised exposure, diversity, Simpson's indices.
+weights
+    Queen/rook/knn/distance-band/kernel weights, across the border or not; islands.
+local
+    Location quotients, local entropy, Gi*, local Moran with conditional permutations, FDR.
+inference
+    Permutation nulls, p-values, bootstrap intervals, two-region / two-year comparison.
+moe
+    ACS margin-of-error propagation by simulation.
+profile
+    :func:`concentration_profile`: everything for a region, per side, in one tidy table.
+"""
+
+from __future__ import annotations
+
+from .indices import DEFAULT_INDICES, IndexSet, singlegroup_indices
+from .inference import compare, infer, null_distribution
+from .local import (
+    fdr_qvalues,
+    fdr_threshold,
+    getis_ord_local,
+    local_entropy,
+    local_measures,
+    location_quotient,
+    moran_local,
+)
+from .moe import moe_intervals
+from .multigroup import multigroup_indices
+from .profile import ConcentrationProfile, concentration_profile
+from .singlegroup import (
+    atkinson,
+    correlation_ratio,
+    dissimilarity,
+    entropy,
+    exposure,
+    gini,
+    isolation,
+)
+from .spatial import (
+    adjusted_dissimilarity,
+    local_environment,
+    spatial_dissimilarity,
+    spatial_isolation,
+    spatial_proximity,
+)
+from .weights import SpatialWeights, build_weights
+
+__all__ = [
+    "DEFAULT_INDICES",
+    "ConcentrationProfile",
+    "IndexSet",
+    "SpatialWeights",
+    "adjusted_dissimilarity",
+    "atkinson",
+    "build_weights",
+    "compare",
+    "concentration_profile",
+    "correlation_ratio",
+    "dissimilarity",
+    "entropy",
+    "exposure",
+    "fdr_qvalues",
+    "fdr_threshold",
+    "getis_ord_local",
+    "gini",
+    "infer",
+    "isolation",
+    "local_entropy",
+    "local_environment",
+    "local_measures",
+    "location_quotient",
+    "moe_intervals",
+    "moran_local",
+    "multigroup_indices",
+    "null_distribution",
+    "singlegroup_indices",
+    "spatial_dissimilarity",
+    "spatial_isolation",
+    "spatial_proximity",
+]

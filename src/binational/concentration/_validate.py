@@ -260,5 +260,15 @@ def projected_geometry(frame, *, what: str):
 
 
 def check_seed_like(seed) -> None:
-    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
-        raise IndexInputError(f"seed must be an integer or a numpy Generator, got {seed!r}")
+    """Accept None, a non-negative integer, a tuple of them, or a numpy Generator."""
+    ok = seed is None or isinstance(seed, np.random.Generator)
+    parts = seed if isinstance(seed, (tuple, list)) else [seed]
+    if not ok:
+        ok = all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in parts
+        )
+    if not ok:
+        raise IndexInputError(
+            f"seed must be a non-negative integer (or a tuple of them) or a numpy Generator, "
+            f"got {seed!r}"
+        )

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from ..errors import IndexInputError
 from ..schema import POP_TOTAL
 from ._validate import counts
-from .singlegroup import ASPATIAL, check_atkinson_b
+from .singlegroup import ASPATIAL, BATCH_KERNELS, Batch, check_atkinson_b
 from .spatial import (
     DEFAULT_BANDWIDTH,
     _adjusted_dissim,
@@ -163,38 +163,41 @@ class IndexSet:
             params=params,
         )
 
-    def _aspatial(self, name: str, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        func = ASPATIAL[name]
+    def _aspatial(self, name: str, batch: Batch) -> np.ndarray:
         if name == "atkinson":
-            return func(x, t, b=self.atkinson_b)
-        return func(x, t)
+            return BATCH_KERNELS[name](batch, shape=self.atkinson_b)
+        return BATCH_KERNELS[name](batch)
 
     def __call__(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        x = np.asarray(x, dtype=float)
-        t = np.asarray(t, dtype=float)
+        batch = Batch(x, t)
         out: dict[str, np.ndarray] = {}
-        ex = et = None
+        env = None
         with np.errstate(divide="ignore", invalid="ignore"):
             for name in self.names:
                 kind = kind_of(name)
                 if kind == "aspatial":
-                    out[name] = self._aspatial(name, x, t)
+                    out[name] = self._aspatial(name, batch)
                 elif kind == "environment":
-                    if ex is None:
-                        ex = _env(self.env, x, self.round_counts)
-                        et = _env(self.env, t, self.round_counts)
-                    out[name] = self._aspatial(name[len("spatial_") :], ex, et)
+                    if env is None:
+                        env = Batch(
+                            _env(self.env, batch.x, self.round_counts),
+                            _env(self.env, batch.t, self.round_counts),
+                        )
+                    out[name] = self._aspatial(name[len("spatial_") :], env)
                 elif kind == "proximity":
-                    out[name] = _spatial_proximity(x, t, self.prox)
+                    out[name] = _spatial_proximity(batch.x, batch.t, self.prox)
                 else:
-                    out[name] = _adjusted_dissim(x, t, self.adj)
+                    out[name] = _adjusted_dissim(batch.x, batch.t, self.adj)
         return out
 
-    def bootstrap_names(self) -> list[str]:
+    def bootstrap_names(self, spatial: bool = True) -> list[str]:
         """Indices that :meth:`bootstrap` supports (not SP nor the adjusted D)."""
-        return [n for n in self.names if kind_of(n) in ("aspatial", "environment")]
+        kinds = ("aspatial", "environment") if spatial else ("aspatial",)
+        return [n for n in self.names if kind_of(n) in kinds]
 
-    def bootstrap(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> dict[str, np.ndarray]:
+    def bootstrap(
+        self, x: np.ndarray, t: np.ndarray, idx: np.ndarray, names: Sequence[str] | None = None
+    ) -> dict[str, np.ndarray]:
         """Indices on units resampled with replacement (``idx``: ``(R, n)`` row numbers).
 
         Environments are recomputed among the resampled units (copies of one unit count as
@@ -202,15 +205,17 @@ class IndexSet:
         resampled frame.
         """
         out: dict[str, np.ndarray] = {}
-        xb, tb = x[idx], t[idx]
-        ex = et = None
+        batch = Batch(x[idx], t[idx])
+        env = None
         n = len(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            for name in self.bootstrap_names():
+            for name in names if names is not None else self.bootstrap_names():
+                if kind_of(name) not in ("aspatial", "environment"):
+                    raise IndexInputError(f"no bootstrap for {name!r}: it depends on locations")
                 if kind_of(name) == "aspatial":
-                    out[name] = self._aspatial(name, xb, tb)
+                    out[name] = self._aspatial(name, batch)
                     continue
-                if ex is None:
+                if env is None:
                     reps = idx.shape[0]
                     flat = (np.arange(reps)[:, None] * n + idx).ravel()
                     mult = np.bincount(flat, minlength=reps * n).reshape(reps, n).astype(float)
@@ -218,7 +223,8 @@ class IndexSet:
                     et = np.take_along_axis(_env(self.env, mult * t, False), idx, axis=1)
                     if self.round_counts:
                         ex, et = np.round(ex), np.round(et)
-                out[name] = self._aspatial(name[len("spatial_") :], ex, et)
+                    env = Batch(ex, et)
+                out[name] = self._aspatial(name[len("spatial_") :], env)
         return out
 
 

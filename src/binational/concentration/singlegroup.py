@@ -41,74 +41,128 @@ __all__ = [
 ]
 
 
-def _totals(x: np.ndarray, t: np.ndarray):
-    X = x.sum(axis=-1)
-    T = t.sum(axis=-1)
-    return X, T, X / T
+class Batch:
+    """Group counts and totals of shape ``(..., n)`` with their derived quantities, cached.
+
+    Every kernel takes a Batch so that one evaluation of many indices computes shares and
+    sums once.
+    """
+
+    def __init__(self, x: np.ndarray, t: np.ndarray):
+        self.x = np.asarray(x, dtype=float)
+        self.t = np.asarray(t, dtype=float)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _get(self, key, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    @property
+    def X(self) -> np.ndarray:
+        return self._get("X", lambda: self.x.sum(axis=-1))
+
+    @property
+    def T(self) -> np.ndarray:
+        return self._get("T", lambda: self.t.sum(axis=-1))
+
+    @property
+    def P(self) -> np.ndarray:
+        return self._get("P", lambda: self.X / self.T)
+
+    @property
+    def p(self) -> np.ndarray:
+        """Composition ``x / t``, 0 where the unit is empty."""
+        return self._get("p", lambda: _shares(self.x, self.t))
+
+    @property
+    def xp(self) -> np.ndarray:
+        """``Σ x_i p_i`` (numerator of the isolation index)."""
+        return self._get("xp", lambda: (self.x * self.p).sum(axis=-1))
 
 
 def _shares(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Composition ``x / t``, 0 where the unit is empty."""
-    safe = np.where(t > 0, t, 1.0)
-    return np.where(t > 0, x / safe, 0.0)
+    x, t = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(t, dtype=float))
+    return np.divide(x, t, out=np.zeros(x.shape), where=t > 0)
 
 
-def _dissim(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    _, T, P = _totals(x, t)
-    p = _shares(x, t)
-    return (t * np.abs(p - P[..., None])).sum(axis=-1) / (2 * T * P * (1 - P))
+def _dissim_b(b: Batch) -> np.ndarray:
+    P = b.P
+    return (b.t * np.abs(b.p - P[..., None])).sum(axis=-1) / (2 * b.T * P * (1 - P))
 
 
 def _pairwise_abs(w: np.ndarray, v: np.ndarray) -> np.ndarray:
     """``Σ_i Σ_j w_i w_j |v_i − v_j|`` along the last axis in O(n log n)."""
-    order = np.argsort(v, axis=-1, kind="stable")
+    w, v = np.broadcast_arrays(w, v)
+    order = np.argsort(v, axis=-1)
     vs = np.take_along_axis(v, order, axis=-1)
     ws = np.take_along_axis(w, order, axis=-1)
+    wv = ws * vs
     cw = np.cumsum(ws, axis=-1) - ws  # weight strictly before k
-    cwv = np.cumsum(ws * vs, axis=-1) - ws * vs
-    return 2 * (ws * (vs * cw - cwv)).sum(axis=-1)
+    cwv = np.cumsum(wv, axis=-1) - wv
+    return 2 * (wv * cw - ws * cwv).sum(axis=-1)
 
 
-def _gini(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    _, T, P = _totals(x, t)
-    p = _shares(x, t)
-    return _pairwise_abs(t, p) / (2 * T * T * P * (1 - P))
+def _gini_b(b: Batch) -> np.ndarray:
+    P = b.P
+    return _pairwise_abs(b.t, b.p) / (2 * b.T * b.T * P * (1 - P))
 
 
 def _xlogx(p: np.ndarray) -> np.ndarray:
     """``p ln p`` with ``0 ln 0 = 0``."""
-    safe = np.where(p > 0, p, 1.0)
-    return np.where(p > 0, p * np.log(safe), 0.0)
+    p = np.asarray(p, dtype=float)
+    out = np.zeros(p.shape)
+    np.log(p, out=out, where=p > 0)
+    return out * p
 
 
-def _entropy(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    _, T, P = _totals(x, t)
-    p = _shares(x, t)
+def _entropy_b(b: Batch) -> np.ndarray:
+    P, p = b.P, b.p
     E = -(_xlogx(P) + _xlogx(1 - P))
     Ei = -(_xlogx(p) + _xlogx(1 - p))
-    return (t * (E[..., None] - Ei)).sum(axis=-1) / (E * T)
+    return (b.t * (E[..., None] - Ei)).sum(axis=-1) / (E * b.T)
 
 
-def _isolation(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    X = x.sum(axis=-1)
-    return (x * _shares(x, t)).sum(axis=-1) / X
+def _isolation_b(b: Batch) -> np.ndarray:
+    return b.xp / b.X
 
 
-def _exposure(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    X = x.sum(axis=-1)
-    return (x * _shares(t - x, t)).sum(axis=-1) / X
+def _exposure_b(b: Batch) -> np.ndarray:
+    # Σ (x/X)(y/t) = Σ x (1 − p) / X over units with people
+    occupied = (b.x * (b.t > 0)).sum(axis=-1)
+    return (occupied - b.xp) / b.X
 
 
-def _correlation_ratio(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    _, _, P = _totals(x, t)
-    return (_isolation(x, t) - P) / (1 - P)
+def _correlation_ratio_b(b: Batch) -> np.ndarray:
+    return (_isolation_b(b) - b.P) / (1 - b.P)
 
 
-def _atkinson(x: np.ndarray, t: np.ndarray, b: float = 0.5) -> np.ndarray:
-    _, T, P = _totals(x, t)
-    p = _shares(x, t)
-    inner = ((1 - p) ** (1 - b) * p**b * t).sum(axis=-1) / (P * T)
-    return 1 - (P / (1 - P)) * np.abs(inner) ** (1 / (1 - b))
+def _atkinson_b(b: Batch, shape: float = 0.5) -> np.ndarray:
+    P, p = b.P, b.p
+    inner = ((1 - p) ** (1 - shape) * p**shape * b.t).sum(axis=-1) / (P * b.T)
+    return 1 - (P / (1 - P)) * np.abs(inner) ** (1 / (1 - shape))
+
+
+def _wrap(kernel):
+    def func(x, t, **params):
+        return kernel(Batch(x, t), **params)
+
+    func.__name__ = kernel.__name__.removesuffix("_b")
+    func.__doc__ = f"``{func.__name__}(x, t)`` on arrays of shape ``(..., n)``."
+    return func
+
+
+_dissim = _wrap(_dissim_b)
+_gini = _wrap(_gini_b)
+_entropy = _wrap(_entropy_b)
+_isolation = _wrap(_isolation_b)
+_exposure = _wrap(_exposure_b)
+_correlation_ratio = _wrap(_correlation_ratio_b)
+
+
+def _atkinson(x, t, b: float = 0.5):
+    return _atkinson_b(Batch(x, t), shape=b)
 
 
 def check_atkinson_b(b: float) -> float:
@@ -131,6 +185,17 @@ ASPATIAL = {
     "exposure": _exposure,
     "correlation_ratio": _correlation_ratio,
     "atkinson": _atkinson,
+}
+
+# name -> kernel on a Batch (shared quantities computed once)
+BATCH_KERNELS = {
+    "dissimilarity": _dissim_b,
+    "gini": _gini_b,
+    "entropy": _entropy_b,
+    "isolation": _isolation_b,
+    "exposure": _exposure_b,
+    "correlation_ratio": _correlation_ratio_b,
+    "atkinson": _atkinson_b,
 }
 
 

@@ -140,13 +140,26 @@ def proximity_matrix(units, *, alpha: float = 0.6, beta: float = 0.5) -> np.ndar
 
 
 def _spatial_proximity(x: np.ndarray, t: np.ndarray, prox: np.ndarray) -> np.ndarray:
-    y = t - x
-
-    def quad(v):
-        return ((v @ prox) * v).sum(axis=-1)
-
-    X, Y, T = x.sum(axis=-1), y.sum(axis=-1), t.sum(axis=-1)
-    pxx, pyy, ptt = quad(x) / X**2, quad(y) / Y**2, quad(t) / T**2
+    x = np.asarray(x, dtype=float)
+    t = np.asarray(t, dtype=float)
+    if t.ndim == 2 and t.shape[0] > 1 and t.strides[0] == 0:
+        t = t[0]  # one total shared by every replicate (a broadcast view): one product less
+    X, T = x.sum(axis=-1), t.sum(axis=-1)
+    Y = T - X
+    ax = x @ prox
+    qx = (ax * x).sum(axis=-1)
+    if t.ndim == 1:
+        at = t @ prox
+        qt = at @ t
+        # y' C y = t' C t − x' C t − t' C x + x' C x
+        qy = qt - (x * at).sum(axis=-1) - (ax * t).sum(axis=-1) + qx
+    else:
+        x, t = np.broadcast_arrays(x, t)
+        y = t - x
+        ay = y @ prox
+        qy = (ay * y).sum(axis=-1)
+        qt = ((ax + ay) * t).sum(axis=-1)  # t' C t = (x + y)' C (x + y)
+    pxx, pyy, ptt = qx / X**2, qy / Y**2, qt / T**2
     return (X * pxx + Y * pyy) / (T * ptt)
 
 
