@@ -1,0 +1,143 @@
+"""``binational catchments REGION``: port catchments with the border wait, written to files.
+
+Writes into ``--out``:
+
+- ``catchments.gpkg`` with layers ``isochrones``, ``units`` and ``port_sheds``;
+- ``isochrones.csv``, ``units.csv``, ``summary.csv``, ``waits.csv`` (attributes, no geometry);
+- ``travel_time.tif`` with ``--raster`` (minutes to/from the nearest port, wait included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import OutputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "catchments",
+        help="travel-time catchments of each port of entry, with the border wait",
+        description="Isochrones, best port per census unit and a summary per port, for one "
+        "direction, lane and hour. Uses the region's road network, or the straight-line model "
+        "where it has none.",
+    )
+    p.add_argument("region", help="region preset, e.g. tijuana-san-diego")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
+    p.add_argument(
+        "--minutes", type=float, nargs="+", default=[15, 30, 45, 60], help="isochrone bands"
+    )
+    p.add_argument("--hour", type=int, default=7, help="hour of day of the wait (0-23)")
+    p.add_argument(
+        "--weekday",
+        default="weekdays",
+        help="0-6 (Monday = 0), a day name, 'weekdays' (default), 'weekend' or 'all'",
+    )
+    p.add_argument("--month", type=int, help="month of the wait (default: all months)")
+    p.add_argument("--direction", default="northbound", choices=["northbound", "southbound"])
+    p.add_argument(
+        "--lane",
+        default="general",
+        help="general, sentri, ready, pedestrian, ... (default general)",
+    )
+    p.add_argument(
+        "--wait-source", help="use only wait rows whose source contains this text, e.g. historical"
+    )
+    p.add_argument(
+        "--wait-fallback",
+        help="for ports without a wait: 'zero', or a port code whose wait to borrow (e.g. 2504)",
+    )
+    p.add_argument("--wait-stat", default="median", help="median (default), mean or a quantile")
+    p.add_argument("--method", default="auto", choices=["auto", "network", "straight-line"])
+    p.add_argument("--isochrone-method", default="buffer", choices=["buffer", "hull"])
+    p.add_argument("--close-port", type=int, nargs="+", default=[], help="port codes to close")
+    p.add_argument(
+        "--otay-mesa-east",
+        action="store_true",
+        help="add the Otay Mesa East port (scenario) at its published location",
+    )
+    p.add_argument("--raster", action="store_true", help="also write travel_time.tif")
+    p.add_argument("--resolution", type=float, default=250.0, help="raster cell size (m)")
+    p.set_defaults(func=run)
+
+
+def _fallback(value: str | None):
+    if value is None:
+        return None
+    return int(value) if value.strip().isdigit() else value
+
+
+def _stat(value: str):
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..catchments import OTAY_MESA_EAST, Scenario, catchments
+    from ..surfaces import write_geotiff
+    from ..units import load_region
+
+    region = load_region(
+        args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+    )
+    scenario = None
+    if args.close_port or args.otay_mesa_east:
+        scenario = Scenario(
+            name="+".join(
+                ([f"closed-{'-'.join(map(str, args.close_port))}"] if args.close_port else [])
+                + (["otay-mesa-east"] if args.otay_mesa_east else [])
+            ),
+            closed=tuple(args.close_port),
+            new_ports=(OTAY_MESA_EAST,) if args.otay_mesa_east else (),
+        )
+    weekday = int(args.weekday) if args.weekday.isdigit() else args.weekday
+    result = catchments(
+        region,
+        minutes=args.minutes,
+        hour=args.hour,
+        weekday=weekday,
+        month=args.month,
+        direction=args.direction,
+        lane=args.lane,
+        scenario=scenario,
+        wait_stat=_stat(args.wait_stat),
+        wait_source=args.wait_source,
+        wait_fallback=_fallback(args.wait_fallback),
+        method=args.method,
+        isochrone_method=args.isochrone_method,
+        raster=args.raster,
+        resolution=args.resolution,
+    )
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        gpkg = out / "catchments.gpkg"
+        if gpkg.exists():
+            gpkg.unlink()
+        result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")
+        result.units.to_file(gpkg, layer="units", driver="GPKG")
+        result.port_sheds.to_file(gpkg, layer="port_sheds", driver="GPKG")
+        result.isochrones.drop(columns="geometry").to_csv(out / "isochrones.csv", index=False)
+        result.units.drop(columns="geometry").to_csv(out / "units.csv", index=False)
+        result.summary.to_csv(out / "summary.csv", index=False)
+        result.waits.to_csv(out / "waits.csv", index=False)
+        (out / "params.json").write_text(json.dumps(result.params, indent=2, default=str))
+        if result.surface is not None:
+            write_geotiff(result.surface, out / "travel_time.tif")
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write the outputs: {exc}") from exc
+    print(f"{region.spec.title}: {result.method} catchments, {args.direction}, lane {args.lane}")
+    cols = [
+        c for c in result.summary.columns if c.startswith(("port_", "wait_", "shed_pop", "pop_"))
+    ]
+    print(result.summary[cols].to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+    if len(result.report):
+        print("\nleft out / flagged:")
+        print(result.report.summary().to_string(index=False))
+    print(f"\nwritten to {out}")
+    return 0
