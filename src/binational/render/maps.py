@@ -40,7 +40,7 @@ from . import _tables
 from ._classify import CLUSTER_COLORS, NA_COLOR, Classes, classify_column, fmt_value
 from ._io import atomic_write_text
 from ._offline import inline_assets
-from ._simplify import web_geometry
+from ._simplify import generalize, round_coordinates, web_geometry
 from .labels import check_lang, cluster_label, column_label, measure_label, scheme_label, t
 
 __all__ = [
@@ -50,6 +50,8 @@ __all__ = [
     "add_ports",
     "add_units",
     "border_line",
+    "decode_features",
+    "encode_features",
     "finish_map",
     "map_html",
     "new_map",
@@ -91,18 +93,85 @@ _TABLE_JS = """function(labels, vals) {
 }"""
 
 
+_DECODE_JS = """function (d) {
+  var s = d.s;
+  function dec(a) {
+    if (typeof a[0] !== 'number') { return a.map(dec); }
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([x / s, y / s]); }
+    return out;
+  }
+  return {type: 'FeatureCollection', features: d.f.map(function (f) {
+    return {type: 'Feature', properties: f.p, geometry: {type: f.y, coordinates: dec(f.g)}};
+  })};
+}"""
+
+_ENCODABLE = ("Polygon", "MultiPolygon", "LineString", "MultiLineString")
+
+
+def encode_features(collection: dict, *, decimals: int = 5) -> dict | None:
+    """Quantised, delta-encoded form of a FeatureCollection of (multi)polygons or lines.
+
+    Every ring or line becomes a flat list of integers in units of ``10**-decimals`` degrees:
+    the first position absolute, the others as differences from the previous one (the
+    TopoJSON idea, without the arcs). Shared vertices map to the same integers, so shared edges
+    stay shared. Returns None when a geometry type cannot be encoded (points).
+    """
+    scale = 10**decimals
+
+    def enc(coords):
+        if coords and isinstance(coords[0][0], (int, float)):
+            arr = np.rint(np.asarray(coords, dtype="float64") * scale).astype(np.int64)
+            arr[1:] = np.diff(arr, axis=0)
+            return arr.ravel().tolist()
+        return [enc(c) for c in coords]
+
+    features = []
+    for f in collection["features"]:
+        geom = f["geometry"]
+        if geom["type"] not in _ENCODABLE:
+            return None
+        features.append({"y": geom["type"], "g": enc(geom["coordinates"]), "p": f["properties"]})
+    return {"s": scale, "f": features}
+
+
+def decode_features(encoded: dict) -> dict:
+    """Inverse of :func:`encode_features` (what the page's JavaScript does)."""
+    scale = encoded["s"]
+
+    def dec(a):
+        if a and not isinstance(a[0], (int, float)):
+            return [dec(c) for c in a]
+        arr = np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0) / scale
+        return arr.tolist()
+
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": f["p"],
+                "geometry": {"type": f["y"], "coordinates": dec(f["g"])},
+            }
+            for f in encoded["f"]
+        ],
+    }
+
+
 class _GeoJsonLayer(Layer):
     """A Leaflet GeoJSON layer with compact embedded data and JavaScript style/tooltip code.
 
-    Smaller than :class:`folium.GeoJson` for thousands of polygons: the data are written once
-    without whitespace, styles are computed in the browser from a class index, and tooltip labels
-    are stored once per layer.
+    Smaller than :class:`folium.GeoJson` for thousands of polygons: coordinates are quantised
+    and delta-encoded (:func:`encode_features`, decoded in the browser), the data are written
+    once without whitespace, styles are computed in the browser from a class index, and
+    tooltip labels are stored once per layer. ``geojson`` keeps the plain FeatureCollection.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.data }}, {
+        var {{ this.get_name() }} = L.geoJson(
+            {% if this.encoded %}({{ this.decode_js }})({{ this.data }}){% else %}{{ this.data }}{% endif %}, {
             attribution: {{ this.attribution|tojson }},
             className: {{ this.class_name|tojson }},
             style: {{ this.style_js }},
@@ -125,10 +194,15 @@ class _GeoJsonLayer(Layer):
         attribution: str = "",
         show: bool = True,
         overlay: bool = True,
+        decimals: int = 5,
     ):
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "BnGeoJson"
-        self.data = _compact_json(data)
+        self.geojson = data
+        encoded = encode_features(data, decimals=decimals) if decimals <= 7 else None
+        self.encoded = encoded is not None
+        self.decode_js = _DECODE_JS
+        self.data = _compact_json(encoded if self.encoded else data)
         self.class_name = class_name
         self.style_js = style_js
         self.each_js = each_js
@@ -393,6 +467,7 @@ def add_units(
         each_js=each_js,
         attribution=UNIT_ATTRIBUTION,
         show=show,
+        decimals=decimals,
     )
     layer.add_to(m)
     if legend:
@@ -598,6 +673,18 @@ def add_ports(
 # catchments, clusters, border
 
 
+def _drawable(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    geoms = gdf.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _wait_flag(iso: pd.DataFrame) -> pd.Series:
+    for col in ("wait_included", "with_wait"):
+        if col in iso.columns:
+            return iso[col].astype(bool)
+    return pd.Series(False, index=iso.index)
+
+
 def add_isochrones(
     m: folium.Map,
     isochrones: gpd.GeoDataFrame,
@@ -605,15 +692,19 @@ def add_isochrones(
     ports: gpd.GeoDataFrame | None = None,
     method: str | None = None,
     lang: str | None = None,
-    tolerance: float = 25.0,
+    tolerance: float = 150.0,
+    min_area: float = 250_000.0,
     show_first: bool = True,
 ) -> folium.Map:
-    """Draw catchment isochrones, one layer per port, shaded by minutes.
+    """Draw catchment isochrones: one layer per port and wait variant, shaded by minutes.
 
-    ``isochrones`` has ``port_code``, ``minutes``, ``with_wait`` and polygons (as
-    :func:`binational.catchments` returns). Where both variants exist only the ones including
-    the border wait are drawn. ``method`` (e.g. ``"straight-line"``) is added to layer names so a
-    straight-line model is never mistaken for a network one.
+    ``isochrones`` has ``port_code``, ``minutes``, ``wait_included`` (or ``with_wait``) and
+    polygons, as :func:`binational.catchments` returns (both sides of the line in one layer).
+    Empty polygons (nothing reachable within the band) are left out. ``method`` (e.g.
+    ``"straight-line"``) is added to layer names so a straight-line model is never mistaken
+    for a network one. Only the first layer is switched on. Polygons are generalised
+    (:func:`~binational.render._simplify.generalize`: ``tolerance`` m, parts and holes under
+    ``min_area`` m² dropped).
     """
     lang = _lang_of(m, lang)
     if isochrones is None or len(isochrones) == 0:
@@ -621,14 +712,14 @@ def add_isochrones(
     for col in (schema.PORT_CODE, "minutes"):
         if col not in isochrones.columns:
             raise RenderError(f"isochrone table lacks column {col!r}")
-    iso = isochrones
-    if "with_wait" in iso.columns and iso["with_wait"].astype(bool).any():
-        iso = iso[iso["with_wait"].astype(bool)]
-    iso = iso[~iso.geometry.is_empty & iso.geometry.notna()]
+    iso = isochrones[_drawable(isochrones)]
+    iso = iso.assign(_wait=_wait_flag(iso))
     names = {}
     if ports is not None and len(ports) and "name" in ports.columns:
         names = dict(zip(ports[schema.PORT_CODE], ports["name"], strict=False))
-    minutes = sorted(pd.unique(iso["minutes"].astype(float)))
+    if "port_name" in iso.columns:
+        names.update(dict(zip(iso[schema.PORT_CODE], iso["port_name"], strict=False)))
+    minutes = sorted(pd.unique(isochrones["minutes"].astype(float)))
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
 
@@ -636,35 +727,30 @@ def add_isochrones(
     colors = {mn: to_hex(cm(len(minutes) - i)) for i, mn in enumerate(minutes)}
     suffix = ""
     if method and "straight" in str(method).lower():
-        suffix = f" ({t('straight_line', lang)})"
+        suffix = f" — {t('straight_line', lang)}"
+    labels = [t("port", lang), t("isochrones", lang), ""]
+    each_js = (
+        "(function (labels, table) { return function (f, layer) {"
+        " layer.bindTooltip(table(labels, f.properties.t), {sticky: true}); }; })("
+        + _compact_json(labels)
+        + ","
+        + _TABLE_JS
+        + ")"
+    )
     first = True
-    for code, part in iso.groupby(schema.PORT_CODE, sort=False):
+    for (code, wait), part in iso.groupby([schema.PORT_CODE, "_wait"], sort=True):
         part = part.sort_values("minutes", ascending=False)
-        web = web_geometry(part, tolerance=tolerance, by=None)
+        light = generalize(part.drop(columns="_wait"), tolerance=tolerance, min_area=min_area)
+        web = round_coordinates(light.to_crs("EPSG:4326"))
         port = str(names.get(code, code))
+        variant = t("with_wait" if wait else "without_wait", lang)
         props = [
-            {
-                "col": colors[float(mn)],
-                "t": [port, f"{mn:g} {t('minutes', lang)}", t("with_wait", lang) if ww else None],
-            }
-            for mn, ww in zip(
-                part["minutes"].astype(float),
-                part["with_wait"] if "with_wait" in part.columns else [False] * len(part),
-                strict=True,
-            )
+            {"col": colors[float(mn)], "t": [port, f"{mn:g} {t('minutes', lang)}", variant]}
+            for mn in part["minutes"].astype(float)
         ]
-        labels = [t("port", lang), t("isochrones", lang), ""]
-        each_js = (
-            "(function (labels, table) { return function (f, layer) {"
-            " layer.bindTooltip(table(labels, f.properties.t), {sticky: true}); }; })("
-            + _compact_json(labels)
-            + ","
-            + _TABLE_JS
-            + ")"
-        )
         _GeoJsonLayer(
             _feature_collection(web, props),
-            name=t("isochrones_port", lang, port=port) + suffix,
+            name=t("isochrones_port", lang, port=port) + f" ({variant})" + suffix,
             class_name="bn-isochrone",
             style_js=(
                 "function (f) { return {color: f.properties.col, weight: 1, opacity: 0.9,"

@@ -1,0 +1,440 @@
+"""Static matplotlib maps and charts (PNG/SVG for print), with the same classes as the web maps.
+
+Maps: :func:`plot_choropleth`, :func:`plot_clusters`, :func:`plot_isochrones`.
+Charts: :func:`plot_monthly_crossings` (with the 2020–2021 restrictions shaded),
+:func:`plot_wait_by_hour`, :func:`plot_population_reached`. Each returns the
+:class:`matplotlib.figure.Figure`; :func:`save_figure` writes it atomically.
+
+Figures are created with :class:`matplotlib.figure.Figure` directly (no pyplot state), so they
+work headless and in threads.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .. import schema
+from ..errors import OutputError, RenderError
+from . import _tables
+from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column
+from ._io import atomic_write_bytes
+from .labels import check_lang, cluster_label, column_label, measure_label, scheme_label, t
+
+__all__ = [
+    "CLOSURE_2020",
+    "figure_bytes",
+    "plot_choropleth",
+    "plot_clusters",
+    "plot_isochrones",
+    "plot_monthly_crossings",
+    "plot_population_reached",
+    "plot_wait_by_hour",
+    "save_figure",
+]
+
+# US restrictions on non-essential travel across the land border with Mexico (DHS notices):
+# in force from 21 March 2020, lifted for vaccinated travellers on 8 November 2021.
+CLOSURE_2020 = (pd.Timestamp("2020-03-21"), pd.Timestamp("2021-11-08"))
+
+_PORT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+
+
+def _map_axes(figsize=(8, 8)):
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return fig, ax
+
+
+def _overlay(ax, *, crs, border=None, ports=None, lang="en") -> list:
+    handles = []
+    if border is not None and len(border):
+        border.to_crs(crs).plot(ax=ax, color="#111", linewidth=1.3, linestyle=(0, (5, 3)))
+        handles.append(Line2D([], [], color="#111", linestyle="--", label=t("border", lang)))
+    if ports is not None and len(ports):
+        pts = ports.to_crs(crs)
+        pts.plot(ax=ax, color="#4292c6", edgecolor="#08306b", markersize=40, zorder=5)
+        for geom, name in zip(pts.geometry, pts.get("name", pts[schema.PORT_CODE]), strict=True):
+            ax.annotate(
+                str(name), (geom.x, geom.y), xytext=(4, 4), textcoords="offset points", fontsize=7
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="w",
+                markerfacecolor="#4292c6",
+                markeredgecolor="#08306b",
+                label=t("ports", lang),
+            )
+        )
+    return handles
+
+
+def plot_choropleth(
+    units: gpd.GeoDataFrame,
+    column: str,
+    *,
+    normalize: str | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins=None,
+    cmap: str = "YlOrRd",
+    lang: str = "en",
+    border: gpd.GeoDataFrame | None = None,
+    ports: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+    figsize=(8, 8),
+) -> Figure:
+    """Choropleth of ``column`` (or ``column / normalize``) with the same classes, colours and
+    legend as :func:`binational.render.maps.add_units`.
+
+    Raises
+    ------
+    RenderError
+        Missing, non-numeric or all-missing column; empty table.
+    """
+    check_lang(lang)
+    if units is None or len(units) == 0:
+        raise RenderError("units: no rows to draw")
+    classes = classify_column(
+        units, column, normalize=normalize, scheme=scheme, k=k, bins=bins, cmap=cmap
+    )
+    fig, ax = _map_axes(figsize)
+    colors = np.array(classes.color_of(), dtype=object)
+    units.plot(ax=ax, color=list(colors), edgecolor="#666", linewidth=0.15)
+    label = column_label(column, lang)
+    if normalize:
+        label = t("share_of", lang, col=label, den=column_label(normalize, lang).lower())
+    handles = [
+        Patch(facecolor=c, edgecolor="#999", label=lab)
+        for c, lab in zip(classes.colors, classes.interval_labels(), strict=True)
+    ]
+    if (classes.classes < 0).any():
+        handles.append(Patch(facecolor=NA_COLOR, edgecolor="#999", label=t("no_data", lang)))
+    handles += _overlay(ax, crs=units.crs, border=border, ports=ports, lang=lang)
+    ax.legend(
+        handles=handles,
+        title=f"{label}\n{t('legend_scheme', lang, scheme=scheme_label(classes.scheme, lang), k=classes.k)}",
+        loc="lower left",
+        fontsize=7,
+        title_fontsize=8,
+        frameon=True,
+    )
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_clusters(
+    local: gpd.GeoDataFrame,
+    *,
+    column: str = "cluster",
+    lang: str = "en",
+    border: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+    figsize=(8, 8),
+) -> Figure:
+    """Map of local cluster labels (HH, LL, HL, LH, ns)."""
+    check_lang(lang)
+    if local is None or len(local) == 0:
+        raise RenderError("local clusters: no rows to draw")
+    if column not in local.columns:
+        raise RenderError(f"cluster column {column!r} is not in the local table")
+    codes = local[column].astype("string").fillna("ns")
+    fig, ax = _map_axes(figsize)
+    colors = [CLUSTER_COLORS.get(c, CLUSTER_COLORS["ns"]) for c in codes]
+    local.plot(ax=ax, color=colors, edgecolor="#999", linewidth=0.1)
+    handles = [
+        Patch(facecolor=CLUSTER_COLORS[c], edgecolor="#999", label=cluster_label(c, lang))
+        for c in CLUSTER_COLORS
+        if (codes == c).any()
+    ]
+    handles += _overlay(ax, crs=local.crs, border=border, lang=lang)
+    ax.legend(handles=handles, title=t("clusters", lang), loc="lower left", fontsize=7)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _drawable(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    geoms = gdf.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _wait_flag(iso: pd.DataFrame) -> pd.Series:
+    for col in ("wait_included", "with_wait"):
+        if col in iso.columns:
+            return iso[col].astype(bool)
+    return pd.Series(False, index=iso.index)
+
+
+def plot_isochrones(
+    isochrones: gpd.GeoDataFrame,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    ports: gpd.GeoDataFrame | None = None,
+    border: gpd.GeoDataFrame | None = None,
+    wait_included: bool | None = None,
+    method: str | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    figsize=(8, 8),
+) -> Figure:
+    """Isochrones of every port, shaded by minute band, over the unit outlines.
+
+    ``wait_included`` picks one variant (default: with the wait when any such polygon is
+    non-empty, else without).
+    """
+    check_lang(lang)
+    if isochrones is None or len(isochrones) == 0:
+        raise RenderError("no isochrones to draw")
+    iso = isochrones[_drawable(isochrones)]
+    flag = _wait_flag(iso)
+    if wait_included is None:
+        wait_included = bool(flag.any())
+    iso = iso[flag == wait_included]
+    fig, ax = _map_axes(figsize)
+    if units is not None and len(units):
+        units.to_crs(isochrones.crs).plot(ax=ax, facecolor="none", edgecolor="#bbb", linewidth=0.1)
+    from matplotlib import colormaps
+
+    minutes = sorted(pd.unique(iso["minutes"].astype(float)), reverse=True)
+    cm = colormaps["PuBu"].resampled(len(minutes) + 1)
+    handles = []
+    for i, mn in enumerate(minutes):
+        part = iso[iso["minutes"].astype(float) == mn]
+        color = cm(i + 1)
+        part.plot(ax=ax, color=color, alpha=0.55, edgecolor="none")
+        handles.append(Patch(facecolor=color, label=t("within_minutes", lang, m=f"{mn:g}")))
+    handles = handles[::-1]
+    handles += _overlay(ax, crs=isochrones.crs, border=border, ports=ports, lang=lang)
+    heading = (
+        t("isochrones", lang) + ", " + t("with_wait" if wait_included else "without_wait", lang)
+    )
+    if method and "straight" in str(method):
+        heading += "\n" + t("straight_line", lang)
+    ax.legend(handles=handles, title=heading, loc="lower left", fontsize=7, title_fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_monthly_crossings(
+    crossings: pd.DataFrame,
+    *,
+    ports: gpd.GeoDataFrame | pd.DataFrame | None = None,
+    measures: tuple[str, ...] | None = ("Pedestrians", "Personal Vehicle Passengers", "Trucks"),
+    start: str | None = "2015-01",
+    lang: str = "en",
+    figsize=(9, 7),
+) -> Figure:
+    """Monthly inbound crossings by port, one panel per measure; the 2020–2021 restrictions
+    on non-essential travel are shaded.
+
+    Raises
+    ------
+    RenderError
+        If the table has no crossing counts (for the requested measures).
+    """
+    check_lang(lang)
+    table = _tables.monthly(crossings)
+    if table.empty:
+        raise RenderError("no crossing counts to chart")
+    if measures:
+        table = table[table["measure"].isin(measures)]
+        present = [m for m in measures if m in set(table["measure"])]
+    else:
+        present = sorted(table["measure"].unique())
+    if table.empty or not present:
+        raise RenderError(f"no crossing counts for measure(s) {', '.join(measures or [])}")
+    if start:
+        table = table[table["month"] >= pd.Timestamp(start)]
+    names = _port_names(ports)
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(len(present), 1, sharex=True, squeeze=False)[:, 0]
+    codes = sorted(table["port_code"].unique())
+    for ax, measure in zip(axes, present, strict=True):
+        part = table[table["measure"] == measure]
+        for i, code in enumerate(codes):
+            series = part[part["port_code"] == code].sort_values("month")
+            if series.empty:
+                continue
+            ax.plot(
+                series["month"],
+                series["value"] / 1e3,
+                color=_PORT_COLORS[i % 7],
+                lw=1.1,
+                label=names.get(code, str(code)),
+            )
+        ax.axvspan(*CLOSURE_2020, color="#999", alpha=0.2, lw=0)
+        ax.set_title(measure_label(measure, lang), fontsize=9, loc="left")
+        ax.set_ylabel(f"{t('crossings', lang)} (×1000)", fontsize=8)
+        ax.grid(alpha=0.3)
+    handles, _ = axes[0].get_legend_handles_labels()
+    handles.append(Patch(facecolor="#999", alpha=0.2, label=t("closure_2020", lang)))
+    axes[0].legend(handles=handles, fontsize=7, loc="upper left", ncols=2)
+    axes[-1].set_xlabel(t("month", lang))
+    return fig
+
+
+def _port_names(ports) -> dict:
+    if ports is None or len(ports) == 0 or "name" not in ports.columns:
+        return {}
+    return {int(c): str(n) for c, n in zip(ports[schema.PORT_CODE], ports["name"], strict=True)}
+
+
+def plot_wait_by_hour(
+    waits: pd.DataFrame,
+    *,
+    ports: gpd.GeoDataFrame | pd.DataFrame | None = None,
+    lane: str = "general",
+    lang: str = "en",
+    figsize=(8, 4),
+) -> Figure:
+    """Median northbound wait by hour of day, one line per port (one source per port)."""
+    check_lang(lang)
+    table = _tables.wait_by_hour(waits, lane=lane)
+    if table.empty:
+        raise RenderError(f"no {lane!r} wait times with an hourly profile to chart")
+    names = _port_names(ports)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    for i, (code, row) in enumerate(table.iterrows()):
+        source = str(table.attrs["source"].get(code, "")).split(" (")[0]
+        ax.plot(
+            range(24),
+            row.to_numpy(dtype=float),
+            marker="o",
+            ms=3,
+            color=_PORT_COLORS[i % 7],
+            label=f"{names.get(int(code), code)} — {source}",
+        )
+    ax.set_xticks(range(0, 24, 3))
+    ax.set_xlabel(t("hour", lang))
+    ax.set_ylabel(t("wait_minutes", lang))
+    ax.set_title(t("median_wait_hour", lang), fontsize=10, loc="left")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def population_reached(isochrones: pd.DataFrame) -> pd.DataFrame:
+    """Population inside each isochrone: port × side × minutes × wait variant (tidy)."""
+    need = [schema.PORT_CODE, "minutes"]
+    missing = [c for c in need if c not in isochrones.columns]
+    if missing:
+        raise RenderError(f"isochrone table lacks column(s) {', '.join(missing)}")
+    pop_col = next((c for c in ("pop", "pop_total", "population") if c in isochrones.columns), None)
+    if pop_col is None:
+        raise RenderError("isochrone table has no population column (pop)")
+    side = (
+        isochrones["side"]
+        if "side" in isochrones.columns
+        else pd.Series("", index=isochrones.index)
+    )
+    df = pd.DataFrame(
+        {
+            schema.PORT_CODE: isochrones[schema.PORT_CODE].astype(int),
+            "port_name": isochrones.get("port_name", isochrones[schema.PORT_CODE]).astype(str),
+            "side": side.astype(str),
+            "minutes": isochrones["minutes"].astype(float),
+            "wait_included": _wait_flag(isochrones),
+            "pop": pd.to_numeric(isochrones[pop_col], errors="coerce").fillna(0.0),
+        }
+    )
+    return df.groupby(
+        [schema.PORT_CODE, "port_name", "side", "wait_included", "minutes"], as_index=False
+    )["pop"].sum()
+
+
+def plot_population_reached(
+    isochrones: pd.DataFrame,
+    *,
+    lang: str = "en",
+    method: str | None = None,
+    figsize=(9, 4),
+) -> Figure:
+    """Population reached by minute band, one panel per side, one line per port; solid lines
+    include the border wait, dashed lines do not."""
+    check_lang(lang)
+    table = population_reached(isochrones)
+    if table.empty:
+        raise RenderError("no isochrones to chart")
+    sides = [s for s in (schema.MX, schema.US) if s in set(table["side"])] or sorted(
+        table["side"].unique()
+    )
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, len(sides), sharey=True, squeeze=False)[0]
+    codes = sorted(table[schema.PORT_CODE].unique())
+    for ax, side in zip(axes, sides, strict=True):
+        for i, code in enumerate(codes):
+            for wait, style in ((True, "-"), (False, "--")):
+                part = table[
+                    (table["side"] == side)
+                    & (table[schema.PORT_CODE] == code)
+                    & (table["wait_included"] == wait)
+                ]
+                if part.empty:
+                    continue
+                part = part.sort_values("minutes")
+                ax.plot(
+                    part["minutes"],
+                    part["pop"] / 1e3,
+                    style,
+                    marker="o",
+                    ms=3,
+                    color=_PORT_COLORS[i % 7],
+                    label=f"{part['port_name'].iloc[0]}"
+                    if wait or not (table["wait_included"]).any()
+                    else None,
+                )
+        ax.set_title(
+            t(f"side_{side}", lang) if side in (schema.US, schema.MX) else side,
+            fontsize=10,
+            loc="left",
+        )
+        ax.set_xlabel(t("minute_band", lang))
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"{t('population_reached', lang)} (×1000)")
+    handles, _ = axes[0].get_legend_handles_labels()
+    handles += [
+        Line2D([], [], color="#555", ls="-", label=t("with_wait", lang)),
+        Line2D([], [], color="#555", ls="--", label=t("without_wait", lang)),
+    ]
+    axes[0].legend(handles=handles, fontsize=7)
+    if method and "straight" in str(method):
+        fig.suptitle(t("straight_line", lang), fontsize=9)
+    return fig
+
+
+def figure_bytes(fig: Figure, *, fmt: str = "png", dpi: int = 110) -> bytes:
+    """The figure encoded as PNG or SVG bytes."""
+    if fmt not in ("png", "svg"):
+        raise RenderError(f"format {fmt!r} not supported (png, svg)")
+    buf = io.BytesIO()
+    fig.savefig(
+        buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None}
+    )
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> Path:
+    """Write the figure to ``path`` (format from the suffix: .png or .svg) atomically."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise OutputError(f"{path}: use a .png or .svg file name")
+    return atomic_write_bytes(path, figure_bytes(fig, fmt=fmt, dpi=dpi))

@@ -1,0 +1,93 @@
+"""Static maps and charts: the drawn values are the source values (plain pandas reads)."""
+
+from __future__ import annotations
+
+import mapclassify
+import numpy as np
+import pandas as pd
+import pytest
+
+from binational.errors import OutputError, RenderError
+from binational.render import static
+from binational.render._classify import fmt_value
+
+BTS = "crossings/bts_border_crossing_entry_data_us_mexico_1996-01_2025-02.csv"
+
+
+def test_choropleth_legend_is_mapclassify_on_raw_values(tj, data_dir, tmp_path):
+    acs = pd.read_csv(data_dir / tj.spec.files["us_acs"], usecols=["pop_total_population"])
+    us_pop = acs["pop_total_population"].to_numpy(dtype=float)
+    us = tj.units[tj.units["country"] == "US"]
+    fig = static.plot_choropleth(us, "pop_total", scheme="fisher_jenks", k=4)
+    ref = mapclassify.FisherJenks(us_pop, k=4)
+    lows = [us_pop.min(), *ref.bins[:-1]]
+    want = [f"{fmt_value(lo)} – {fmt_value(hi)}" for lo, hi in zip(lows, ref.bins, strict=True)]
+    legend = fig.axes[0].get_legend()
+    assert [tx.get_text() for tx in legend.get_texts()][:4] == want
+    png = static.save_figure(fig, tmp_path / "pop.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = static.save_figure(fig, tmp_path / "pop.svg")
+    assert svg.read_text().lstrip().startswith("<?xml") and "</svg>" in svg.read_text()
+
+
+def test_monthly_crossings_are_bts_values_and_closure_is_shaded(tj, data_dir):
+    fig = static.plot_monthly_crossings(tj.crossings, ports=tj.ports, start="2019-01")
+    ax = fig.axes[0]  # pedestrians
+    sy = next(line for line in ax.lines if line.get_label() == "San Ysidro")
+    raw = pd.read_csv(data_dir / BTS)
+    raw = raw[(raw["Port Code"] == 2504) & (raw["Measure"] == "Pedestrians")]
+    raw["month"] = pd.to_datetime(raw["Date"], format="%b %Y")
+    raw = raw[raw["month"] >= "2019-01-01"].groupby("month")["Value"].sum().sort_index()
+    np.testing.assert_allclose(np.asarray(sy.get_ydata()) * 1e3, raw.to_numpy(dtype=float))
+    # the April 2020 collapse is inside the shaded span
+    spans = [p for p in ax.patches if p.get_alpha() == 0.2]
+    assert len(spans) == 1
+    low = raw.idxmin()
+    assert static.CLOSURE_2020[0] <= low <= static.CLOSURE_2020[1]
+
+
+def test_wait_by_hour_chart_matches_io_profile(tj):
+    crossings = pytest.importorskip("binational.io.crossings")
+    fig = static.plot_wait_by_hour(tj.waits, ports=tj.ports)
+    line = next(ln for ln in fig.axes[0].lines if ln.get_label().startswith("San Ysidro"))
+    source = line.get_label().split(" — ")[1]
+    sub = tj.waits[tj.waits["source"].str.startswith(source)]
+    ref = crossings.wait_profile(sub, port_code=2504, by="hour")
+    np.testing.assert_allclose(np.asarray(line.get_ydata())[ref.index], ref.to_numpy())
+
+
+def test_population_reached_sums_isochrone_population(jz_catch):
+    iso = jz_catch.isochrones
+    table = static.population_reached(iso)
+    ref = iso[(iso["port_code"] == 2402) & (iso["side"] == "MX") & ~iso["wait_included"]]
+    got = table[(table["port_code"] == 2402) & (table["side"] == "MX") & ~table["wait_included"]]
+    np.testing.assert_allclose(
+        got.sort_values("minutes")["pop"].to_numpy(), ref.sort_values("minutes")["pop"].to_numpy()
+    )
+    fig = static.plot_population_reached(iso, method=jz_catch.method, lang="es")
+    assert "línea recta" in fig._suptitle.get_text()
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["México", "Estados Unidos"]
+
+
+def test_isochrone_map_labels_straight_line(jz, jz_catch):
+    fig = static.plot_isochrones(
+        jz_catch.isochrones, units=jz.units, ports=jz.ports, method=jz_catch.method
+    )
+    title = fig.axes[0].get_legend().get_title().get_text()
+    assert "straight-line" in title
+
+
+def test_bad_inputs(tj, tmp_path):
+    with pytest.raises(RenderError, match="'nope'"):
+        static.plot_choropleth(tj.units, "nope")
+    with pytest.raises(RenderError, match="no value"):
+        static.plot_choropleth(tj.units.assign(x=np.nan), "x")
+    with pytest.raises(RenderError, match="no crossing counts"):
+        static.plot_monthly_crossings(tj.crossings.iloc[0:0])
+    fig = static.plot_choropleth(tj.units.head(20), "pop_total")
+    with pytest.raises(OutputError, match=r"\.png or \.svg"):
+        static.save_figure(fig, tmp_path / "x.gif")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OutputError):
+        static.save_figure(fig, blocker / "x.png")
