@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from .. import schema
 
 # Measures that count people (BTS); their sum is the "persons" volume that sizes port markers.
 PERSON_MEASURES = (
@@ -140,3 +143,26 @@ def wait_by_hour(
     table = pd.DataFrame(rows).T.reindex(columns=range(24)) if rows else empty.copy()
     table.attrs["source"] = used
     return table
+
+
+def side_local(
+    local: pd.DataFrame, units: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame | None:
+    """Local measures with one row per unit: each unit's own side scope (US or MX), else the
+    binational scope; geometry from ``units`` when the table has none."""
+    if local is None or len(local) == 0 or schema.UNIT_ID not in local.columns:
+        return None
+    df = local
+    if "scope" in df.columns and schema.COUNTRY in df.columns:
+        own = df[df["scope"].astype(str) == df[schema.COUNTRY].astype(str)]
+        rest = df[~df[schema.UNIT_ID].isin(own[schema.UNIT_ID])]
+        df = pd.concat([own, rest]).drop_duplicates(schema.UNIT_ID)
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df.columns:
+        return df
+    if "geometry" in df.columns:
+        crs = units.crs if units is not None else None
+        return gpd.GeoDataFrame(df, geometry="geometry", crs=crs)
+    if units is None:
+        return None
+    geo = units[[schema.UNIT_ID, "geometry"]].merge(pd.DataFrame(df), on=schema.UNIT_ID)
+    return gpd.GeoDataFrame(geo, geometry="geometry", crs=units.crs)

@@ -926,8 +926,12 @@ def add_border(
     return m
 
 
-def finish_map(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
-    """Add the layer control (call after the last layer)."""
+def finish_map(m: folium.Map, *, collapsed: bool | None = None) -> folium.Map:
+    """Add the layer control (call after the last layer); collapsed by default when the map has
+    more than six layers."""
+    if collapsed is None:
+        n = sum(isinstance(c, Layer) and c.control for c in m._children.values())
+        collapsed = n > 6
     folium.LayerControl(collapsed=collapsed).add_to(m)
     return m
 
@@ -1023,7 +1027,8 @@ def region_map(
     )
     if concentration is not None:
         local = getattr(concentration, "local", concentration)
-        if isinstance(local, gpd.GeoDataFrame) and cluster_column in local.columns:
+        local = _tables.side_local(local, region.units)
+        if local is not None and cluster_column in local.columns:
             add_clusters(m, local, column=cluster_column, tolerance=tolerance)
     iso = getattr(catchments, "isochrones", None) if catchments is not None else None
     if iso is not None and len(iso):
