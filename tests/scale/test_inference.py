@@ -39,7 +39,7 @@ def test_chunk_plan_depends_only_on_its_arguments():
         chunk_plan(0, seed=1)
 
 
-@pytest.mark.parametrize("null", ["systematic", "evenness", "bootstrap"])
+@pytest.mark.parametrize("null", ["systematic", "permutation", "bootstrap"])
 def test_split_across_workers_equals_serial(el_paso, client, null):
     kw = {"group": "hispanic", "null": null, "permutations": 250, "seed": 42, "chunk_size": 60}
     indices = ["dissimilarity", "gini", "isolation", "spatial_dissimilarity"]
@@ -97,8 +97,60 @@ def test_observed_and_null_match_pysal(el_paso):
         assert abs(sims.mean() - ref.est_sim.mean()) < 4 * se
         assert sims.std() == pytest.approx(ref.est_sim.std(), rel=0.25)
         summary = ours.summary().iloc[0]
-        # El Paso Hispanic D (~0.4) is far above either null
-        assert summary["p_value"] == 0.0 and ref.p_value == 0.0
+        # El Paso Hispanic D (~0.4) lies far above either null
+        assert summary["p_value"] == pytest.approx(2 / 401) and ref.p_value == 0.0
+
+
+def test_one_stream_equals_the_concentration_module(el_paso):
+    """chunk_size=None reproduces binational.concentration's own draws and table."""
+    from binational.concentration import inference as ci
+
+    for null in ("systematic", "evenness"):
+        ours = null_distribution(
+            el_paso,
+            group="hispanic",
+            indices=["gini"],
+            null=null,
+            permutations=300,
+            seed=9,
+            chunk_size=None,
+        )
+        theirs = ci.null_distribution(
+            el_paso, group="hispanic", index="gini", null=null, permutations=300, seed=9
+        )
+        np.testing.assert_array_equal(ours.draws["gini"].to_numpy(), theirs)
+    table = ci.infer(
+        el_paso, group="hispanic", indices=["dissimilarity", "gini"], permutations=200, seed=4
+    ).set_index("index")
+    null = (
+        null_distribution(
+            el_paso,
+            group="hispanic",
+            indices=["dissimilarity", "gini"],
+            permutations=200,
+            seed=4,
+            chunk_size=None,
+        )
+        .summary()
+        .set_index("index")
+    )
+    boot = (
+        null_distribution(
+            el_paso,
+            group="hispanic",
+            indices=["dissimilarity", "gini"],
+            null="bootstrap",
+            permutations=200,
+            seed=4,
+            chunk_size=None,
+        )
+        .summary()
+        .set_index("index")
+    )
+    for col in ("value", "p_value", "null_mean", "null_std"):
+        np.testing.assert_array_equal(null[col].to_numpy(), table.loc[null.index, col].to_numpy())
+    for col in ("ci_low", "ci_high"):
+        np.testing.assert_array_equal(boot[col].to_numpy(), table.loc[boot.index, col].to_numpy())
 
 
 def test_bootstrap_interval_covers_the_value(el_paso):

@@ -1,25 +1,19 @@
 """Permutation and bootstrap inference of one large region, split across Dask workers.
 
 The simulations are cut into chunks of a fixed size (``chunk_size``, default 100). Chunk ``k``
-draws from its own generator, ``numpy.random.default_rng(SeedSequence(seed).spawn(n)[k])``,
-so the null distribution depends only on ``(seed, permutations, chunk_size)`` — never on the
+draws from its own generator, ``numpy.random.default_rng(SeedSequence([seed, stream])
+.spawn(n)[k])`` (stream 1 for nulls, 2 for the bootstrap, the concentration module's stream
+numbers), so the null distribution depends only on ``(seed, permutations, chunk_size)`` — never on the
 number of workers, on which worker ran which chunk, or on whether Dask was used at all. The
 chunks run as Dask tasks on a Client (the prepared index set is scattered to the workers once)
 or one after another in this process.
 
-The null models are those of PySAL ``segregation`` (``null_approach``):
-
-``systematic``
-    every unit draws group and non-group members with the same probability, its share of the
-    total population (two multinomial draws; unit totals vary).
-``evenness``
-    every unit draws its group members from its fixed total with the region's group share
-    (binomial draws).
-``bootstrap``
-    units resampled with replacement; gives a confidence interval of the index itself.
-
-The indices are evaluated with :class:`binational.concentration.indices.IndexSet`, the
-vectorised evaluator the concentration module uses, on whole chunks at once.
+The null models and the index evaluation are the concentration module's own
+(:func:`binational.concentration.inference.run_null` and ``run_bootstrap`` on an
+:class:`~binational.concentration.indices.IndexSet`), called once per chunk with the chunk's
+generator: ``systematic``, ``permutation`` and ``evenness`` nulls, and ``bootstrap`` resampling
+of units for confidence intervals. With ``chunk_size=None`` everything is drawn from the single
+stream the concentration module uses for the same seed, which reproduces its own result.
 """
 
 from __future__ import annotations
@@ -41,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CHUNK",
-    "NULLS",
     "NullDistribution",
     "chunk_plan",
     "distributed_draws",
@@ -51,7 +44,6 @@ __all__ = [
 log = get_logger(__name__)
 
 DEFAULT_CHUNK = 100
-NULLS = ("systematic", "evenness", "bootstrap")
 
 
 def chunk_plan(
@@ -118,21 +110,15 @@ def distributed_draws(
 
 
 # ---------------------------------------------------------------------------------------------
-# segregation nulls on an IndexSet
+# segregation nulls through the concentration module's public inference functions
 
 
-def _simulate(size: int, rng: np.random.Generator, *, iset, x, t, null: str):
+def _simulate(size: int, rng: np.random.Generator, *, iset, x, t, null: str, spatial: bool):
+    from ..concentration.inference import run_bootstrap, run_null
+
     if null == "bootstrap":
-        idx = rng.integers(0, len(x), size=(size, len(x)))
-        return iset.bootstrap(x, t, idx)
-    if null == "systematic":
-        p = t / t.sum()
-        xs = rng.multinomial(round(float(x.sum())), p, size=size).astype(float)
-        ys = rng.multinomial(round(float((t - x).sum())), p, size=size).astype(float)
-        return iset(xs, xs + ys)
-    share = x.sum() / t.sum()
-    xs = rng.binomial(np.round(t).astype(np.int64), share, size=(size, len(t))).astype(float)
-    return iset(xs, np.broadcast_to(t, xs.shape))
+        return run_bootstrap(iset, x, t, replicates=size, rng=rng, spatial=spatial)
+    return run_null(iset, x, t, null=null, permutations=size, rng=rng)
 
 
 @dataclass
@@ -146,43 +132,42 @@ class NullDistribution:
     draws
         One row per simulation, one column per index.
     null, seed, chunk_size
-        How the draws were made.
+        How the draws were made (``chunk_size`` None: one stream, as the concentration
+        module draws it).
     """
 
     observed: pd.Series
     draws: pd.DataFrame
     null: str
     seed: int
-    chunk_size: int
+    chunk_size: int | None
 
-    def summary(self, *, level: float = 0.95) -> pd.DataFrame:
-        """Tidy table: index, value, null mean, p-value, interval.
+    def summary(self, *, level: float = 0.95, alternative: str = "two-sided") -> pd.DataFrame:
+        """Tidy table in the layout of the concentration module's inference table.
 
-        For permutation nulls the p-value is two-tailed in PySAL segregation's manner
-        (``2 * min(P(null > value), 1 - P(null > value))``) and the interval is the central
-        ``level`` range of the null; for the bootstrap the interval is the percentile interval
-        of the index and the p-value tests index = 0.
+        Permutation nulls give ``p_value`` (:func:`binational.concentration.inference.p_value`),
+        ``null_mean`` and ``null_std``; the bootstrap gives the percentile interval
+        ``ci_low``/``ci_high`` of the index.
         """
-        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+        from ..concentration.inference import _percentiles, p_value
+
         rows = []
         for name, value in self.observed.items():
-            sims = self.draws[name].to_numpy()
-            sims = sims[np.isfinite(sims)]
-            point = 0.0 if self.null == "bootstrap" else value
-            above = float(np.mean(sims > point)) if len(sims) else np.nan
-            rows.append(
-                {
-                    "index": name,
-                    "value": float(value),
-                    "null": self.null,
-                    "null_mean": float(np.mean(sims)) if len(sims) else np.nan,
-                    "p_value": 2 * min(above, 1 - above),
-                    "ci_low": float(np.quantile(sims, lo)) if len(sims) else np.nan,
-                    "ci_high": float(np.quantile(sims, hi)) if len(sims) else np.nan,
-                    "draws": len(sims),
-                    "seed": self.seed,
-                }
-            )
+            sims = self.draws[name].to_numpy(dtype=float)
+            good = int((~np.isnan(sims)).sum())
+            row = {"index": name, "value": float(value), "ci_low": np.nan, "ci_high": np.nan}
+            if self.null == "bootstrap":
+                row["ci_low"], row["ci_high"] = _percentiles(sims, level)
+                row.update(p_value=np.nan, null="", null_mean=np.nan, null_std=np.nan)
+            else:
+                row.update(
+                    p_value=p_value(value, sims, alternative),
+                    null=self.null,
+                    null_mean=float(np.nanmean(sims)) if good else np.nan,
+                    null_std=float(np.nanstd(sims)) if good else np.nan,
+                )
+            row.update(permutations=good, seed=self.seed)
+            rows.append(row)
         return pd.DataFrame(rows)
 
 
@@ -196,9 +181,10 @@ def null_distribution(
     permutations: int = 999,
     seed: int = 0,
     client: Client | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = DEFAULT_CHUNK,
     dropna: bool = False,
-    **index_kwargs: Any,
+    spatial_bootstrap: bool = False,
+    **index_options: Any,
 ) -> NullDistribution:
     """Simulated null (or bootstrap) distribution of global single-group indices, in chunks.
 
@@ -209,17 +195,22 @@ def null_distribution(
     group, total
         Count columns.
     indices
-        Index names (:mod:`binational.concentration.indices`); default the aspatial and
-        kernel-environment set.
+        Index names (:mod:`binational.concentration.indices`); default its default set.
     null
-        ``"systematic"``, ``"evenness"`` or ``"bootstrap"``.
+        ``"systematic"``, ``"permutation"``, ``"evenness"`` (see
+        :mod:`binational.concentration.inference`) or ``"bootstrap"``.
     permutations, seed, chunk_size
         Number of draws, root seed and draws per chunk: the result depends on these only.
+        ``chunk_size=None`` draws everything from the one stream the concentration module uses
+        for the same seed (one task; equal to its own result).
     client
         Split the chunks across this Dask cluster; None runs them here.
     dropna
         Drop units with missing counts (else an error).
-    **index_kwargs
+    spatial_bootstrap
+        Also bootstrap the kernel-environment indices (off by default, as in the concentration
+        module: resampling duplicates locations, which biases them).
+    **index_options
         Passed to :meth:`IndexSet.build` (``bandwidth``, ``atkinson_b``, ...).
 
     Returns
@@ -228,30 +219,37 @@ def null_distribution(
     """
     from ..concentration._validate import counts
     from ..concentration.indices import IndexSet
+    from ..concentration.inference import NULLS as CONCENTRATION_NULLS
+    from ..concentration.inference import rng_for
 
-    if null not in NULLS:
-        raise IndexInputError(f"null must be one of {', '.join(NULLS)}, got {null!r}")
+    if null != "bootstrap" and null not in CONCENTRATION_NULLS:
+        raise IndexInputError(
+            f"null must be one of {', '.join((*CONCENTRATION_NULLS, 'bootstrap'))}, got {null!r}"
+        )
     c = counts(units, group, total, dropna=dropna, what="null distribution")
     sub = units if c.keep.all() else units[c.keep]
-    iset = IndexSet.build(sub, indices, **index_kwargs)
-    if null == "bootstrap":
-        iset.names = iset.bootstrap_names()
+    iset = IndexSet.build(sub, indices, **index_options)
     observed = pd.Series({k: float(v) for k, v in iset(c.x, c.total).items()}, name=group)
-    draws = distributed_draws(
-        _simulate,
-        permutations=permutations,
-        seed=seed,
-        chunk_size=chunk_size,
-        client=client,
-        iset=iset,
-        x=c.x,
-        t=c.total,
-        null=null,
-    )
+    stream = 2 if null == "bootstrap" else 1  # the concentration module's stream numbers
+    kwargs = {"iset": iset, "x": c.x, "t": c.total, "null": null, "spatial": spatial_bootstrap}
+    if chunk_size is None:
+        draws = _simulate(permutations, rng_for(seed, stream), **kwargs)
+    else:
+        draws = distributed_draws(
+            _simulate,
+            permutations=permutations,
+            seed=np.random.SeedSequence([int(seed), stream]),
+            chunk_size=chunk_size,
+            client=client,
+            **kwargs,
+        )
+    frame = pd.DataFrame(draws)
+    if null == "bootstrap":
+        observed = observed[[n for n in observed.index if n in frame.columns]]
     return NullDistribution(
         observed=observed,
-        draws=pd.DataFrame(draws)[list(observed.index)],
+        draws=frame[list(observed.index)],
         null=null,
         seed=int(seed),
-        chunk_size=int(chunk_size),
+        chunk_size=chunk_size,
     )
