@@ -113,6 +113,10 @@ def test_other_tasks_run_or_say_why(name, data_dir, tmp_path):
         assert row["status"] == "not_available" and row["error"] == unavailable
     else:
         assert row["status"] == "done", row["error"]
+    if name == "report" and not unavailable:
+        html = tmp_path / "regions" / "juarez-el-paso" / "files" / "report" / "juarez-el-paso.html"
+        text = html.read_text()
+        assert "Ju" in text and "<html" in text.lower() and len(text) > 10_000
 
 
 def test_concentration_batch_equals_direct_call(client, direct, data_dir, tmp_path):

@@ -307,8 +307,8 @@ def report_task(ctx: RegionContext) -> TaskOutput:
     from ..render.report import write_report
 
     with tempfile.TemporaryDirectory(prefix="binational-report-") as tmp:
-        kwargs = {"seed": ctx.config.seed, "permutations": ctx.config.permutations}
-        write_report(ctx.region, out=tmp, **(kwargs | ctx.options("report")))
+        kwargs = {"permutations": ctx.config.permutations}
+        write_report(ctx.region, tmp, **(kwargs | ctx.options("report")))
         files = {
             str(p.relative_to(tmp)): p.read_bytes() for p in Path(tmp).rglob("*") if p.is_file()
         }
@@ -364,7 +364,7 @@ register_task(
         "report",
         report_task,
         requires=(*_UNITS, "binational.render.report:write_report"),
-        params=("seed", "permutations", "minutes", "hour", "network"),
+        params=("permutations", "network"),
     )
 )
 register_task(Task("grid", grid_task, requires=_UNITS, params=("grid_size", "network")))
