@@ -129,6 +129,8 @@ def _role_paths(
         for role in spec.files:
             roles[role] = spec.file_list(role, data_dir)
     for role, value in (files or {}).items():
+        if role == "us_column_map":  # a column-map name, not a path
+            continue
         values = value if isinstance(value, (list, tuple)) else [value]
         roles[role] = [Path(v) for v in values]
     return roles
@@ -202,7 +204,7 @@ def load_region(
             lambda: us_census.load_us_units(
                 first("us_tracts"),
                 first("us_acs"),
-                column_map=roles.get("us_column_map", [None])[0] or spec.us_column_map,
+                column_map=(files or {}).get("us_column_map") or spec.us_column_map,
                 counties=spec.us_counties,
                 crs=spec.crs,
                 report=report,
@@ -274,7 +276,7 @@ def load_region(
         else pd.DataFrame(columns=list(schema.CROSSINGS_COLUMNS))
     )
     waits_df = (
-        pd.concat(wait_tables, ignore_index=True)
+        io_crossings.combine_waits(wait_tables)
         if wait_tables
         else pd.DataFrame(columns=list(schema.WAITS_COLUMNS))
     )
@@ -285,10 +287,9 @@ def load_region(
         from .io import roads
 
         def _net():
-            g = roads.load_network(first("network"), report=report)
+            g = roads.load_network(first("network"), crs=spec.crs, report=report)
             g = roads.impute_speeds(g)
-            g = roads.mark_border_edges(g, ports=ports)
-            return roads.project_network(g, spec.crs)
+            return roads.mark_border_edges(g, ports=ports, report=report)
 
         graph = timed("network", [first("network")], _net)
     elif not first("network"):
