@@ -37,3 +37,15 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory):
     binational.settings.data_dir = str(_data_dir())
     yield
     binational.settings.cache_dir = old
+
+
+@pytest.fixture(scope="session")
+def region_tj(data_dir):
+    """Tijuana–San Diego loaded from the real data, with its road network (shared, read-only)."""
+    return binational.load_region("tijuana-san-diego", data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def region_ep(data_dir):
+    """Ciudad Juárez–El Paso loaded from the real data (no road network in shared)."""
+    return binational.load_region("juarez-el-paso", data_dir=data_dir)
