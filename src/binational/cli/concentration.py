@@ -1,0 +1,168 @@
+"""``binational concentration REGION``: segregation indices and local clusters per side.
+
+Writes ``<region>_<group>_concentration.csv`` (the tidy index table) and
+``<region>_<group>_local.gpkg`` (layer ``local``: local measures per unit and scope) to
+``--out``, and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from ..errors import IndexInputError, OutputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "concentration",
+        help="segregation indices with permutation tests and local clusters, per side",
+        description="Concentration of a group on each side of a twin city and across it: "
+        "global indices with permutation tests and intervals (CSV) and local clusters "
+        "(GeoPackage).",
+    )
+    p.add_argument(
+        "region",
+        help="region preset (e.g. tijuana-san-diego) or a unit-table file "
+        "(.gpkg, .parquet, .geojson) laid out like binational's unit table",
+    )
+    p.add_argument("--group", help="group column (default: the region's default groups)")
+    p.add_argument("--group-mx", help="group column for the Mexican side, if different")
+    p.add_argument("--total", default="pop_total", help="total column (default: pop_total)")
+    p.add_argument(
+        "--scopes",
+        help="comma-separated scopes among US,MX,binational (naming one makes a missing "
+        "group an error; default: every scope the data supports)",
+    )
+    p.add_argument("--indices", help="comma-separated index names (default: the standard set)")
+    p.add_argument(
+        "--null",
+        default="systematic",
+        choices=["systematic", "permutation", "evenness", "none"],
+        help="null hypothesis of the permutation test (default: systematic)",
+    )
+    p.add_argument("--permutations", type=int, default=999, help="replicates (default 999)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--moe", action="store_true", help="propagate ACS margins of error")
+    p.add_argument(
+        "--weights",
+        default="queen",
+        choices=["queen", "rook", "knn", "distance_band", "kernel"],
+        help="spatial weights of the local measures (default: queen)",
+    )
+    p.add_argument("--k", type=int, help="neighbours for knn / adaptive kernel weights")
+    p.add_argument("--threshold", type=float, help="distance-band threshold (metres)")
+    p.add_argument(
+        "--bandwidth",
+        type=float,
+        help="kernel bandwidth in metres: local environments of the spatial indices "
+        "(default 2000) and kernel weights",
+    )
+    p.add_argument(
+        "--border-tolerance",
+        type=float,
+        help="snapping distance (m) for contiguity across the border (default 50)",
+    )
+    p.add_argument(
+        "--no-cross-border",
+        action="store_true",
+        help="keep the sides apart in the binational scope too",
+    )
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    p.add_argument("--no-local", action="store_true", help="skip the local measures")
+    p.add_argument("--multigroups", help="comma-separated group columns for multigroup indices")
+    p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
+    p.add_argument("--out", default=".", help="output folder (default: current folder)")
+    p.set_defaults(func=run)
+
+
+def _split(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _read_units(path: Path):
+    import geopandas as gpd
+
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return gpd.read_parquet(path)
+    return gpd.read_file(path)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "units"
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..concentration import concentration_profile
+
+    source = Path(args.region)
+    if source.suffix and source.is_file():
+        target = _read_units(source)
+        name = source.stem
+    else:
+        target = args.region
+        name = args.region
+    weights_options = {}
+    if args.k is not None:
+        weights_options["k"] = args.k
+    if args.threshold is not None:
+        weights_options["threshold"] = args.threshold
+    if args.border_tolerance is not None:
+        if args.weights not in ("queen", "rook"):
+            raise IndexInputError("--border-tolerance applies to queen/rook weights only")
+        weights_options["border_tolerance"] = args.border_tolerance
+    if args.weights == "kernel" and args.k is None:
+        weights_options["bandwidth"] = args.bandwidth or 2000.0
+    index_options = {}
+    if args.bandwidth is not None:
+        index_options["bandwidth"] = args.bandwidth
+    table, local = concentration_profile(
+        target,
+        group=args.group,
+        group_mx=args.group_mx,
+        total=args.total,
+        scopes=_split(args.scopes),
+        indices=_split(args.indices),
+        null=None if args.null == "none" else args.null,
+        permutations=args.permutations,
+        moe=args.moe,
+        local=not args.no_local,
+        weights=args.weights,
+        weights_options=weights_options,
+        cross_border=not args.no_cross_border,
+        alpha=args.alpha,
+        multigroups=_split(args.multigroups),
+        seed=args.seed,
+        data_dir=args.data_dir,
+        **index_options,
+    )
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc}") from exc
+    group_label = args.group or "default-groups"
+    stem = f"{_slug(name)}_{_slug(group_label)}"
+    csv_path = out / f"{stem}_concentration.csv"
+    gpkg_path = out / f"{stem}_local.gpkg"
+    try:
+        table.to_csv(csv_path, index=False)
+        if len(local):
+            local.to_file(gpkg_path, layer="local", driver="GPKG")
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write the outputs: {exc}") from exc
+    shown = table[["scope", "group", "index", "value", "ci_low", "ci_high", "p_value", "status"]]
+    with pd.option_context("display.width", 160, "display.max_rows", 200):
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    skipped = table[table["status"] == "skipped"].drop_duplicates("scope")
+    for _, row in skipped.iterrows():
+        print(f"note: {row['scope']}: {row['note']}")
+    print(f"wrote {csv_path}")
+    if len(local):
+        print(f"wrote {gpkg_path} (layer 'local', {len(local)} rows)")
+    return 0

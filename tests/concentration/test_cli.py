@@ -1,0 +1,87 @@
+"""``binational concentration``: CSV + GeoPackage outputs on the real data."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from binational.cli import main
+from binational.concentration import concentration_profile
+
+
+def test_cli_on_a_unit_file(jep, tmp_path, capsys):
+    src = tmp_path / "jep_units.gpkg"
+    jep.to_file(src)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "concentration",
+            str(src),
+            "--group",
+            "hispanic",
+            "--group-mx",
+            "high_marginalization",
+            "--permutations",
+            "49",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "wrote" in printed and "note: binational" in printed
+    table = pd.read_csv(
+        out / "jep_units_hispanic_concentration.csv", keep_default_na=False, na_values=[""]
+    )
+    local = gpd.read_file(out / "jep_units_hispanic_local.gpkg", layer="local")
+    expected, expected_local = concentration_profile(
+        jep, group="hispanic", group_mx="high_marginalization", permutations=49, seed=7
+    )
+    pd.testing.assert_series_equal(table["value"], expected["value"], check_dtype=False, atol=1e-12)
+    pd.testing.assert_series_equal(table["p_value"], expected["p_value"], check_dtype=False)
+    assert list(table["scope"].unique()) == ["US", "MX", "binational"]
+    assert len(local) == len(expected_local) == len(jep)
+    assert list(local["cluster"]) == list(expected_local["cluster"])
+    assert local.crs == jep.crs
+
+
+def test_cli_on_a_region_name(tmp_path, capsys):
+    code = main(
+        [
+            "concentration",
+            "juarez-el-paso",
+            "--scopes",
+            "US",
+            "--indices",
+            "dissimilarity,spatial_isolation",
+            "--permutations",
+            "19",
+            "--no-local",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(tmp_path / "juarez-el-paso_default-groups_concentration.csv")
+    assert list(table["index"]) == ["dissimilarity", "spatial_isolation"]
+    assert (table["group"] == "hispanic").all()
+    assert not (tmp_path / "juarez-el-paso_default-groups_local.gpkg").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--group", "hispanic", "--scopes", "MX"], "no values for MX units"),
+        (["--group", "mexican_born", "--scopes", "US"], "not in the unit table"),
+        (["--group", "hispanic", "--weights", "knn", "--border-tolerance", "9"], "queen/rook"),
+    ],
+)
+def test_cli_errors(tmp_path, capsys, args, message):
+    code = main(
+        ["concentration", "juarez-el-paso", "--permutations", "9", "--out", str(tmp_path), *args]
+    )
+    assert code == 2
+    assert message in capsys.readouterr().err
