@@ -102,3 +102,23 @@ def test_spanish_map_offline_in_chromium(browser, jz, tmp_path, artifacts):
         page.close()
     assert errors == []
     assert blocked == []
+
+
+def test_report_offline_in_chromium(browser, jz, jz_catch, tmp_path, artifacts):
+    from binational.render.report import write_report
+
+    path = write_report(jz, tmp_path, catchments=jz_catch, permutations=19)
+    page, errors, blocked = open_offline(browser, path, wait_ms=2500)
+    try:
+        frames = [f for f in page.frames if f != page.main_frame]
+        assert len(frames) == 1  # the interactive map
+        check_map(frames[0], n_units=len(jz.units), n_ports=len(jz.ports))
+        n_img = page.locator("figure img").count()
+        assert n_img >= 6
+        widths = page.evaluate("() => Array.from(document.images).map((i) => i.naturalWidth)")
+        assert all(w > 0 for w in widths)
+        page.screenshot(path=str(artifacts / "report_juarez_el_paso.png"), full_page=True)
+    finally:
+        page.close()
+    assert errors == []
+    assert blocked == []
