@@ -80,20 +80,25 @@ def test_every_unit_drawn_once(tj, tj_map):
     assert sorted(ids) == sorted(tj.units["unit_id"])
 
 
-def test_simplification_keeps_shared_edges_and_stays_close(tj):
+@pytest.mark.parametrize("method", ["topojson", "coverage"])
+def test_simplification_keeps_shared_edges_and_stays_close(tj, method):
+    if method == "topojson":
+        pytest.importorskip("topojson")
     mx = tj.units[tj.units["country"] == "MX"]
     assert shapely.coverage_is_valid(mx.geometry.to_numpy())
-    light = web_geometry(mx, tolerance=10, decimals=5)
+    light = web_geometry(mx, tolerance=10, decimals=5, method=method)
     # shared edges stay shared: still a valid coverage after simplify + rounding
     assert shapely.coverage_is_valid(light.geometry.to_numpy())
     assert len(light) == len(mx)
     assert not light.geometry.is_empty.any()
     back = light.to_crs(mx.crs).geometry.to_numpy()
     haus = shapely.hausdorff_distance(mx.geometry.to_numpy(), back)
-    assert haus.max() < 10 + 2  # tolerance + rounding (5 decimals ≈ 1.1 m)
+    # Douglas-Peucker on the topology bounds the displacement by the tolerance (+ rounding,
+    # 5 decimals ≈ 1.1 m); Visvalingam-Whyatt's tolerance is an area, not a distance
+    assert haus.max() < (10 + 2 if method == "topojson" else 100)
     before = shapely.get_num_coordinates(mx.geometry.to_numpy()).sum()
     after = shapely.get_num_coordinates(light.geometry.to_numpy()).sum()
-    assert after < 0.5 * before
+    assert after < 0.6 * before
     area = shapely.area(back).sum() / shapely.area(mx.geometry.to_numpy()).sum()
     assert abs(area - 1) < 0.002
 
