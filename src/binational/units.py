@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import schema
+from ._cache import cached_table
 from ._data import manifest
 from ._log import get_logger
 from .drops import DropReport
@@ -252,7 +253,11 @@ def load_region(
                 timed(
                     "bts",
                     [first("bts")],
-                    lambda: io_crossings.read_bts(first("bts"), ports=list(spec.ports)),
+                    lambda: cached_table(
+                        first("bts"),
+                        kind=f"read_bts:{sorted(spec.ports)}",
+                        build=lambda: io_crossings.read_bts(first("bts"), ports=list(spec.ports)),
+                    ),
                 )
             )
         else:
@@ -266,7 +271,13 @@ def load_region(
             crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
         for role in ("waits_hourly", "waits_live", "waits_series", "waits_sandag"):
             for path in roles.get(role, []):
-                table = timed(role, [path], lambda path=path: io_crossings.read_waits(path))
+                table = timed(
+                    role,
+                    [path],
+                    lambda path=path: cached_table(
+                        path, kind="read_waits", build=lambda: io_crossings.read_waits(path)
+                    ),
+                )
                 wait_tables.append(table[table["port_code"].isin(spec.ports)])
         if not wait_tables:
             missing["waits"] = "no wait-time file"
@@ -287,9 +298,7 @@ def load_region(
         from .io import roads
 
         def _net():
-            g = roads.load_network(first("network"), crs=spec.crs, report=report)
-            g = roads.impute_speeds(g)
-            return roads.mark_border_edges(g, ports=ports, report=report)
+            return roads.prepare_network(first("network"), crs=spec.crs, ports=ports, report=report)
 
         graph = timed("network", [first("network")], _net)
     elif not first("network"):

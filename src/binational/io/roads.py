@@ -78,6 +78,7 @@ __all__ = [
     "load_network_frames",
     "mark_border_edges",
     "parse_maxspeed",
+    "prepare_network",
     "project_network",
     "read_speed_defaults",
     "require_projected",
@@ -168,6 +169,58 @@ def load_network(
     tables = _cached_tables(source, crs=crs, cache=cache)
     G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
     check_network(G, report=report, layer=source.label)
+    return G
+
+
+def prepare_network(
+    path: str | os.PathLike,
+    *,
+    crs: Any,
+    ports: gpd.GeoDataFrame | None = None,
+    defaults: Mapping | str | os.PathLike | None = None,
+    cache: bool = True,
+    report: DropReport | None = None,
+) -> nx.MultiDiGraph:
+    """Load a local network ready for routing: projected, speeds imputed, border edges marked.
+
+    Equivalent to :func:`load_network` (with ``crs``) followed by :func:`impute_speeds` and
+    :func:`mark_border_edges`, but the prepared graph is cached as a whole (GeoParquet, keyed by
+    the source file's checksum, the CRS, the ports and the speed defaults), so a warm load skips
+    both steps.
+    """
+    source = _Source.make(path, polygon=None, bbox=None, place=None, network_type="drive")
+    speeds = read_speed_defaults(defaults)
+    port_ident = None
+    if ports is not None:
+        pts = ports.to_crs(crs) if ports.crs is not None else ports
+        port_ident = sorted(
+            (int(c), round(g.x, 1), round(g.y, 1))
+            for c, g in zip(pts["port_code"], pts.geometry, strict=True)
+        )
+    ident = dict(
+        source.ident,
+        format=CACHE_FORMAT_VERSION,
+        osmnx=_osmnx_version(),
+        crs=_crs_string(crs),
+        prepared={"ports": port_ident, "speeds": json.dumps(speeds, sort_keys=True, default=str)},
+    )
+    key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
+    use = cache and settings.use_cache
+    if use:
+        tables = _read_cache(key)
+        if tables is not None:
+            log.info("%s: prepared network loaded from cache %s", source.label, key)
+            G = _graph_from_tables(tables)
+            check_network(G, report=report, layer=source.label)
+            return G
+    G = load_network(path, crs=crs, cache=cache, report=report)
+    G = impute_speeds(G, defaults=defaults)
+    G = mark_border_edges(G, ports=ports, report=report)
+    if use:
+        try:
+            _write_cache(key, _tables_from_graph(G), source=source.label)
+        except _Uncacheable as exc:
+            log.warning("%s: prepared network not cached: %s", source.label, exc)
     return G
 
 

@@ -1,0 +1,49 @@
+"""The parsed-table cache and the prepared-network cache give back exactly what was parsed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from binational import settings
+from binational._cache import cached_table
+from binational.io import crossings, roads
+
+
+def test_cached_table_round_trip_and_invalidation(tmp_path, data_dir, monkeypatch):
+    monkeypatch.setattr(settings, "cache_dir", str(tmp_path / "cache"))
+    src = data_dir / "crossings/bordify_wait_times_tecate_2025-03_2026-05.csv.gz"
+    calls = []
+
+    def build():
+        calls.append(1)
+        return crossings.read_waits(src)
+
+    first = cached_table(src, kind="t", build=build)
+    second = cached_table(src, kind="t", build=build)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(first, second)
+    # a damaged entry is rebuilt, not trusted
+    (entry,) = (tmp_path / "cache" / "tables").glob("*.parquet")
+    entry.write_bytes(b"not parquet")
+    third = cached_table(src, kind="t", build=build)
+    assert len(calls) == 2
+    pd.testing.assert_frame_equal(first, third)
+    # a different file (same kind) is a different key
+    copy = tmp_path / "copy.csv.gz"
+    copy.write_bytes(src.read_bytes() + b"changed")
+    cached_table(copy, kind="t", build=lambda: first.head(3))
+    assert len(list((tmp_path / "cache" / "tables").glob("*.parquet"))) == 2
+
+
+def test_prepared_network_cache_equals_fresh_preparation(region_tj, data_dir):
+    path = data_dir / "osm/tijuana_sandiego_sr11_2017_drive.graphml.gz"
+    warm = roads.prepare_network(path, crs=region_tj.spec.crs, ports=region_tj.ports)
+    fresh = roads.mark_border_edges(
+        roads.impute_speeds(roads.load_network(path, crs=region_tj.spec.crs)),
+        ports=region_tj.ports,
+    )
+    assert warm.number_of_edges() == fresh.number_of_edges()
+    for attr in ("travel_time", "crosses_border", "port_code", "speed_source"):
+        a = {(u, v, k): d.get(attr) for u, v, k, d in warm.edges(keys=True, data=True)}
+        b = {(u, v, k): d.get(attr) for u, v, k, d in fresh.edges(keys=True, data=True)}
+        assert a == b, attr
