@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 
 
 def _load(name: str, data_dir: Path):
-    """The region through binational.load_region when its loaders exist, else raw reads."""
-    if importlib.util.find_spec("binational.io.crossings") is not None:
-        from binational import load_region
+    """The region through binational.load_region (no road network: fast, straight-line)."""
+    from binational import load_region
 
-        return load_region(name, data_dir=data_dir, network=False)
-    from _raw import raw_region
-
-    return raw_region(name, data_dir)
+    return load_region(name, data_dir=data_dir, network=False)
 
 
 @pytest.fixture(scope="session")

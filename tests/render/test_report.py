@@ -120,6 +120,7 @@ def test_bad_output_and_empty_region(jz, tmp_path):
         build_report(empty)
 
 
+@pytest.mark.slow
 def test_cli_report_and_maps(tmp_path, data_dir, capsys):
     rc = main(
         [
