@@ -153,7 +153,6 @@ def test_resume_reuses_done_tasks(client, tasks, data_dir, tmp_path):
     assert not fourth.manifest["resumed"].any()
 
 
-@pytest.mark.slow
 def test_worker_killed_once_is_rescheduled(client, tasks, data_dir, tmp_path):
     """A worker process dies mid-batch; Dask reruns its region on a restarted worker."""
     markers = tmp_path / "markers"
@@ -175,7 +174,6 @@ def test_worker_killed_once_is_rescheduled(client, tasks, data_dir, tmp_path):
     assert len(result.table("bts_totals")) > 0
 
 
-@pytest.mark.slow
 def test_worker_that_always_dies_is_reported_and_others_kept(client, tasks, data_dir, tmp_path):
     regions = ["tijuana-san-diego", "juarez-el-paso", "nogales-nogales"]
     result = run_batch(
