@@ -23,7 +23,7 @@ log = get_logger(__name__)
 _TOL = 1e-9
 
 
-@dataclass
+@dataclass(eq=False)
 class Counts:
     """Validated counts of one or more groups, aligned with the kept units.
 

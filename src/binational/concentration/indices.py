@@ -83,7 +83,7 @@ def index_names(indices: str | Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@dataclass
+@dataclass(eq=False)
 class IndexSet:
     """A prepared set of single-group indices over fixed units (see the module notes).
 

@@ -287,7 +287,7 @@ def _significance(observed: np.ndarray, sims: np.ndarray, alternative: str) -> n
     return (outside + 1.0) / (reps + 1.0)
 
 
-@dataclass
+@dataclass(eq=False)
 class LocalResult:
     """Per-unit statistic with its conditional-permutation inference.
 

@@ -93,15 +93,18 @@ def _dissim_b(b: Batch) -> np.ndarray:
 
 
 def _pairwise_abs(w: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``Σ_i Σ_j w_i w_j |v_i − v_j|`` along the last axis in O(n log n)."""
+    """``Σ_i Σ_j w_i w_j |v_i − v_j|`` along the last axis in O(n log n).
+
+    With ``v`` sorted, ``Σ_{i<j} w_i w_j (v_j − v_i) = Σ_k w_k v_k (2 B_k + w_k − W)`` where
+    ``B_k`` is the weight before ``k`` and ``W`` the total weight: one sort, one cumulative sum.
+    """
     w, v = np.broadcast_arrays(w, v)
     order = np.argsort(v, axis=-1)
     vs = np.take_along_axis(v, order, axis=-1)
     ws = np.take_along_axis(w, order, axis=-1)
-    wv = ws * vs
-    cw = np.cumsum(ws, axis=-1) - ws  # weight strictly before k
-    cwv = np.cumsum(wv, axis=-1) - wv
-    return 2 * (wv * cw - ws * cwv).sum(axis=-1)
+    cum = np.cumsum(ws, axis=-1)  # B_k + w_k
+    total = cum[..., -1:]
+    return 2 * (ws * vs * (2 * cum - ws - total)).sum(axis=-1)
 
 
 def _gini_b(b: Batch) -> np.ndarray:

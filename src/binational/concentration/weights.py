@@ -72,7 +72,7 @@ KERNEL_FUNCTIONS = ("triangular", "uniform", "quadratic", "quartic", "gaussian")
 ISLAND_RULES = ("keep", "attach", "raise")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SpatialWeights:
     """Sparse spatial weights aligned with the rows of a unit table.
 
