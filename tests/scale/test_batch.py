@@ -293,3 +293,17 @@ def test_cache_dir_reaches_local_workers(client, tasks, tmp_path):
     got = Path(result.table("cache")["dir"].iloc[0])
     assert got == Path(binational.settings.cache_dir)
     assert os.fspath(got) != os.path.expanduser("~/.cache/binational")
+
+
+def test_local_scheduler_starts_and_closes_its_cluster(tasks, data_dir, tmp_path):
+    result = run_batch(
+        ["juarez-el-paso"],
+        tasks=[tasks.PID, tasks.BTS],
+        scheduler="local",
+        n_workers=1,
+        out_dir=tmp_path,
+        data_dir=data_dir,
+    )
+    assert (result.manifest["status"] == "done").all()
+    assert result.manifest["worker"].str.startswith("tcp://127.0.0.1:").all()
+    assert int(result.table("pid")["pid"].iloc[0]) != os.getpid()
