@@ -187,3 +187,21 @@ def test_multigroup_rows_and_seed(sd):
         seed=5,
     )
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_degenerate_side_is_skipped_with_the_reason(tsd):
+    units = tsd.assign(g=np.where(tsd["country"] == "US", tsd["hispanic"], 0.0))
+    table, local = concentration_profile(units, group="g", permutations=19, seed=0)
+    mx = table[table["scope"] == "MX"]
+    assert (mx["status"] == "skipped").all()
+    assert mx["note"].str.contains("'g' has no members").all()
+    assert (table[table["scope"] == "US"]["status"] == "ok").all()
+    # the binational scope is fine: Hispanic counts on one side, zeros on the other
+    assert (table[table["scope"] == "binational"]["status"] == "ok").all()
+    with pytest.raises(IndexInputError, match="no members"):
+        concentration_profile(units, group="g", scopes=["MX"], permutations=19)
+    # invalid counts are never skipped
+    bad = units.copy()
+    bad.loc[bad.index[0], "g"] = -1.0
+    with pytest.raises(IndexInputError, match="negative"):
+        concentration_profile(bad, group="g", permutations=19)

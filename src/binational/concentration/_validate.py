@@ -23,6 +23,11 @@ log = get_logger(__name__)
 _TOL = 1e-9
 
 
+class DegenerateCountsError(IndexInputError):
+    """Valid counts from which an index cannot be computed: no group members, the group is the
+    whole population, all totals zero, or too few units (the profile skips such a scope)."""
+
+
 @dataclass(eq=False)
 class Counts:
     """Validated counts of one or more groups, aligned with the kept units.
@@ -209,20 +214,20 @@ def counts(
 
     n = len(tot)
     if n < min_units:
-        raise IndexInputError(
+        raise DegenerateCountsError(
             f"{what}: {n} unit(s) with data; at least {min_units} needed"
             + (f" ({len(dropped)} dropped for missing values)" if dropped else "")
         )
     if not (tot > 0).any():
-        raise IndexInputError(f"{what}: total {label!r} is zero in every unit")
+        raise DegenerateCountsError(f"{what}: total {label!r} is zero in every unit")
     if require_members:
         grand = tot.sum()
         for j, col in enumerate(names):
             s = values[:, j].sum()
             if s <= 0:
-                raise IndexInputError(f"{what}: group {col!r} has no members (sum 0)")
+                raise DegenerateCountsError(f"{what}: group {col!r} has no members (sum 0)")
             if len(names) == 1 and s >= grand - _TOL * max(1.0, grand):
-                raise IndexInputError(
+                raise DegenerateCountsError(
                     f"{what}: group {col!r} is the whole population of {label!r}; "
                     "unevenness is undefined"
                 )

@@ -38,7 +38,7 @@ from scipy import stats
 from .._log import get_logger
 from ..errors import IndexInputError
 from ..schema import COUNTRY, POP_TOTAL, UNIT_ID
-from ._validate import counts, numeric_columns, unit_labels
+from ._validate import DegenerateCountsError, counts, numeric_columns, unit_labels
 from .inference import rng_for
 from .multigroup import multigroup_counts
 from .singlegroup import _shares, _xlogx
@@ -639,7 +639,7 @@ def local_measures(
     x_all, t_all = arrays[group], arrays[total]
     valid = ~(np.isnan(x_all) | np.isnan(t_all)) & (t_all > 0)
     if valid.sum() < 3:
-        raise IndexInputError(
+        raise DegenerateCountsError(
             f"local measures: {int(valid.sum())} unit(s) with population and data for "
             f"{group!r}; at least 3 needed"
         )

@@ -20,6 +20,10 @@ on MX units (e.g. ``{"US": "poverty_below", "MX": "high_marginalization"}``), na
 ``"<us>|<mx>"`` in the table. Units with a missing count are left out of their scope and
 counted in ``n_dropped``.
 
+A scope whose counts cannot give an index (a group with no members there, fewer than two
+units...) is skipped the same way, with the error message in ``note``, unless it was asked for
+explicitly. Invalid counts (a group above its total, negative counts) always raise.
+
 A group recorded per unit as all or nothing (e.g. the population of AGEBs whose CONAPO grade is
 high or very high) has aspatial indices of 1 by construction; the note says so, and the
 spatial indices and local clusters carry the information.
@@ -38,7 +42,7 @@ from .. import settings
 from .._log import get_logger
 from ..errors import IndexInputError
 from ..schema import COUNTRY, MOE_SUFFIX, MX, POP_TOTAL, US
-from ._validate import counts
+from ._validate import DegenerateCountsError, counts
 from .indices import IndexSet, index_names, kind_of
 from .inference import ALTERNATIVES, NULLS, inference_table
 from .local import local_measures
@@ -318,40 +322,55 @@ def concentration_profile(
         if scope == BINATIONAL:
             part, g = _binational_units(part, groups_by_side)
         scope_seed = (int(seed), scope_code[scope])
-        rows += _scope_rows(
-            part,
-            scope=scope,
-            group=g,
-            total=total,
-            names=names,
-            spatial_ok=spatial_ok,
-            cross_border=cross_border and scope == BINATIONAL,
-            null=null,
-            permutations=permutations,
-            ci=ci,
-            level=level,
-            alternative=alternative,
-            moe=moe,
-            moe_replicates=moe_replicates or permutations,
-            moe_z=moe_z,
-            seed=scope_seed,
-            index_options=index_options,
-        )
+        try:
+            scope_rows = _scope_rows(
+                part,
+                scope=scope,
+                group=g,
+                total=total,
+                names=names,
+                spatial_ok=spatial_ok,
+                cross_border=cross_border and scope == BINATIONAL,
+                null=null,
+                permutations=permutations,
+                ci=ci,
+                level=level,
+                alternative=alternative,
+                moe=moe,
+                moe_replicates=moe_replicates or permutations,
+                moe_z=moe_z,
+                seed=scope_seed,
+                index_options=index_options,
+            )
+        except DegenerateCountsError as exc:
+            if explicit:
+                raise
+            log.warning("concentration_profile: %s skipped: %s", scope, exc)
+            rows += _skipped_rows(scope, g, total, names, f"skipped: {exc}")
+            continue
+        rows += scope_rows
         if multigroups:
             rows += _multigroup_rows(part, scope, list(multigroups), total)
         if local and spatial_ok:
-            lm = local_measures(
-                part,
-                group=g,
-                total=total,
-                weights=weights,
-                permutations=permutations if local_permutations is None else local_permutations,
-                alpha=alpha,
-                alternative=local_alternative,
-                seed=scope_seed,
-                cross_border=cross_border and scope == BINATIONAL,
-                weights_options=dict(weights_options or {}),
-            )
+            try:
+                lm = local_measures(
+                    part,
+                    group=g,
+                    total=total,
+                    weights=weights,
+                    permutations=permutations if local_permutations is None else local_permutations,
+                    alpha=alpha,
+                    alternative=local_alternative,
+                    seed=scope_seed,
+                    cross_border=cross_border and scope == BINATIONAL,
+                    weights_options=dict(weights_options or {}),
+                )
+            except DegenerateCountsError as exc:
+                if explicit:
+                    raise
+                log.warning("concentration_profile: %s local measures skipped: %s", scope, exc)
+                local_attrs[scope] = {"skipped": str(exc)}
+                continue
             lm.insert(0, "scope", scope)
             lm.insert(1, "group", g)
             lm = lm.rename(columns={g: "group_count", total: "total_count"})
