@@ -23,6 +23,10 @@ _LAZY = {
     "summarise": "binational.summary",
     "concentration_profile": "binational.concentration",
     "catchments": "binational.catchments",
+    "run_batch": "binational.scale",
+    "region_map": "binational.render.maps",
+    "write_report": "binational.render.report",
+    "sources": "binational.sources",
 }
 
 __all__ = [
@@ -37,12 +41,17 @@ __all__ = [
     "load_region",
     "load_regions_file",
     "population_check",
+    "region_map",
+    "run_batch",
     "settings",
+    "sources",
     "summarise",
+    "write_report",
 ]
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module = importlib.import_module(_LAZY[name])
+        return getattr(module, name, module)
     raise AttributeError(f"module 'binational' has no attribute {name!r}")
