@@ -269,6 +269,29 @@ def read_geotiff(path: str | os.PathLike) -> Surface:
         )
 
 
+def _cells_in(surface: Surface, geom, inv: Affine, h: int, w: int) -> np.ndarray:
+    """Finite values of the cells whose centre lies in ``geom`` (rasterio.mask's rule)."""
+    if geom is None or geom.is_empty:
+        return np.empty(0)
+    xmin, ymin, xmax, ymax = geom.bounds
+    c0, r0 = inv * (xmin, ymax)
+    c1, r1 = inv * (xmax, ymin)
+    c0, r0 = max(int(np.floor(c0)), 0), max(int(np.floor(r0)), 0)
+    c1, r1 = min(int(np.ceil(c1)), w), min(int(np.ceil(r1)), h)
+    if c1 <= c0 or r1 <= r0:
+        return np.empty(0)
+    window_transform = surface.transform * Affine.translation(c0, r0)
+    inside = features.rasterize(
+        [(geom, 1)],
+        out_shape=(r1 - r0, c1 - c0),
+        transform=window_transform,
+        fill=0,
+        dtype="uint8",
+    ).astype(bool)
+    vals = surface.values[r0:r1, c0:c1][inside].astype(float)
+    return vals[np.isfinite(vals)]
+
+
 def zonal_stats(
     surface: Surface,
     units: gpd.GeoDataFrame,
@@ -278,7 +301,7 @@ def zonal_stats(
     """Statistics of the surface over each unit polygon.
 
     A cell belongs to a unit when its centre lies inside it (rasterio's rasterize rule, as in
-    ``rasterio.mask``). A unit too small to contain a cell centre takes the value of the cell
+    ``rasterio.mask``); where unit polygons overlap, a cell counts for each. A unit too small to contain a cell centre takes the value of the cell
     under its representative point (``count`` 0, ``point_value`` True).
 
     Returns
@@ -299,37 +322,33 @@ def zonal_stats(
         )
     h, w = surface.shape
     geoms = np.asarray(units.geometry.values)
-    ids = features.rasterize(
-        ((g, i + 1) for i, g in enumerate(geoms) if g is not None and not g.is_empty),
-        out_shape=(h, w),
-        transform=surface.transform,
-        fill=0,
-        dtype="int32",
-    )
-    flat_ids = ids.ravel()
-    flat_vals = surface.values.ravel().astype(float)
-    keep = (flat_ids > 0) & np.isfinite(flat_vals)
-    frame = pd.DataFrame({"unit": flat_ids[keep] - 1, "v": flat_vals[keep]})
-    grouped = frame.groupby("unit")["v"]
+    inv = ~surface.transform
+    values_per_unit: list[np.ndarray] = []
+    for g in geoms:
+        values_per_unit.append(_cells_in(surface, g, inv, h, w))
     out = pd.DataFrame(index=pd.RangeIndex(len(units)))
-    for s in stats:
-        agg = grouped.size() if s == "count" else grouped.agg(s)
-        out[s] = agg.reindex(out.index)
-    if "count" in out.columns:
-        out["count"] = out["count"].fillna(0).astype(int)
-    has_cells = pd.Series(np.bincount(frame["unit"], minlength=len(units)) > 0)
-    point_value = ~has_cells.to_numpy()
+    funcs = {
+        "mean": np.mean,
+        "min": np.min,
+        "max": np.max,
+        "median": np.median,
+        "std": np.std,
+    }
+    for stat in stats:
+        if stat == "count":
+            out[stat] = [len(v) for v in values_per_unit]
+        else:
+            out[stat] = [float(funcs[stat](v)) if len(v) else np.nan for v in values_per_unit]
+    point_value = np.array([len(v) == 0 for v in values_per_unit])
     if point_value.any():
         pts = shapely.point_on_surface(geoms[point_value])
         xy = shapely.get_coordinates(pts)
         v = surface.sample(xy[:, 0], xy[:, 1])
-        for s in stats:
-            if s in ("mean", "min", "max", "median"):
-                out.loc[point_value, s] = v
-            elif s == "std":
-                out.loc[point_value, s] = np.where(np.isfinite(v), 0.0, np.nan)
-    out["point_value"] = point_value & np.isfinite(
-        out[stats[0]].to_numpy(dtype=float) if stats[0] != "count" else np.ones(len(out))
-    )
+        for stat in stats:
+            if stat in ("mean", "min", "max", "median"):
+                out.loc[point_value, stat] = v
+            elif stat == "std":
+                out.loc[point_value, stat] = np.where(np.isfinite(v), 0.0, np.nan)
+    out["point_value"] = point_value
     out.index = units.index
     return out

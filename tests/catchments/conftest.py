@@ -12,7 +12,17 @@ import numpy as np
 import pytest
 
 import binational
-from binational.catchments import port_times, sparse_graph
+from binational.catchments import catchments, port_times, sparse_graph
+
+# the case: northbound, 7 am, San Ysidro's CBP hourly profile lent to every port
+REAL_KW = {
+    "minutes": (30, 60, 90, 120),
+    "hour": 7,
+    "direction": "northbound",
+    "lane": "general",
+    "wait_source": "historical",
+    "wait_fallback": 2504,
+}
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +57,16 @@ def domestic_nx(tjsd):
 @pytest.fixture(scope="session")
 def domestic_nx_reversed(domestic_nx):
     return domestic_nx.reverse(copy=True)
+
+
+@pytest.fixture(scope="session")
+def tjsd_result(tjsd):
+    return catchments(tjsd, **REAL_KW)
+
+
+@pytest.fixture(scope="session")
+def jep_result(jep):
+    return catchments(jep, minutes=(15, 30, 60), hour=None, weekday="all")
 
 
 def nx_times(G: nx.MultiDiGraph, source, *, cutoff=None) -> dict:

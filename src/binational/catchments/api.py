@@ -340,7 +340,7 @@ def catchments(
             absent = [c for c in absent if c not in closed]
             report.add("ports", absent, PORT_NOT_IN_NETWORK, "no road link across the line")
         pt = port_times(graph)
-        _check_port_ends(graph, direction, report)
+        _check_port_ends(graph, pt, direction, report)
         snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
         far = ~snap["snapped"].to_numpy()
         report.add(
@@ -523,29 +523,35 @@ def catchments(
     return result
 
 
-def _check_port_ends(graph: SparseGraph, direction: str, report: DropReport) -> None:
-    """Report port ends that lie off the main network of their side (a disconnected stub)."""
-    b = graph.border[graph.border["direction"] == direction]
-    for col, end in (("u_idx", "departure"), ("v_idx", "arrival")):
-        off = b[~graph.routable[b[col].to_numpy()]]
-        for code, node in zip(off[schema.PORT_CODE], off[col], strict=True):
-            log.warning(
-                "port %s %s: the %s end (node %s) is not on the main network of its side; "
-                "the port reaches little or nothing there",
-                code,
-                direction,
-                end,
-                graph.node_ids[node],
-            )
-        report.add(
-            "network",
-            [
-                f"{c}:{direction}:{end}:{graph.node_ids[n]}"
-                for c, n in zip(off[schema.PORT_CODE], off[col], strict=True)
-            ],
-            PORT_END_OFF_NETWORK,
-            "port end in a disconnected component",
-        )
+def _check_port_ends(graph: SparseGraph, pt: PortTimes, direction: str, report: DropReport) -> None:
+    """Report port ends cut off from the main network of their side (a disconnected stub).
+
+    A departure end is fine when some node of the side's main component can drive to it; an
+    arrival end when it can drive to some node of that component.
+    """
+    rows = np.flatnonzero(pt.border["direction"].to_numpy() == direction)
+    bad = []
+    for e in rows:
+        for table, col, end in (
+            (pt.to_tail, "u_idx", "departure"),
+            (pt.from_head, "v_idx", "arrival"),
+        ):
+            node = int(pt.border[col].iloc[e])
+            main = graph.routable & (graph.country == graph.country[node])
+            if not np.isfinite(table[e][main]).any():
+                code = int(pt.border[schema.PORT_CODE].iloc[e])
+                label = f"{code}:{direction}:{end}:{graph.node_ids[node]}"
+                if label not in bad:
+                    bad.append(label)
+                    log.warning(
+                        "port %s %s: the %s end (node %s) is cut off from the main network of "
+                        "its side; the port reaches nothing there",
+                        code,
+                        direction,
+                        end,
+                        graph.node_ids[node],
+                    )
+    report.add("network", bad, PORT_END_OFF_NETWORK, "port end in a disconnected component")
 
 
 def _side_edges(graph: SparseGraph, side: str) -> np.ndarray:

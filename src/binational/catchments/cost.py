@@ -288,6 +288,49 @@ def _check_waits(waits: pd.DataFrame, name: str) -> pd.DataFrame:
     return _with_calendar(waits)
 
 
+def _match(
+    rows: pd.DataFrame, *, hour: int | None, days: list[int] | None, month: int | None, relax: bool
+) -> tuple[pd.DataFrame | None, str]:
+    """Rows at the month, weekday and hour asked; failing that (``relax``), the nearest ones."""
+
+    def pick(use_month: bool, use_days: bool, use_hour: int | None) -> pd.DataFrame:
+        sel = pd.Series(True, index=rows.index)
+        if use_month and month is not None:
+            sel &= rows["month"] == int(month)
+        if use_days and days is not None:
+            sel &= rows["weekday"].isin(days)
+        if use_hour is not None:
+            sel &= rows["hour"] == int(use_hour)
+        return rows[sel]
+
+    exact = pick(True, True, hour)
+    if len(exact) or not relax:
+        return (exact if len(exact) else None), ""
+    steps = []
+    if month is not None:
+        steps.append((False, True, "all months"))
+    if days is not None:
+        steps.append((False, False, "all months and days" if month is not None else "all days"))
+    for use_month, use_days, note in steps:
+        chosen = pick(use_month, use_days, hour)
+        if len(chosen):
+            return chosen, note
+    if hour is None:
+        return None, ""
+    hours = rows["hour"].dropna().to_numpy(dtype=float)
+    if not len(hours):
+        return None, ""
+    gap = np.abs(hours - int(hour))
+    nearest = int(hours[np.argmin(np.minimum(gap, 24 - gap))])
+    for use_days in (True, False):
+        chosen = pick(False, use_days, nearest)
+        if len(chosen):
+            days_note = "" if use_days or days is None else ", all days"
+            month_note = ", all months" if month is not None else ""
+            return chosen, f"nearest hour {nearest}{days_note}{month_note}"
+    return None, ""
+
+
 def _aggregate(values: pd.Series, stat) -> float:
     values = values.dropna()
     if stat == "median":
@@ -312,6 +355,7 @@ def resolve_waits(
     stat="median",
     source: str | None = None,
     fallback: int | str | None = None,
+    relax: bool = True,
     scenario: Scenario | None = None,
     report: DropReport | None = None,
 ) -> pd.DataFrame:
@@ -340,8 +384,13 @@ def resolve_waits(
     source
         Keep only rows whose ``source`` contains this text (e.g. ``"historical"``).
     fallback
-        For a port with no matching row: None or ``"error"`` raises SchemaError; ``"zero"``
-        uses 0 minutes; a port code borrows that port's wait (e.g. 2504, San Ysidro).
+        For a port with no row for the direction and lane at all: None or ``"error"`` raises
+        SchemaError; ``"zero"`` uses 0 minutes; a port code borrows that port's wait (e.g.
+        2504, San Ysidro).
+    relax
+        Where a port has rows for the lane but none at the month, weekday and hour asked,
+        drop the month, then the weekday, then take the nearest hour (circular), and say so in
+        ``wait_source``. False: such a port counts as having no wait.
     scenario
         Its ``waits`` replace the table for the ports they cover (a port they name that is not
         in ``port_codes`` is an error); its ``wait_minutes`` and new ports' ``wait_minutes``
@@ -357,6 +406,16 @@ def resolve_waits(
     if direction not in schema.DIRECTIONS:
         raise SchemaError(f"direction {direction!r} must be one of {schema.DIRECTIONS}")
     port_codes = [int(p) for p in port_codes]
+    donor = None
+    if fallback not in (None, "error", "zero"):
+        try:
+            donor = int(fallback)
+        except (TypeError, ValueError):
+            raise SchemaError(
+                f"wait fallback {fallback!r}: use None, 'error', 'zero' or a port code"
+            ) from None
+    # a donor port may lend its wait even when it is not (or no longer) a port in play
+    lookup = [*port_codes, donor] if donor is not None and donor not in port_codes else port_codes
     report = report if report is not None else DropReport()
     days = _weekday_values(weekday)
     tables: list[tuple[str, pd.DataFrame]] = []
@@ -371,7 +430,7 @@ def resolve_waits(
         tables.append((f"scenario {scenario.name!r}", sw))
     if waits is not None and len(waits):
         base = _check_waits(waits, "wait table")
-        unknown_rows = ~base[schema.PORT_CODE].isin(port_codes)
+        unknown_rows = ~base[schema.PORT_CODE].isin(lookup)
         if unknown_rows.any():
             codes = sorted(base.loc[unknown_rows, schema.PORT_CODE].unique().tolist())
             report.add(
@@ -388,19 +447,19 @@ def resolve_waits(
         sel = (table["direction"].astype(str).str.lower() == direction) & (
             table["lane"].astype(str).str.lower() == lane.lower()
         )
-        if hour is not None:
-            sel &= table["hour"] == int(hour)
-        if days is not None:
-            sel &= table["weekday"].isin(days)
-        if month is not None:
-            sel &= table["month"] == int(month)
         if source is not None and "source" in table.columns:
             sel &= table["source"].astype(str).str.contains(source, case=False, regex=False)
         sel &= table["minutes"].notna()
         for code, rows in table[sel].groupby(schema.PORT_CODE):
-            if code in out or code not in port_codes:
+            if code in out or code not in lookup:
                 continue
-            out[int(code)] = (_aggregate(rows["minutes"], stat), len(rows), label)
+            chosen, note = _match(rows, hour=hour, days=days, month=month, relax=relax)
+            if chosen is None:
+                continue
+            where = label if not note else f"{label} ({note})"
+            out[int(code)] = (_aggregate(chosen["minutes"], stat), len(chosen), where)
+            if note:
+                log.info("port %s: no wait at the exact time asked; used %s", code, note)
 
     fixed = dict(scenario.wait_minutes) if scenario is not None else {}
     if scenario is not None:
@@ -424,7 +483,6 @@ def resolve_waits(
             for c in missing:
                 out[c] = (0.0, 0, "none (0 minutes)")
         else:
-            donor = int(fallback)
             if donor not in out:
                 raise SchemaError(f"wait fallback port {donor} has no wait itself")
             for c in missing:

@@ -177,7 +177,7 @@ def isochrone_polygons(
         geom = fill_holes(current, fill_holes_km2 * 1e6) if fill_holes_km2 else current
         if land is not None:
             geom = shapely.intersection(geom, land)
-        out[i] = cache[thr] = geom if geom.is_valid else shapely.make_valid(geom)
+        out[i] = cache[thr] = geom
     return out
 
 
@@ -288,8 +288,15 @@ def area_weighted_population(
         share[cand[inside]] = 1.0
         edge = cand[~inside]
         if len(edge):
+            # clip the (large) polygon to each unit's box first: intersecting a small piece is
+            # far cheaper than intersecting the whole isochrone, and the result is the same
+            boxes = shapely.bounds(geoms[edge])
+            pieces = np.array([shapely.clip_by_rect(polygon, *b) for b in boxes], dtype=object)
+            bad = ~shapely.is_valid(pieces)
+            if bad.any():
+                pieces[bad] = shapely.make_valid(pieces[bad])
             area = shapely.area(geoms[edge])
-            inter = shapely.area(shapely.intersection(geoms[edge], polygon))
+            inter = shapely.area(shapely.intersection(geoms[edge], pieces))
             share[edge] = np.divide(inter, area, out=np.zeros_like(area), where=area > 0)
     values = units[list(columns)].to_numpy(dtype=float)
     return pd.Series(np.nansum(values * share[:, None], axis=0), index=list(columns))

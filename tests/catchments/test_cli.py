@@ -1,0 +1,99 @@
+"""``binational catchments REGION --out DIR``: GeoPackage, CSV and GeoTIFF outputs."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+
+import binational.units
+from binational.cli import main
+
+
+@pytest.fixture
+def cached_regions(monkeypatch, tjsd, jep):
+    """Serve the session's loaded regions to the CLI instead of reading the files again."""
+    regions = {"tijuana-san-diego": tjsd, "juarez-el-paso": jep}
+
+    def load_region(name, **kwargs):
+        return regions[name]
+
+    monkeypatch.setattr(binational.units, "load_region", load_region)
+
+
+@pytest.mark.slow
+def test_cli_network_region(cached_regions, tmp_path, capsys):
+    out = tmp_path / "tjsd"
+    code = main(
+        [
+            "catchments",
+            "tijuana-san-diego",
+            "--minutes",
+            "60",
+            "120",
+            "--hour",
+            "7",
+            "--wait-source",
+            "historical",
+            "--wait-fallback",
+            "2504",
+            "--raster",
+            "--resolution",
+            "1000",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "San Ysidro" in printed and "network" in printed
+    layers = {name for name, _ in pyogrio.list_layers(out / "catchments.gpkg")}
+    assert layers == {"isochrones", "units", "port_sheds"}
+    iso = gpd.read_file(out / "catchments.gpkg", layer="isochrones")
+    assert len(iso) == 3 * 2 * 2 * 2 and iso.crs.to_epsg() == 32611
+    csv = pd.read_csv(out / "isochrones.csv")
+    assert len(csv) == len(iso)
+    pd.testing.assert_series_equal(csv["pop"], iso["pop"], check_names=False)
+    units = pd.read_csv(out / "units.csv")
+    assert units.unit_id.is_unique and len(units) == 1534
+    summary = pd.read_csv(out / "summary.csv")
+    assert sorted(summary.port_code) == [2504, 2505, 2506]
+    params = json.loads((out / "params.json").read_text())
+    assert params["hour"] == 7 and params["wait_fallback"] == 2504
+    with rasterio.open(out / "travel_time.tif") as src:
+        assert src.crs.to_epsg() == 32611 and src.tags()["method"] == "network"
+
+
+def test_cli_straight_line_region_and_scenario(cached_regions, tmp_path, capsys):
+    out = tmp_path / "jep"
+    code = main(
+        [
+            "catchments",
+            "juarez-el-paso",
+            "--weekday",
+            "all",
+            "--close-port",
+            "2404",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    iso = gpd.read_file(out / "catchments.gpkg", layer="isochrones")
+    assert set(iso["method"]) == {"straight-line"}
+    assert 2404 not in set(iso.port_code)
+    assert set(iso.scenario) == {"closed-2404"}
+    assert "straight-line" in capsys.readouterr().out
+
+
+def test_cli_bad_input_is_a_clear_error(cached_regions, tmp_path, capsys):
+    code = main(
+        ["catchments", "tijuana-san-diego", "--wait-source", "historical", "--out", str(tmp_path)]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "wait_fallback" in err and "2505" in err

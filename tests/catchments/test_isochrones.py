@@ -1,0 +1,131 @@
+"""Isochrone polygons and the population inside them."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from binational import schema
+from binational.catchments import (
+    area_weighted_population,
+    isochrone_polygon,
+    isochrone_polygons,
+    reachable_segments,
+)
+from binational.catchments.isochrones import fill_holes, land_by_side
+
+
+@pytest.fixture(scope="module")
+def sy_times(graph, ptimes):
+    """Seconds from the San Ysidro northbound head to US nodes (link included)."""
+    rows = ptimes.edges(2504, "northbound")
+    tt = graph.border.travel_time.to_numpy()[rows]
+    return np.min(ptimes.from_head[rows] + tt[:, None], axis=0)
+
+
+@pytest.fixture(scope="module")
+def us_edges(graph):
+    return np.flatnonzero(graph.country[graph.edge_u] == "US")
+
+
+def test_frontier_edges_are_cut_at_the_exact_fraction(graph, sy_times, us_edges):
+    T = 900.0
+    segs = reachable_segments(graph, sy_times, T, toward=False, edges=us_edges)
+    tu = sy_times[graph.edge_u[us_edges]]
+    tt = graph.edge_time[us_edges]
+    partial = (tu <= T) & (tu + tt > T) & (tt > 0)
+    geoms = graph.edge_geometry[us_edges[partial]]
+    want = shapely.length(geoms) * (T - tu[partial]) / tt[partial]
+    # each frontier piece starts at the edge's start and has the reachable share of its length
+    starts = shapely.get_point(geoms, 0)
+    got = {}
+    for s in segs:
+        got.setdefault(shapely.get_point(s, 0).wkb, []).append(s.length)
+    matched = 0
+    for st, w in zip(starts, want, strict=True):
+        lengths = got.get(st.wkb, [])
+        if any(abs(x - w) < 1e-6 for x in lengths):
+            matched += 1
+    assert matched == partial.sum() > 0
+    # whole edges: every edge whose far end is within T, counted once per road
+    full = tu + tt <= T
+    roads = graph.edge_road[us_edges[full]]
+    assert len(segs) == len(np.unique(roads)) + len(want)
+
+
+def test_departure_side_pieces_end_at_the_port_side(graph, ptimes):
+    to = ptimes.to_port(2504, "northbound")
+    mx = np.flatnonzero(graph.country[graph.edge_u] == "MX")
+    T = 600.0
+    segs = reachable_segments(graph, to, T, toward=True, edges=mx)
+    tv = to[graph.edge_v[mx]]
+    tt = graph.edge_time[mx]
+    partial = (tv <= T) & (tv + tt > T) & (tt > 0)
+    ends = {shapely.get_point(s, -1).wkb for s in segs}
+    for g in graph.edge_geometry[mx[partial]]:
+        assert shapely.get_point(g, -1).wkb in ends
+
+
+def test_buffered_polygon_covers_reachable_nodes_and_grows(graph, sy_times, us_edges):
+    budgets = [600.0, 1200.0, 1800.0]
+    polys = isochrone_polygons(
+        graph, sy_times, budgets, toward=False, edges=us_edges, buffer_m=300, fill_holes_km2=0
+    )
+    for T, poly in zip(budgets, polys, strict=True):
+        inside = np.flatnonzero((sy_times <= T) & (graph.country == "US"))
+        pts = shapely.points(graph.x[inside], graph.y[inside])
+        assert shapely.covers(poly.buffer(1e-6), pts).all()
+        # nothing beyond reach + the buffer: nodes whose time exceeds T by far lie outside
+        far = np.flatnonzero((sy_times > T + 900) & np.isfinite(sy_times))
+        hits = shapely.covers(poly, shapely.points(graph.x[far], graph.y[far]))
+        assert hits.mean() < 0.05
+    areas = [p.area for p in polys]
+    assert areas == sorted(areas) and areas[0] > 0
+    # incremental construction equals building each band from scratch
+    for T, poly in zip(budgets, polys, strict=True):
+        direct = isochrone_polygon(
+            reachable_segments(graph, sy_times, T, toward=False, edges=us_edges),
+            buffer_m=300,
+            fill_holes_km2=0,
+        )
+        assert shapely.symmetric_difference(poly, direct).area < 1e-3 * direct.area
+
+
+def test_hull_method_and_land_clip(tjsd, graph, sy_times, us_edges):
+    land = land_by_side(tjsd.units)
+    hull = isochrone_polygons(
+        graph, sy_times, [1800.0], toward=False, edges=us_edges, method="hull", land=land["US"]
+    )[0]
+    buf = isochrone_polygons(graph, sy_times, [1800.0], toward=False, edges=us_edges)[0]
+    assert hull.area > 0 and buf.area > 0
+    # both are clipped to the US side's land when it is given
+    assert shapely.difference(hull, land["US"]).area < 1.0
+    assert shapely.difference(buf, land["US"]).area > 1.0  # unclipped buffer spills over
+
+
+def test_fill_holes():
+    outer = shapely.box(0, 0, 100, 100)
+    small = shapely.box(10, 10, 20, 20)
+    big = shapely.box(40, 40, 90, 90)
+    poly = outer.difference(small).difference(big)
+    filled = fill_holes(poly, 200)
+    assert filled.area == pytest.approx(100 * 100 - 50 * 50)
+    assert fill_holes(poly, 0).equals(poly)
+
+
+def test_area_weighted_population_equals_geopandas_overlay(tjsd, graph, sy_times, us_edges):
+    us = tjsd.units[tjsd.units.country == "US"]
+    poly = isochrone_polygons(graph, sy_times, [1500.0], toward=False, edges=us_edges)[0]
+    got = area_weighted_population(us, poly, columns=[schema.POP_TOTAL, "hispanic"])
+    iso = gpd.GeoDataFrame({"band": [1]}, geometry=[poly], crs=us.crs)
+    pieces = gpd.overlay(us[[schema.UNIT_ID, schema.POP_TOTAL, "hispanic", "geometry"]], iso)
+    share = (
+        pieces.area.to_numpy()
+        / us.set_index(schema.UNIT_ID).loc[pieces[schema.UNIT_ID]].area.to_numpy()
+    )
+    for col in (schema.POP_TOTAL, "hispanic"):
+        want = np.nansum(pieces[col].to_numpy(dtype=float) * share)
+        assert got[col] == pytest.approx(want, rel=1e-6)
+    assert area_weighted_population(us, shapely.Polygon())[schema.POP_TOTAL] == 0
