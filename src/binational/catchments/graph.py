@@ -238,9 +238,18 @@ def _crs_of(obj, given) -> pyproj.CRS:
 
 
 def _frames_from_networkx(G: nx.MultiDiGraph, weight: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    nodes = pd.DataFrame.from_dict(dict(G.nodes(data=True)), orient="index")
-    if nodes.empty:
+    if G.number_of_nodes() == 0:
         raise NetworkError("the road network has no nodes")
+    ids, xs, ys, cs = [], [], [], []
+    for n, d in G.nodes(data=True):
+        ids.append(n)
+        xs.append(d.get("x", np.nan))
+        ys.append(d.get("y", np.nan))
+        cs.append(d.get(schema.COUNTRY))
+    nodes = pd.DataFrame(
+        {"x": xs, "y": ys, schema.COUNTRY: np.asarray(cs, dtype=object)},
+        index=pd.Index(ids, dtype=object if not all(isinstance(i, int) for i in ids) else None),
+    )
     multi = G.is_multigraph()
     rows = (
         G.edges(keys=True, data=True) if multi else ((u, v, 0, d) for u, v, d in G.edges(data=True))
@@ -292,14 +301,9 @@ def _frames_from_gdfs(
 
 
 def _as_bool(values: pd.Series) -> np.ndarray:
-    def one(v) -> bool:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return False
-        if isinstance(v, str):
-            return v.strip().lower() in ("true", "1", "yes")
-        return bool(v)
-
-    return np.fromiter((one(v) for v in values), dtype=bool, count=len(values))
+    """True for True/1 and the strings 'True'/'true'/'1'/'yes' (GraphML leaves strings)."""
+    s = pd.Series(values, dtype=object)
+    return s.isin([True, "True", "true", "TRUE", "1", "yes"]).to_numpy()
 
 
 def _port_codes(values: pd.Series) -> np.ndarray:
@@ -406,10 +410,13 @@ def _build(
     port = _port_codes(edges[schema.PORT_CODE])
     same_country = crosses & (country[iu] == country[iv])
     no_port = crosses & ~same_country & ~np.isfinite(port)
-    labels = [f"{a}->{b}/{k}" for a, b, k in edges[["u", "v", "key"]].itertuples(index=False)]
-    labels = np.asarray(labels, dtype=object)
-    report.add(LAYER, labels[no_port], BORDER_EDGE_WITHOUT_PORT, "left out of routing")
-    report.add(LAYER, labels[same_country], BORDER_EDGE_SAME_COUNTRY, "left out of routing")
+
+    def labels(mask: np.ndarray) -> list[str]:
+        part = edges.loc[mask, ["u", "v", "key"]]
+        return [f"{a}->{b}/{k}" for a, b, k in part.itertuples(index=False)]
+
+    report.add(LAYER, labels(no_port), BORDER_EDGE_WITHOUT_PORT, "left out of routing")
+    report.add(LAYER, labels(same_country), BORDER_EDGE_SAME_COUNTRY, "left out of routing")
     is_port = crosses & ~same_country & np.isfinite(port)
     domestic = ~crosses
     if not is_port.any():

@@ -11,14 +11,32 @@ Two ways to turn "nodes within T" into a polygon are offered:
     are only connected far away.
 ``"hull"``
     A concave hull (``shapely.concave_hull``) of the reachable nodes and frontier points,
-    buffered by ``buffer_m``. Cheaper on very large areas, but it fills the gaps between
-    reachable roads.
+    buffered by ``buffer_m``. It fills the gaps between reachable roads.
 
-``benchmarks/catchments.py`` measures both on the Tijuana–San Diego network (area against the
-buffered-edge polygon, population against the units whose own node is reached, and time); the
-default is ``"buffer"`` because its population figures agree with the unit-level count while
-the hull overstates them, at a time cost that stays well under a second per polygon (see the
-benchmark's printout for the figures).
+Why ``"buffer"`` (400 m, holes under 1 km² filled) is the default — measured by
+``benchmarks/catchments.py`` on the Tijuana–San Diego network (San Ysidro and Otay Mesa,
+northbound, both sides, bands 15–60 min; 32 polygons), against the population of the units whose
+own snapped node is reached in time (the per-unit table's definition):
+
+=====================================  ==========  ========  ==============  =========  =====
+variant                                mean |err|  median    signed MX / US  area km²   time
+=====================================  ==========  ========  ==============  =========  =====
+buffer 200 m                           22.1 %      21.9 %    −28 % / −16 %    7,589     4.9 s
+buffer 400 m                           12.9 %      11.4 %    −0.4 % / +1.0 %  10,488    4.1 s
+buffer 400 m, holes < 1 km² filled     12.5 %      10.3 %    +1.9 % / +2.3 %  10,713    4.2 s
+buffer 800 m                           16.9 %       6.0 %    +19 % / +11 %    13,303    4.1 s
+concave hull (ratio 0.05) + 200 m       6.8 %       2.5 %    +6.7 % / +5.0 %  13,997    4.0 s
+=====================================  ==========  ========  ==============  =========  =====
+
+Time does not separate them (the areal weighting dominates). The hull's scatter is lower, but
+it is biased upward on both sides and covers 30 % more land for the same people: it bridges the
+canyons, mesas and undeveloped land between reachable roads. Buffered edges at 400 m are
+unbiased in aggregate (the SANDAG model network lacks most local streets; 200 m misses the
+blocks between arterials, 800 m spills over), follow the network, and never claim land that no
+reachable road serves; their larger scatter is that of areal weighting itself (a polygon
+covers parts of many units, the unit-level count takes units whole). Filling holes under
+1 km² (gaps enclosed by reachable roads, i.e. neighbourhoods on unmodelled local streets)
+nudges the result without bridging real gaps.
 """
 
 from __future__ import annotations
