@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
@@ -265,20 +264,19 @@ def main() -> None:
     rows = []
     rep = units.representative_point()
     for e in range(len(border)):
-        side_col, table = ("u_idx", ptl.to_tail) if True else ("v_idx", ptl.from_head)
-        end = int(border[side_col].iloc[e])
-        side = graph.country[end]
-        on_side = (units.country == side).to_numpy() & (snap.node.to_numpy() >= 0)
-        net = table[e][snap.node.to_numpy()[on_side]] + snap.snap_m.to_numpy()[on_side]
-        euclid = rep[on_side].distance(shapely.Point(graph.x[end], graph.y[end])).to_numpy()
-        ok = np.isfinite(net) & (euclid > 2000) & (euclid < 30000)
-        rows.append(net[ok] / euclid[ok])
+        for side_col, table in (("u_idx", ptl.to_tail), ("v_idx", ptl.from_head)):
+            end = int(border[side_col].iloc[e])
+            side = graph.country[end]
+            on_side = (units.country == side).to_numpy() & (snap.node.to_numpy() >= 0)
+            net = table[e][snap.node.to_numpy()[on_side]] + snap.snap_m.to_numpy()[on_side]
+            euclid = rep[on_side].distance(shapely.Point(graph.x[end], graph.y[end])).to_numpy()
+            ok = np.isfinite(net) & (euclid > 2000) & (euclid < 30000)
+            rows.append(net[ok] / euclid[ok])
     circ = np.concatenate(rows)
     print("\n== circuity implied by the network, unit -> port end, 2-30 km ==")
     print(
         f"n={len(circ)} median {np.median(circ):.2f}  IQR {np.percentile(circ, 25):.2f}-{np.percentile(circ, 75):.2f}  (straight-line default 1.3)"
     )
-    _ = gpd  # geopandas imported for the GeoSeries methods used above
 
 
 if __name__ == "__main__":
