@@ -109,6 +109,11 @@ def test_function_surface_and_errors(jep, jep_result):
     assert s.tags["method"] == "straight-line"
     zs = zonal_stats(s, jep.units)
     assert zs["mean"].notna().mean() > 0.95
+    # catchments(raster=True) puts the same statistics on the unit table
+    np.testing.assert_allclose(
+        res.units["raster_mean_minutes"], zs["mean"].to_numpy(), equal_nan=True
+    )
+    assert (res.units["raster_cells"] == zs["count"]).all()
     # straight-line cell value: least over ports of distance x circuity / speed + wait
     flat = function_surface(
         lambda x, y, side: np.hypot(x, y) * 0,

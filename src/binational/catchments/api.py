@@ -91,7 +91,9 @@ class CatchmentResult:
     link_times
         Per-link drive times of the origin and destination units (the input of every cost).
     surface
-        The travel-time raster when ``raster=True``.
+        The travel-time raster when ``raster=True`` (its zonal statistics are then added to
+        ``units`` as ``raster_mean_minutes``, ``raster_min_minutes``, ``raster_max_minutes``
+        and ``raster_cells``).
     """
 
     isochrones: gpd.GeoDataFrame
@@ -519,6 +521,14 @@ def catchments(
             access_speed_kph=access_speed_kph,
             port_frame=None if method == NETWORK else _straightline_ports(ports, scenario, crs),
         )
+        from ..surfaces import zonal_stats
+
+        zs = zonal_stats(result.surface, result.units, stats=("mean", "min", "max", "count"))
+        for col in ("mean", "min", "max"):
+            result.units.insert(
+                len(result.units.columns) - 1, f"raster_{col}_minutes", zs[col].to_numpy()
+            )
+        result.units.insert(len(result.units.columns) - 1, "raster_cells", zs["count"].to_numpy())
     log.info("%r", result)
     return result
 
