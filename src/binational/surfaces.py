@@ -274,13 +274,13 @@ def _cells_in(surface: Surface, geom, inv: Affine, h: int, w: int) -> np.ndarray
     if geom is None or geom.is_empty:
         return np.empty(0)
     xmin, ymin, xmax, ymax = geom.bounds
-    c0, r0 = inv * (xmin, ymax)
-    c1, r1 = inv * (xmax, ymin)
+    c0, r0 = inv @ (xmin, ymax)
+    c1, r1 = inv @ (xmax, ymin)
     c0, r0 = max(int(np.floor(c0)), 0), max(int(np.floor(r0)), 0)
     c1, r1 = min(int(np.ceil(c1)), w), min(int(np.ceil(r1)), h)
     if c1 <= c0 or r1 <= r0:
         return np.empty(0)
-    window_transform = surface.transform * Affine.translation(c0, r0)
+    window_transform = surface.transform @ Affine.translation(c0, r0)
     inside = features.rasterize(
         [(geom, 1)],
         out_shape=(r1 - r0, c1 - c0),
