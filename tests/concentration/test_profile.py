@@ -191,7 +191,7 @@ def test_multigroup_rows_and_seed(sd):
 
 def test_degenerate_side_is_skipped_with_the_reason(tsd):
     units = tsd.assign(g=np.where(tsd["country"] == "US", tsd["hispanic"], 0.0))
-    table, local = concentration_profile(units, group="g", permutations=19, seed=0)
+    table, _local = concentration_profile(units, group="g", permutations=19, seed=0)
     mx = table[table["scope"] == "MX"]
     assert (mx["status"] == "skipped").all()
     assert mx["note"].str.contains("'g' has no members").all()
