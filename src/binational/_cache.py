@@ -8,31 +8,20 @@ atomic; an unreadable entry is logged and rebuilt. No pickle.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 
 from . import settings
+from ._atomic import atomic_path, file_sha256
 from ._log import get_logger
 
 log = get_logger(__name__)
 
 #: Bump when a reader's output changes shape: old entries are then ignored.
 TABLE_CACHE_VERSION = 1
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def cached_table(
@@ -63,13 +52,9 @@ def cached_table(
         except Exception as exc:  # damaged entry: rebuild
             log.warning("table cache entry %s is unreadable (%s); rebuilding it", target, exc)
     table = build()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        table.to_parquet(tmp)
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            table.to_parquet(tmp)
     except Exception as exc:  # an uncacheable table is still returned
         log.warning("%s: parsed table not cached (%s)", path, exc)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
     return table

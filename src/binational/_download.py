@@ -40,6 +40,7 @@ import requests
 from tqdm.auto import tqdm
 
 from . import settings
+from ._atomic import atomic_write_bytes, file_sha256
 from ._log import get_logger
 from ._version import __version__
 from .errors import (
@@ -122,15 +123,6 @@ def _safe_filename(name: str | None, url: str) -> str:
     return base[:120]
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK_SIZE), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _manifest_path(path: Path) -> Path:
     return path.with_name(path.name + _MANIFEST_SUFFIX)
 
@@ -148,15 +140,7 @@ def read_manifest(path: str | os.PathLike) -> dict | None:
 
 
 def _write_json_atomic(path: Path, obj) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, json.dumps(obj, indent=2, sort_keys=True).encode("utf-8"))
 
 
 # ----------------------------------------------------------------------------------------------

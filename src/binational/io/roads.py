@@ -62,6 +62,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .. import settings
+from .._atomic import atomic_path, file_sha256
 from .._data import manifest
 from .._log import get_logger
 from ..drops import DropReport
@@ -298,7 +299,7 @@ class _Source:
                 f"{path}: unknown road network file type; expected one of "
                 f"{', '.join(_GRAPHML_SUFFIXES + _XML_SUFFIXES + _PBF_SUFFIXES)}"
             )
-        ident = {"kind": kind, "sha256": _sha256_file(path)}
+        ident = {"kind": kind, "sha256": file_sha256(path)}
         return cls(kind, path.name, ident, path)
 
     @classmethod
@@ -1287,24 +1288,9 @@ def _paths(key: str) -> dict[str, Path]:
     }
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 def _geo_metadata(crs: Any) -> bytes:
@@ -1331,7 +1317,7 @@ def _write_cache(key: str, t: _Tables, *, source: str) -> None:
             meta[b"geo"] = _geo_metadata(t.graph.get("crs"))
             table = table.replace_schema_metadata(meta)
         _atomic_write(paths[part], lambda tmp, table=table: pq.write_table(table, tmp))
-        manifest_doc[part] = {"sha256": _sha256_file(paths[part]), "rows": table.num_rows}
+        manifest_doc[part] = {"sha256": file_sha256(paths[part]), "rows": table.num_rows}
     text = json.dumps(manifest_doc, allow_nan=True)
     _atomic_write(paths["manifest"], lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     log.info("%s: network cached as %s", source, paths["manifest"].with_suffix(""))
@@ -1348,7 +1334,7 @@ def _read_cache(key: str) -> _Tables | None:
             raise ValueError(f"format {doc.get('format')!r} != {CACHE_FORMAT_VERSION}")
         tables = {}
         for part in ("nodes", "edges"):
-            if _sha256_file(paths[part]) != doc[part]["sha256"]:
+            if file_sha256(paths[part]) != doc[part]["sha256"]:
                 raise ValueError(f"{paths[part].name} does not match its checksum")
             tables[part] = pq.read_table(paths[part])
             if tables[part].num_rows != doc[part]["rows"]:

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import _atomic
 from ..errors import OutputError
 
 __all__ = ["atomic_dir", "atomic_path", "atomic_write_bytes", "atomic_write_text", "check_writable"]
@@ -35,20 +36,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     On any error the temporary file is removed and ``path`` is left as it was.
     """
     path = Path(path).expanduser()
-    folder = check_writable(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    check_writable(path.parent)
     try:
-        yield tmp_path
-        try:
-            os.chmod(tmp_path, 0o644)
-            os.replace(tmp_path, path)
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        with _atomic.atomic_path(path) as tmp:
+            yield tmp
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

@@ -16,10 +16,8 @@ Every file is written to a temporary name in the same folder and moved into plac
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -29,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from .. import _atomic
 from .._log import get_logger
 from ..errors import OutputError
 
@@ -135,16 +134,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace."""
     path = Path(path)
     _mkdir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink(tmp)
-        raise
+    _atomic.atomic_write_bytes(path, data)
 
 
 def write_table(path: str | os.PathLike, table: pd.DataFrame) -> None:
@@ -157,20 +147,14 @@ def write_table(path: str | os.PathLike, table: pd.DataFrame) -> None:
     """
     path = Path(path)
     _mkdir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        if isinstance(table, gpd.GeoDataFrame):
-            table.to_parquet(tmp, index=True)
-        else:
-            pd.DataFrame(table).to_parquet(tmp, index=True)
-        os.replace(tmp, path)
+        with _atomic.atomic_path(path) as tmp:
+            if isinstance(table, gpd.GeoDataFrame):
+                table.to_parquet(tmp, index=True)
+            else:
+                pd.DataFrame(table).to_parquet(tmp, index=True)
     except (OSError, ValueError, TypeError) as exc:
-        _unlink(tmp)
         raise OutputError(f"{path}: cannot write table: {exc}") from exc
-    except BaseException:
-        _unlink(tmp)
-        raise
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
@@ -346,8 +330,3 @@ def _mkdir(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{path}: cannot create output folder: {exc}") from exc
-
-
-def _unlink(path: str | os.PathLike) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
