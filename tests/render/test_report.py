@@ -162,3 +162,20 @@ def test_cli_report_and_maps(tmp_path, data_dir, capsys):
     blocker.write_text("")
     assert main(["report", "juarez-el-paso", "--out", str(blocker / "x")]) == 2
     assert "cannot create output folder" in capsys.readouterr().err
+
+
+def test_report_passes_its_seed_to_the_concentration_profile(region_ep, monkeypatch):
+    import binational.concentration as conc
+    from binational.render.report import build_report
+
+    seen = {}
+    real = conc.concentration_profile
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(conc, "concentration_profile", spy)
+    build_report(region_ep, catchments=None, permutations=19, seed=7)
+    assert seen["seed"] == 7
+    assert seen["permutations"] == 19

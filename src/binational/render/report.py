@@ -110,11 +110,11 @@ def _figure(fig, caption: str) -> dict:
     return {"kind": "figure", "mime": "image/png", "data": data, "caption": caption}
 
 
-def _run_concentration(region, missing: dict, *, permutations: int):
+def _run_concentration(region, missing: dict, *, permutations: int, seed: int = 0):
     from ..concentration import concentration_profile
 
     try:
-        return concentration_profile(region, permutations=permutations)
+        return concentration_profile(region, permutations=permutations, seed=seed)
     except BinationalError as exc:
         missing["concentration"] = f"concentration profile could not be computed: {exc}"
         return None
@@ -464,6 +464,7 @@ def build_report(
     concentration="auto",
     catchments="auto",
     permutations: int = 499,
+    seed: int = 0,
     offline: bool = True,
 ) -> ReportParts:
     """Build the report HTML of a loaded region.
@@ -479,6 +480,8 @@ def build_report(
         (listed as missing).
     permutations
         Permutations and bootstrap replicates of the concentration profile.
+    seed
+        Seed of the concentration profile's permutations (same seed, same report).
     offline
         Inline Leaflet in the embedded map (no CDN).
     """
@@ -489,7 +492,7 @@ def build_report(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     conc = (
-        _run_concentration(region, missing, permutations=permutations)
+        _run_concentration(region, missing, permutations=permutations, seed=seed)
         if concentration == "auto"
         else concentration
     )
@@ -556,6 +559,7 @@ def write_report(
     concentration="auto",
     catchments="auto",
     permutations: int = 499,
+    seed: int = 0,
     offline: bool = True,
     name: str | None = None,
 ) -> Path:
@@ -575,6 +579,7 @@ def write_report(
         concentration=concentration,
         catchments=catchments,
         permutations=permutations,
+        seed=seed,
         offline=offline,
     )
     stem = name or region.spec.name + ("" if lang == "en" else f".{lang}")

@@ -307,7 +307,7 @@ def report_task(ctx: RegionContext) -> TaskOutput:
     from ..render.report import write_report
 
     with tempfile.TemporaryDirectory(prefix="binational-report-") as tmp:
-        kwargs = {"permutations": ctx.config.permutations}
+        kwargs = {"permutations": ctx.config.permutations, "seed": ctx.config.seed}
         write_report(ctx.region, tmp, **(kwargs | ctx.options("report")))
         files = {
             str(p.relative_to(tmp)): p.read_bytes() for p in Path(tmp).rglob("*") if p.is_file()
