@@ -10,11 +10,11 @@ from pathlib import Path
 def manifest_dir() -> Path:
     """Folder holding regions.toml, ports.csv, sources.toml and column_maps.toml.
 
-    In a wheel the repository's ``data/`` is installed as ``binational/_data``; in an editable
+    In a wheel the repository's ``data/`` is installed as ``binational/_manifests``; in an editable
     install (src layout) it is read from the repository itself.
     """
     here = Path(__file__).resolve().parent
-    for candidate in (here / "_data", here.parents[1] / "data"):
+    for candidate in (here / "_manifests", here.parents[1] / "data"):
         if (candidate / "regions.toml").is_file():
             return candidate
     raise FileNotFoundError(f"binational manifests (regions.toml) not found beside {here}")
