@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .. import schema
 
@@ -166,3 +167,17 @@ def side_local(
         return None
     geo = units[[schema.UNIT_ID, "geometry"]].merge(pd.DataFrame(df), on=schema.UNIT_ID)
     return gpd.GeoDataFrame(geo, geometry="geometry", crs=units.crs)
+
+
+def drawable(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Mask of rows whose geometry is neither missing nor empty."""
+    geoms = gdf.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def wait_flag(iso: pd.DataFrame) -> pd.Series:
+    """Whether each isochrone includes the border wait (``wait_included`` or ``with_wait``)."""
+    for col in ("wait_included", "with_wait"):
+        if col in iso.columns:
+            return iso[col].astype(bool)
+    return pd.Series(False, index=iso.index)

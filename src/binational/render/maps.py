@@ -41,6 +41,7 @@ from ._classify import CLUSTER_COLORS, NA_COLOR, Classes, classify_column, fmt_v
 from ._io import atomic_write_text
 from ._offline import inline_assets
 from ._simplify import generalize, round_coordinates, web_geometry
+from ._tables import drawable, wait_flag
 from .labels import check_lang, cluster_label, column_label, measure_label, scheme_label, t
 
 __all__ = [
@@ -673,18 +674,6 @@ def add_ports(
 # catchments, clusters, border
 
 
-def _drawable(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    geoms = gdf.geometry.to_numpy()
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-
-
-def _wait_flag(iso: pd.DataFrame) -> pd.Series:
-    for col in ("wait_included", "with_wait"):
-        if col in iso.columns:
-            return iso[col].astype(bool)
-    return pd.Series(False, index=iso.index)
-
-
 def add_isochrones(
     m: folium.Map,
     isochrones: gpd.GeoDataFrame,
@@ -712,8 +701,8 @@ def add_isochrones(
     for col in (schema.PORT_CODE, "minutes"):
         if col not in isochrones.columns:
             raise RenderError(f"isochrone table lacks column {col!r}")
-    iso = isochrones[_drawable(isochrones)]
-    iso = iso.assign(_wait=_wait_flag(iso))
+    iso = isochrones[drawable(isochrones)]
+    iso = iso.assign(_wait=wait_flag(iso))
     names = {}
     if ports is not None and len(ports) and "name" in ports.columns:
         names = dict(zip(ports[schema.PORT_CODE], ports["name"], strict=False))

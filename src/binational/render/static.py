@@ -18,7 +18,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -28,6 +27,7 @@ from ..errors import OutputError, RenderError
 from . import _tables
 from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column
 from ._io import atomic_write_bytes
+from ._tables import drawable, wait_flag
 from .labels import check_lang, cluster_label, column_label, measure_label, scheme_label, t
 
 __all__ = [
@@ -169,18 +169,6 @@ def plot_clusters(
     return fig
 
 
-def _drawable(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    geoms = gdf.geometry.to_numpy()
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-
-
-def _wait_flag(iso: pd.DataFrame) -> pd.Series:
-    for col in ("wait_included", "with_wait"):
-        if col in iso.columns:
-            return iso[col].astype(bool)
-    return pd.Series(False, index=iso.index)
-
-
 def plot_isochrones(
     isochrones: gpd.GeoDataFrame,
     *,
@@ -201,8 +189,8 @@ def plot_isochrones(
     check_lang(lang)
     if isochrones is None or len(isochrones) == 0:
         raise RenderError("no isochrones to draw")
-    iso = isochrones[_drawable(isochrones)]
-    flag = _wait_flag(iso)
+    iso = isochrones[drawable(isochrones)]
+    flag = wait_flag(iso)
     if wait_included is None:
         wait_included = bool(flag.any())
     iso = iso[flag == wait_included]
@@ -351,7 +339,7 @@ def population_reached(isochrones: pd.DataFrame) -> pd.DataFrame:
             "port_name": isochrones.get("port_name", isochrones[schema.PORT_CODE]).astype(str),
             "side": side.astype(str),
             "minutes": isochrones["minutes"].astype(float),
-            "wait_included": _wait_flag(isochrones),
+            "wait_included": wait_flag(isochrones),
             "pop": pd.to_numeric(isochrones[pop_col], errors="coerce").fillna(0.0),
         }
     )
