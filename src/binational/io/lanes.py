@@ -282,6 +282,7 @@ def lane_waits(
     weekday="weekdays",
     precedence: Sequence[str] = PRECEDENCE,
     stat: str = "median",
+    report: DropReport | None = None,
 ) -> pd.DataFrame:
     """One wait per port, lane and hour (0–23), each from the first source that has it.
 
@@ -304,6 +305,9 @@ def lane_waits(
         last.
     stat
         ``"median"`` or ``"mean"`` of the rows of a cell within the chosen source.
+    report
+        Receives rows left out because the lane was closed (``lanes_open`` 0: the
+        "0 minutes" of a closed lane is not a wait; reason ``lane_closed``).
 
     Returns
     -------
@@ -328,6 +332,17 @@ def lane_waits(
     w = w[(w["direction"].astype(str) == direction) & w["lane"].isin(list(lanes))]
     w = w[w["minutes"].notna()]
     w = w[_weekday_filter(w, weekday)]
+    if "lanes_open" in w.columns:
+        closed = pd.to_numeric(w["lanes_open"], errors="coerce").astype(float).eq(0.0)
+        if closed.any():
+            rep = report if report is not None else DropReport()
+            rep.add(
+                "lane_waits",
+                w.index[closed],
+                "lane_closed",
+                f"{int(closed.sum())} reading(s) with 0 lanes open left out",
+            )
+            w = w[~closed]
     if ports is not None:
         w = w[pd.to_numeric(w[schema.PORT_CODE], errors="coerce").isin([int(p) for p in ports])]
     src = w["source"].astype(str)

@@ -1,0 +1,65 @@
+"""Daily cross-border commuting: a port × lane choice model fitted to observed trips.
+
+The entry point is :func:`commuting`::
+
+    from binational.io.survey import read_od_survey
+    region = binational.load_region("tijuana-san-diego")
+    survey = read_od_survey(data_dir / "crossings/sandag_ome_crossborder_od_survey_2017.csv")
+    result = binational.commuting.commuting(region, survey=survey)
+    result.fit_table, result.parameters, result.units, result.time_tax
+
+Modules, in the order data flows through them:
+
+- :mod:`~binational.commuting.periods` — periods of the day (AM peak, midday, PM peak, night).
+- :mod:`~binational.commuting.design` — minutes between units and ports (catchments machinery:
+  network when given, straight line otherwise; walking for pedestrian lanes).
+- :mod:`~binational.commuting.model` — the multinomial logit, its likelihood on survey
+  aggregates, the maximum-likelihood fit and standard errors.
+- :mod:`~binational.commuting.api` — :func:`commuting`: fit per purpose, leave-one-period-out
+  held-out shares, per-unit probabilities, expected crossing time and time tax.
+- :mod:`~binational.commuting.timetax` — time-tax raster and person-hours waiting per port.
+- :mod:`~binational.commuting.scenario` — scenarios (new port, closed port or lane) through the
+  fitted model.
+"""
+
+from __future__ import annotations
+
+from .api import (
+    DEFAULT_SIZE,
+    CommutingResult,
+    CommutingScenario,
+    commuting,
+    observed_cells,
+    unit_expectations,
+)
+from .model import (
+    ChoiceDesign,
+    ChoiceFit,
+    ConvergenceError,
+    fit_choice,
+    loglik,
+    option_probabilities,
+    param_names,
+    predict_shares,
+)
+from .periods import PERIOD_LABELS, PERIODS, period_of
+
+__all__ = [
+    "DEFAULT_SIZE",
+    "PERIODS",
+    "PERIOD_LABELS",
+    "ChoiceDesign",
+    "ChoiceFit",
+    "CommutingResult",
+    "CommutingScenario",
+    "ConvergenceError",
+    "commuting",
+    "fit_choice",
+    "loglik",
+    "observed_cells",
+    "option_probabilities",
+    "param_names",
+    "period_of",
+    "predict_shares",
+    "unit_expectations",
+]
