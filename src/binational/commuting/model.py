@@ -471,6 +471,21 @@ def fit_choice(
         raise SchemaError(
             f"{int(bad.sum())} cell(s) with an option outside 0-{len(design.options) - 1}"
         )
+    chosen = np.bincount(cells.option, minlength=len(design.options))
+    never = [
+        f"{p}/{ln}"
+        for (p, ln), c in zip(
+            zip(design.options[schema.PORT_CODE], design.options["lane"], strict=True),
+            chosen,
+            strict=True,
+        )
+        if c == 0
+    ]
+    if never and not all(f"asc_{lab.replace('/', '_')}" in dict(fixed or {}) for lab in never):
+        raise ConvergenceError(
+            f"option(s) {never} are never chosen in these trips: their constants are not "
+            "identified (drop them from the choice set or fix their constants)"
+        )
     total = float(np.sum(cells.trips))
     n_rec = float(np.sum(cells.records))
     scaled = cells.trips * (n_rec / total) if scale == "records" else cells.trips

@@ -52,6 +52,7 @@ __all__ = [
     "port_lanes",
     "read_bwt_lanes",
     "read_port_configurations",
+    "read_sandag_observed_volumes",
     "require_lane_waits",
 ]
 
@@ -451,3 +452,58 @@ def require_lane_waits(
             report.add("lane_waits", [f"{key[0]}:{lane}:{h}"], FILLED, f"from hour {near}")
             log.info("port %s lane %s hour %s: no wait; used hour %s", key[0], lane, h, near)
     return pd.DataFrame(rows, columns=[schema.PORT_CODE, "lane", "hour", "minutes", "source"])
+
+
+def read_sandag_observed_volumes(path: PathLike) -> pd.DataFrame:
+    """Hourly volumes and waits per port and lane from SANDAG's 2017 observed data.
+
+    ``OME_Observed_Data.csv`` (SR-11/OME model calibration): passenger vehicles per hour by
+    port, direction and traveler type (General, Ready, SENTRI), with the CBP wait
+    (``wait_time``, Tuesday–Thursday, summarised by SANDAG) and open lanes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``port_code, direction, lane, hour (0-23), vehicles, wait_minutes, lanes_open,
+        source`` for passenger lanes (southbound rows have no wait: ``wait_minutes`` NaN).
+    """
+    path = Path(path)
+    _check_file(path, what="SANDAG observed volumes")
+    df = _read_csv(path, what="SANDAG observed volumes")
+    df.columns = [_snake(c) for c in df.columns]
+    need = ["hour", "port_name", "direction", "vehicle_type", "traveler_type", "volume"]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{path}: SANDAG observed data lacks column(s) {missing}")
+    passenger = df["vehicle_type"].astype(str).str.strip().str.lower() == "passenger"
+    df = df[passenger]
+    name = df["port_name"].astype(str).str.strip().str.lower()
+    unknown = ~name.isin(_SANDAG_PORTS)
+    if unknown.any():
+        raise SchemaError(
+            f"{path}: column port_name: unknown port(s) {sorted(df.loc[unknown, 'port_name'].unique())}"
+        )
+    traveler = df["traveler_type"].astype(str).str.strip().str.lower()
+    lane = traveler.map({**_SANDAG_TRAVELER, "_all_": "general"})
+    hour = pd.to_numeric(df["hour"], errors="coerce")
+    if hour.isna().any() or not hour.between(1, 24).all():
+        raise SchemaError(f"{path}: column hour: expected 1-24")
+    vol = pd.to_numeric(df["volume"], errors="coerce")
+    if vol.isna().any() or (vol < 0).any():
+        raise SchemaError(f"{path}: column volume: missing or negative value(s)")
+    return pd.DataFrame(
+        {
+            schema.PORT_CODE: name.map(_SANDAG_PORTS).astype(int).to_numpy(),
+            "direction": df["direction"].astype(str).str.strip().str.lower().to_numpy(),
+            "lane": lane.to_numpy(),
+            "hour": (hour - 1).astype(int).to_numpy(),
+            "vehicles": vol.to_numpy(dtype=float),
+            "wait_minutes": pd.to_numeric(df.get("wait_time"), errors="coerce").to_numpy(
+                dtype=float
+            ),
+            "lanes_open": pd.to_numeric(df.get("open_lanes"), errors="coerce").to_numpy(
+                dtype=float
+            ),
+            "source": f"SANDAG SR-11/OME observed 2017 ({path.name})",
+        }
+    )
