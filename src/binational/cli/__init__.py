@@ -23,6 +23,7 @@ SUBCOMMANDS = (
     "summary",
     "concentration",
     "catchments",
+    "commuting",
     "maps",
     "fetch",
     "batch",

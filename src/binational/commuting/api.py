@@ -645,6 +645,21 @@ def commuting(
         tc = trip_cells(
             survey, zone_unit, pm, options, purpose=purpose, direction=direction, report=report
         )
+        reach = np.isfinite(design.access[tc.origin, tc.option]) & np.isfinite(
+            design.egress[design.port_index[tc.option], tc.dest]
+        )
+        if (~reach).any():
+            report.add(
+                "survey",
+                [
+                    f"{purpose}:o{o}:d{d}"
+                    for o, d in zip(tc.origin[~reach], tc.dest[~reach], strict=True)
+                ],
+                "survey_trip_unreachable",
+                f"{purpose}: {float(tc.trips[~reach].sum()):,.0f} expanded trips whose origin or "
+                f"destination unit does not reach the chosen port ({pm.method})",
+            )
+            tc = tc.subset(reach)
         kw = dict(likelihood=likelihood, separate_wait=separate_wait, fixed=fixed)
         full = _fit(design, tc, wait_sign=wait_sign, **kw)
         models[purpose], designs[purpose] = full, design

@@ -1,0 +1,185 @@
+"""``binational commuting REGION --out DIR``: the port × lane choice model, fitted and applied.
+
+Writes into ``--out`` (every file whole or not at all: written in a temporary folder, then
+moved into place):
+
+- ``fit.csv``: ``direction, purpose, period, port_code, port_name, lane, observed_share,
+  predicted_share, ...``; ``predicted_share`` is held out (parameters fitted without that
+  period); shares sum to 1 within purpose × period;
+- ``parameters.csv``: estimates and standard errors, the fit on all periods (``fit`` =
+  ``all``) and each held-out fit (``fit`` = ``without_<period>``);
+- ``commuting.gpkg`` layer ``units``: per unit, at ``--hour``, the option probabilities
+  ``p_<port>_<lane>``, ``expected_minutes``, ``no_wait_minutes``, ``time_tax_minutes``;
+- ``time_tax.csv`` (unit × hour, long) and ``time_tax.tif`` (one band per hour);
+- ``person_hours.csv``: person-hours waiting per port, direction and lane over a day;
+- ``waits.csv`` (the wait used per option and hour, with its source), ``observed.csv``
+  (survey trips per purpose, hour and option), ``drops.csv`` and ``params.json``;
+- with ``--otay-mesa-east`` or ``--close-lane``: ``scenario_shares.csv``,
+  ``scenario_time_tax.csv`` and ``scenario_summary.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import SchemaError
+
+SURVEY = "crossings/sandag_ome_crossborder_od_survey_2017.csv"
+ZONES = "osm/tijuana_sandiego_sr11_2017_network.gpkg"
+OBSERVED = "crossings/sandag_ome_observed_hourly_volumes_waits_2017.csv"
+CONFIGS = "crossings/sandag_ome_port_configurations.csv"
+BWT = "crossings/cbp_bwt_us_mexico_crossings_2022-06-29.csv"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "commuting",
+        help="port x lane choice model fitted to the 2017 SANDAG cross-border survey",
+        description="Fit a multinomial logit of port and lane (general, Ready, SENTRI) to the "
+        "SANDAG 2017 cross-border survey, check it on held-out periods, and write per-unit "
+        "probabilities, expected crossing time and the border's time tax.",
+    )
+    p.add_argument("region", help="region preset, e.g. tijuana-san-diego")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
+    p.add_argument("--survey", help=f"OD survey CSV (default: DATA_DIR/{SURVEY})")
+    p.add_argument("--zones", help=f"zone centroids GeoPackage (default: DATA_DIR/{ZONES})")
+    p.add_argument("--method", default="auto", choices=["auto", "network", "straight-line"])
+    p.add_argument("--hour", type=int, default=7, help="hour of the per-unit layer (default 7)")
+    p.add_argument("--purpose", default="HBW", help="purpose of the per-unit layer (HBW)")
+    p.add_argument("--likelihood", default="joint", choices=["joint", "conditional"])
+    p.add_argument("--resolution", type=float, default=250.0, help="time-tax raster cell (m)")
+    p.add_argument("--otay-mesa-east", action="store_true", help="scenario: open Otay Mesa East")
+    p.add_argument(
+        "--close-lane",
+        nargs="+",
+        default=[],
+        metavar="PORT:LANE",
+        help="scenario: close lanes, e.g. 2504:ready",
+    )
+    p.set_defaults(func=run)
+
+
+def _close_lanes(values: list[str]) -> tuple[tuple[int, str], ...]:
+    out = []
+    for v in values:
+        port, _, lane = v.partition(":")
+        if not port.strip().isdigit() or not lane:
+            raise SchemaError(f"--close-lane {v!r}: use PORT:LANE, e.g. 2504:ready")
+        out.append((int(port), lane.strip().lower()))
+    return tuple(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+    import rasterio
+
+    from .. import settings
+    from ..catchments import OTAY_MESA_EAST
+    from ..commuting import CommutingScenario, commuting
+    from ..commuting.scenario import run_scenario
+    from ..commuting.timetax import occupancy, person_hours_waiting, time_tax_raster
+    from ..io import lanes as io_lanes
+    from ..io.survey import read_od_survey, read_zone_centroids
+    from ..render._io import atomic_dir
+    from ..units import load_region
+
+    data_dir = Path(args.data_dir or settings.data_dir or ".")
+    region = load_region(
+        args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+    )
+    survey = read_od_survey(Path(args.survey) if args.survey else data_dir / SURVEY)
+    zones = read_zone_centroids(Path(args.zones) if args.zones else data_dir / ZONES)
+    lane_table = io_lanes.port_lanes(
+        io_lanes.read_port_configurations(data_dir / CONFIGS),
+        io_lanes.read_bwt_lanes(data_dir / BWT),
+    )
+    result = commuting(
+        region,
+        survey=survey,
+        zones=zones,
+        lanes=lane_table,
+        method=args.method,
+        hour=args.hour,
+        unit_purpose=args.purpose,
+        likelihood=args.likelihood,
+    )
+    volumes = io_lanes.read_sandag_observed_volumes(data_dir / OBSERVED)
+    person_hours = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
+    scen = None
+    closed = _close_lanes(args.close_lane)
+    if args.otay_mesa_east or closed:
+        name = "+".join(
+            (["otay-mesa-east"] if args.otay_mesa_east else [])
+            + [f"closed-{p}-{ln}" for p, ln in closed]
+        )
+        scen = run_scenario(
+            result,
+            CommutingScenario(
+                name=name,
+                new_ports=(OTAY_MESA_EAST,) if args.otay_mesa_east else (),
+                closed_lanes=closed,
+            ),
+            purpose=args.purpose,
+        )
+    values, transform, crs = time_tax_raster(
+        result.units, result.time_tax, resolution=args.resolution
+    )
+    params = pd.concat(
+        [
+            result.parameters.assign(fit="all"),
+            result.heldout_parameters.assign(
+                fit="without_" + result.heldout_parameters["held_out"].astype(str)
+            ).drop(columns="held_out"),
+        ],
+        ignore_index=True,
+    )
+    with atomic_dir(args.out) as tmp:
+        result.fit_table.to_csv(tmp / "fit.csv", index=False)
+        params.to_csv(tmp / "parameters.csv", index=False)
+        result.units.to_file(tmp / "commuting.gpkg", layer="units", driver="GPKG")
+        result.time_tax.to_csv(tmp / "time_tax.csv", index=False)
+        profile = {
+            "driver": "GTiff",
+            "height": values.shape[1],
+            "width": values.shape[2],
+            "count": values.shape[0],
+            "dtype": "float32",
+            "crs": crs.to_wkt(),
+            "transform": transform,
+            "nodata": float("nan"),
+            "compress": "deflate",
+        }
+        with rasterio.open(tmp / "time_tax.tif", "w", **profile) as dst:
+            dst.write(values)
+            for b in range(values.shape[0]):
+                dst.set_band_description(b + 1, f"time tax, minutes, hour {b:02d}")
+            dst.update_tags(units="minutes", method=result.method, purpose=args.purpose)
+        person_hours.to_csv(tmp / "person_hours.csv", index=False)
+        result.waits.to_csv(tmp / "waits.csv", index=False)
+        result.observed.to_csv(tmp / "observed.csv", index=False)
+        result.report.to_frame().to_csv(tmp / "drops.csv", index=False)
+        (tmp / "params.json").write_text(json.dumps(result.params, indent=2, default=str))
+        if scen is not None:
+            scen["shares"].to_csv(tmp / "scenario_shares.csv", index=False)
+            scen["time_tax"].to_csv(tmp / "scenario_time_tax.csv", index=False)
+            scen["summary"].to_csv(tmp / "scenario_summary.csv", index=False)
+    ft = result.fit_table
+    print(f"{region.spec.title}: commuting model ({result.method}), {args.likelihood} likelihood")
+    print(result.parameters[["purpose", "parameter", "estimate", "se"]].to_string(index=False))
+    work = ft[ft["purpose"] == "HBW"]
+    if len(work):
+        print("\nnorthbound work trips, held-out share errors (percentage points):")
+        for period, g in work.groupby("period", sort=False):
+            port = g.groupby("port_code")[["observed_share", "predicted_share"]].sum()
+            lane = g.groupby("lane")[["observed_share", "predicted_share"]].sum()
+            ep = (100 * (port["predicted_share"] - port["observed_share"]).abs()).max()
+            el = (100 * (lane["predicted_share"] - lane["observed_share"]).abs()).max()
+            print(f"  {period:8s} port {ep:5.1f}  lane {el:5.1f}")
+    if len(result.report):
+        print("\nleft out / flagged:")
+        print(result.report.summary().to_string(index=False))
+    print(f"\nwritten to {args.out}")
+    return 0
