@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from affine import Affine
 from rasterio import features
-from rasterio.transform import from_origin
 
 from .. import schema
 from ..errors import SchemaError
@@ -64,7 +64,7 @@ def time_tax_raster(
     xmin, ymin, xmax, ymax = u.total_bounds
     width = int(np.ceil((xmax - xmin) / resolution))
     height = int(np.ceil((ymax - ymin) / resolution))
-    transform = from_origin(xmin, ymax, resolution, resolution)
+    transform = Affine.translation(xmin, ymax) @ Affine.scale(resolution, -resolution)
     out = np.full((len(hours), height, width), np.nan, dtype=np.float32)
     geoms = list(u.geometry)
     for b, h in enumerate(hours):
