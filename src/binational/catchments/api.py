@@ -23,6 +23,7 @@ from .cost import (
     apply_scenario,
     crossing_minutes,
     direction_sides,
+    lane_label,
     od_minutes,
     reach_minutes,
     resolve_waits,
@@ -227,12 +228,12 @@ def catchments(
     ports: gpd.GeoDataFrame | None = None,
     network=None,
     waits: pd.DataFrame | None = None,
-    minutes: Sequence[float] = (15, 30, 45, 60),
+    minutes: Sequence[float] = (30, 60, 90, 120, 150, 180),
     hour: int | None = 7,
     weekday="weekdays",
     month: int | None = None,
     direction: str = "northbound",
-    lane: str = "general",
+    lane: str | Mapping[str, float] = "commuter",
     scenario: Scenario | None = None,
     wait_stat="median",
     wait_source: str | None = None,
@@ -267,10 +268,15 @@ def catchments(
         ``travel_time``/``crosses_border``/``port_code``, a ``(nodes, edges)`` frame pair or a
         :class:`~binational.catchments.graph.SparseGraph`, in the units' projected CRS.
     minutes
-        Isochrone bands (cumulative: "within T minutes").
+        Isochrone bands (cumulative: "within T minutes"). The default, 30 to 180 minutes,
+        covers the border wait of the commuting hours.
     hour, weekday, month, lane, wait_stat, wait_source, wait_fallback
         Which wait to use at each port (see :func:`~binational.catchments.cost.resolve_waits`;
-        ``wait_fallback=2504`` lends San Ysidro's profile to ports without their own).
+        ``wait_fallback=2504`` lends San Ysidro's profile to ports without their own). The
+        defaults are commuting conditions: 7 am on weekdays and ``lane="commuter"``, the lane
+        mix of northbound work trips in the AM peak
+        (:data:`~binational.catchments.cost.COMMUTER_LANE_MIX`); pass ``lane="general"`` for
+        one lane.
     direction
         ``"northbound"`` (origins in Mexico, destinations in the US) or ``"southbound"``.
     scenario
@@ -460,7 +466,7 @@ def catchments(
         circuity=circuity,
         speed_kph=speed_kph,
     )
-    iso["lane"] = lane
+    iso["lane"] = lane_label(lane)
     iso["scenario"] = scen_name
     iso = iso[[c for c in iso.columns if c != "geometry"] + ["geometry"]]
 
@@ -470,7 +476,7 @@ def catchments(
     sheds["method"] = method
     summary = _summary(out, iso, wait_table, shares, port_list, origin_side, dest_side, minutes)
     summary["direction"] = direction
-    summary["lane"] = lane
+    summary["lane"] = lane_label(lane)
     summary["hour"] = hour
     summary["weekday"] = str(weekday)
     summary["method"] = method
@@ -478,7 +484,7 @@ def catchments(
 
     params = {
         "direction": direction,
-        "lane": lane,
+        "lane": lane_label(lane),
         "hour": hour,
         "weekday": str(weekday),
         "month": month,

@@ -33,6 +33,7 @@ from ..errors import NetworkError, SchemaError
 from .graph import NORTHBOUND, SOUTHBOUND, SparseGraph
 
 __all__ = [
+    "COMMUTER_LANE_MIX",
     "OTAY_MESA_EAST",
     "LinkTimes",
     "NewPort",
@@ -50,6 +51,13 @@ log = get_logger(__name__)
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNKNOWN_PORT = "wait_for_unknown_port"
+NO_LANE_OF_MIX = "port_without_lane_of_mix"
+
+#: Lane mix of northbound work trips in the AM peak (arrival 05:00-09:00), expanded trips of
+#: SANDAG's 2017 cross-border survey (``crossings/sandag_ome_crossborder_od_survey_2017.csv``,
+#: Dir NB, Purpose HBW, ArHour 6-9): general 15.9 %, Ready Lane 40.5 %, SENTRI 43.6 %. The
+#: default lane of :func:`binational.catchments.catchments` (``lane="commuter"``).
+COMMUTER_LANE_MIX = {"general": 0.159, "ready": 0.405, "sentri": 0.436}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,7 +356,7 @@ def resolve_waits(
     *,
     port_codes: Sequence[int],
     direction: str = NORTHBOUND,
-    lane: str = "general",
+    lane: str | Mapping[str, float] = "general",
     hour: int | None = 7,
     weekday="weekdays",
     month: int | None = None,
@@ -359,7 +367,7 @@ def resolve_waits(
     scenario: Scenario | None = None,
     report: DropReport | None = None,
 ) -> pd.DataFrame:
-    """One wait (minutes) per port for a direction, lane, hour and day.
+    """One wait (minutes) per port for a direction, lane (or lane mix), hour and day.
 
     Parameters
     ----------
@@ -371,7 +379,11 @@ def resolve_waits(
         Ports that need a wait.
     direction, lane
         As in the table (``"northbound"``, ``"general"``/``"sentri"``/``"ready"``/
-        ``"pedestrian"``, ...).
+        ``"pedestrian"``, ...). ``lane`` may be a mix ``{lane: share}`` (or ``"commuter"``,
+        :data:`COMMUTER_LANE_MIX`): a port's wait is then the share-weighted mean over the
+        lanes of the mix it has a wait for (shares renormalised), and ``wait_source`` says so.
+        With a mix and ``fallback=None``, a port with no lane of the mix at all (e.g. Cross
+        Border Xpress, pedestrians only) gets an infinite wait (not usable) and is reported.
     hour
         Hour of day 0-23 (None: all hours).
     weekday
@@ -405,6 +417,24 @@ def resolve_waits(
     """
     if direction not in schema.DIRECTIONS:
         raise SchemaError(f"direction {direction!r} must be one of {schema.DIRECTIONS}")
+    if lane == "commuter":
+        lane = COMMUTER_LANE_MIX
+    if not isinstance(lane, str):
+        return _mixed_waits(
+            waits,
+            dict(lane),
+            port_codes=port_codes,
+            fallback=fallback,
+            direction=direction,
+            hour=hour,
+            weekday=weekday,
+            month=month,
+            stat=stat,
+            source=source,
+            relax=relax,
+            scenario=scenario,
+            report=report,
+        )
     port_codes = [int(p) for p in port_codes]
     donor = None
     if fallback not in (None, "error", "zero"):
@@ -493,6 +523,77 @@ def resolve_waits(
         columns=[schema.PORT_CODE, "wait_minutes", "n_rows", "wait_source"],
     )
     return frame
+
+
+def lane_label(lane) -> str:
+    """Label of a lane or lane mix for outputs, e.g. ``"mix: ready 40%, sentri 44%, general 16%"``."""
+    if lane == "commuter":
+        lane = COMMUTER_LANE_MIX
+    if isinstance(lane, str):
+        return lane
+    parts = sorted(dict(lane).items(), key=lambda kv: -kv[1])
+    tot = sum(v for _, v in parts)
+    return "mix: " + ", ".join(f"{k} {v / tot:.0%}" for k, v in parts)
+
+
+def _mixed_waits(waits, mix: dict, *, port_codes, fallback, report, **kw) -> pd.DataFrame:
+    """Share-weighted wait over the lanes of ``mix`` each port has (see :func:`resolve_waits`)."""
+    bad = [ln for ln in mix if ln not in schema.LANES]
+    if bad or not mix or any(not float(v) >= 0 for v in mix.values()) or sum(mix.values()) <= 0:
+        raise SchemaError(
+            f"lane mix {mix!r}: lanes among {schema.LANES} with shares >= 0 summing to > 0"
+        )
+    mix = {ln: float(v) for ln, v in mix.items() if float(v) > 0}
+    port_codes = [int(p) for p in port_codes]
+    parts = {
+        ln: resolve_waits(
+            waits, port_codes=port_codes, lane=ln, fallback="zero", report=report, **kw
+        ).set_index(schema.PORT_CODE)
+        for ln in mix
+    }
+    out, missing = {}, []
+    for c in port_codes:
+        have = [ln for ln in mix if parts[ln].at[c, "wait_source"] != "none (0 minutes)"]
+        if not have:
+            missing.append(c)
+            continue
+        tot = sum(mix[ln] for ln in have)
+        minutes = sum(mix[ln] * parts[ln].at[c, "wait_minutes"] for ln in have) / tot
+        n = int(sum(parts[ln].at[c, "n_rows"] for ln in have))
+        src = "; ".join(
+            f"{ln} {mix[ln] / tot:.0%}: {parts[ln].at[c, 'wait_source']}" for ln in have
+        )
+        out[c] = (float(minutes), n, f"lane mix ({src})")
+    if missing:
+        if fallback == "error" or len(missing) == len(port_codes):
+            raise SchemaError(
+                f"no {kw.get('direction')} wait for any lane of the mix {sorted(mix)} at port(s) "
+                f"{missing}; pass wait_fallback='zero' or a port code to borrow its wait"
+            )
+        if fallback is None:
+            # a port with none of the mix's lanes (e.g. Cross Border Xpress, pedestrians only)
+            # cannot be used by these travellers: infinite wait, reported
+            if report is not None:
+                report.add(
+                    "waits", missing, NO_LANE_OF_MIX, f"none of {sorted(mix)}: port not usable"
+                )
+            log.info("ports %s have no lane of the mix %s: not usable", missing, sorted(mix))
+            for c in missing:
+                out[c] = (np.inf, 0, f"no lane of the mix {sorted(mix)}: not usable")
+            missing = []
+        for c in missing:
+            if fallback == "zero":
+                out[c] = (0.0, 0, "none (0 minutes)")
+            else:
+                donor = int(fallback)
+                if donor not in out:
+                    raise SchemaError(f"wait fallback port {donor} has no lane-mix wait itself")
+                out[c] = (out[donor][0], 0, f"borrowed from {donor}")
+        log.info("ports %s: lane-mix wait from fallback %r", missing, fallback)
+    return pd.DataFrame(
+        [(c, *out[c]) for c in port_codes],
+        columns=[schema.PORT_CODE, "wait_minutes", "n_rows", "wait_source"],
+    )
 
 
 # ---------------------------------------------------------------------------------------------

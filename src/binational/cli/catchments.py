@@ -28,7 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
     p.add_argument(
-        "--minutes", type=float, nargs="+", default=[15, 30, 45, 60], help="isochrone bands"
+        "--minutes",
+        type=float,
+        nargs="+",
+        default=[30, 60, 90, 120, 150, 180],
+        help="isochrone bands (default 30-180: they cover the border wait)",
     )
     p.add_argument("--hour", type=int, default=7, help="hour of day of the wait (0-23)")
     p.add_argument(
@@ -40,8 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--direction", default="northbound", choices=["northbound", "southbound"])
     p.add_argument(
         "--lane",
-        default="general",
-        help="general, sentri, ready, pedestrian, ... (default general)",
+        default="commuter",
+        help="general, sentri, ready, pedestrian, ... or 'commuter' (default): the AM-peak lane "
+        "mix of northbound work trips",
     )
     p.add_argument(
         "--wait-source", help="use only wait rows whose source contains this text, e.g. historical"
