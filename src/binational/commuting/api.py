@@ -169,6 +169,8 @@ def observed_cells(
     )
     cells.insert(0, "direction", direction)
     cells.insert(3, "period", period_of(cells["hour"], periods))
+    if "source" in s.columns:
+        cells["source"] = "; ".join(sorted(set(s["source"].astype(str))))
     return cells
 
 

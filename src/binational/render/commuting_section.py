@@ -1,0 +1,400 @@
+"""Report section "Daily cross-border commuting" / "Traslados transfronterizos diarios".
+
+:func:`commuting_section` turns precomputed results (a
+:class:`binational.commuting.CommutingResult`, optionally a scenario from
+:func:`binational.commuting.scenario.run_scenario` and person-hours from
+:func:`binational.commuting.timetax.person_hours_waiting`) into an HTML fragment. It runs no
+analysis and reads no file; every string that comes from data is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RenderError
+
+__all__ = ["LABELS", "commuting_section"]
+
+LABELS = {
+    "en": {
+        "title": "Daily cross-border commuting",
+        "intro": (
+            "Northbound trips of Tijuana residents to San Diego County by port of entry and "
+            "lane, from the SANDAG 2017 cross-border survey, and a port × lane choice model "
+            "fitted to them (multinomial logit over destination, port and lane; travel times "
+            "{method}). Predicted shares are held out: each period is predicted by parameters "
+            "fitted without its trips."
+        ),
+        "observed": "Observed trips per day by purpose, period, port and lane",
+        "by_hour": "Observed trips per day by hour of arrival at the border (all purposes)",
+        "params": "Fitted parameters (maximum likelihood, all periods)",
+        "fit": "Held-out fit: observed and predicted shares",
+        "tax": "The border's time tax (minutes the wait adds to a trip), hour {hour}",
+        "tax_map": "Time tax by census unit",
+        "person_hours": "Person-hours spent waiting per day (observed volumes × waits, 2017)",
+        "scenario": "Scenario: {name}",
+        "purpose": "Purpose",
+        "period": "Period",
+        "port": "Port",
+        "lane": "Lane",
+        "hour": "Hour",
+        "trips": "Trips",
+        "parameter": "Parameter",
+        "estimate": "Estimate",
+        "se": "Std. error",
+        "observed_share": "Observed",
+        "predicted_share": "Predicted (held out)",
+        "error_pp": "Error (pp)",
+        "side": "Side",
+        "mean_tax": "Mean time tax (min)",
+        "mean_expected": "Mean crossing time (min)",
+        "direction": "Direction",
+        "persons": "Persons per day",
+        "ph": "Person-hours waiting",
+        "mean_wait": "Mean wait (min)",
+        "base": "Base",
+        "scen": "Scenario",
+        "change": "Change (pp)",
+        "fixed": "fixed",
+        "sources": "Sources",
+        "MX": "Mexico (origins)",
+        "US": "United States (destinations)",
+        "purposes": {"HBW": "Work", "HBO": "Other", "HBS": "Shopping"},
+        "periods": {
+            "am_peak": "AM peak (05–09)",
+            "midday": "Midday (09–15)",
+            "pm_peak": "PM peak (15–19)",
+            "night": "Evening and night (19–05)",
+        },
+        "lanes": {
+            "general": "General",
+            "ready": "Ready Lane",
+            "sentri": "SENTRI",
+            "pedestrian": "Pedestrian",
+            "pedestrian_ready": "Pedestrian Ready Lane",
+        },
+    },
+    "es": {
+        "title": "Traslados transfronterizos diarios",
+        "intro": (
+            "Viajes hacia el norte de residentes de Tijuana al condado de San Diego por garita "
+            "y carril, según la encuesta transfronteriza 2017 de SANDAG, y un modelo de elección "
+            "de garita × carril ajustado a ellos (logit multinomial sobre destino, garita y "
+            "carril; tiempos de viaje {method}). Las proporciones predichas son fuera de "
+            "muestra: cada periodo se predice con parámetros ajustados sin sus viajes."
+        ),
+        "observed": "Viajes observados por día según propósito, periodo, garita y carril",
+        "by_hour": "Viajes observados por día según hora de llegada a la garita (todos los propósitos)",
+        "params": "Parámetros ajustados (máxima verosimilitud, todos los periodos)",
+        "fit": "Ajuste fuera de muestra: proporciones observadas y predichas",
+        "tax": "El impuesto de tiempo de la frontera (minutos que la espera añade a un viaje), hora {hour}",
+        "tax_map": "Impuesto de tiempo por unidad censal",
+        "person_hours": "Horas-persona de espera por día (volúmenes observados × esperas, 2017)",
+        "scenario": "Escenario: {name}",
+        "purpose": "Propósito",
+        "period": "Periodo",
+        "port": "Garita",
+        "lane": "Carril",
+        "hour": "Hora",
+        "trips": "Viajes",
+        "parameter": "Parámetro",
+        "estimate": "Estimación",
+        "se": "Error estándar",
+        "observed_share": "Observada",
+        "predicted_share": "Predicha (fuera de muestra)",
+        "error_pp": "Error (pp)",
+        "side": "Lado",
+        "mean_tax": "Impuesto de tiempo medio (min)",
+        "mean_expected": "Tiempo de cruce medio (min)",
+        "direction": "Sentido",
+        "persons": "Personas por día",
+        "ph": "Horas-persona de espera",
+        "mean_wait": "Espera media (min)",
+        "base": "Base",
+        "scen": "Escenario",
+        "change": "Cambio (pp)",
+        "fixed": "fijo",
+        "sources": "Fuentes",
+        "MX": "México (orígenes)",
+        "US": "Estados Unidos (destinos)",
+        "purposes": {"HBW": "Trabajo", "HBO": "Otros", "HBS": "Compras"},
+        "periods": {
+            "am_peak": "Hora pico matutina (05–09)",
+            "midday": "Mediodía (09–15)",
+            "pm_peak": "Hora pico vespertina (15–19)",
+            "night": "Tarde-noche y madrugada (19–05)",
+        },
+        "lanes": {
+            "general": "General",
+            "ready": "Ready Lane",
+            "sentri": "SENTRI",
+            "pedestrian": "Peatonal",
+            "pedestrian_ready": "Peatonal Ready Lane",
+        },
+    },
+}
+_METHOD = {
+    "en": {"network": "on the road network", "straight-line": "straight-line (no road network)"},
+    "es": {"network": "en la red vial", "straight-line": "en línea recta (sin red vial)"},
+}
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value, lang: str, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    text = f"{float(value):,.{digits}f}"
+    if lang == "es":  # 12,345.6 → 12 345,6 (Spanish convention)
+        text = text.replace(",", " ").replace(".", ",")
+    return text
+
+
+def _pct(value, lang: str) -> str:
+    return _num(100 * float(value), lang, 1) + " %"
+
+
+def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return (
+        f'<table class="commuting"><caption>{_e(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def commuting_section(
+    result,
+    *,
+    lang: str = "en",
+    scenario: Mapping[str, pd.DataFrame] | None = None,
+    scenario_name: str | None = None,
+    person_hours: pd.DataFrame | None = None,
+    time_tax_png: bytes | None = None,
+    port_names: Mapping[int, str] | None = None,
+) -> str:
+    """HTML fragment of the "Daily cross-border commuting" section.
+
+    Parameters
+    ----------
+    result
+        A :class:`binational.commuting.CommutingResult` (its ``observed``, ``fit_table``,
+        ``parameters``, ``units``, ``params`` and ``method`` are shown).
+    lang
+        ``"en"`` or ``"es"``.
+    scenario
+        Output of :func:`binational.commuting.scenario.run_scenario` (``shares``, ``summary``).
+    scenario_name
+        Label of the scenario (default: its ``scenario`` column).
+    person_hours
+        :func:`binational.commuting.timetax.person_hours_waiting` output.
+    time_tax_png
+        A rendered time-tax map (PNG bytes), embedded as a data URI.
+    port_names
+        Port code → display name (default: the names in ``result.fit_table``).
+
+    Returns
+    -------
+    str
+        ``<section id="commuting">…</section>``; every data string escaped.
+    """
+    if lang not in LABELS:
+        raise RenderError(f"lang {lang!r}: use one of {sorted(LABELS)}")
+    t = LABELS[lang]
+    ft = result.fit_table
+    names = dict(port_names or {})
+    if "port_name" in ft.columns:
+        for c, n in zip(ft["port_code"], ft["port_name"], strict=True):
+            names.setdefault(int(c), str(n))
+
+    def port(c) -> str:
+        return _e(names.get(int(c), str(c)))
+
+    def lane(x) -> str:
+        return _e(t["lanes"].get(x, x))
+
+    def purpose(x) -> str:
+        return _e(t["purposes"].get(x, x))
+
+    def period(x) -> str:
+        return _e(t["periods"].get(x, x))
+
+    parts = [f'<section id="commuting" lang="{_e(lang)}"><h2>{_e(t["title"])}</h2>']
+    method = _METHOD[lang].get(result.method, result.method)
+    parts.append(f"<p>{_e(t['intro'].format(method=method))}</p>")
+
+    # observed trips
+    obs = result.observed
+    agg = obs.groupby(["purpose", "period", "port_code", "lane"], sort=True)["trips"].sum()
+    rows = [
+        [purpose(pu), period(pe), port(pc), lane(ln), _num(v, lang)]
+        for (pu, pe, pc, ln), v in agg.items()
+    ]
+    parts.append(
+        _table([t["purpose"], t["period"], t["port"], t["lane"], t["trips"]], rows, t["observed"])
+    )
+    hourly = obs.pivot_table(
+        index="hour", columns=["port_code", "lane"], values="trips", aggfunc="sum", fill_value=0
+    )
+    heads = [t["hour"]] + [
+        f"{names.get(int(p), p)} – {t['lanes'].get(ln, ln)}" for p, ln in hourly.columns
+    ]
+    rows = [
+        [f"{int(h):02d}:00"] + [_num(v, lang) for v in hourly.loc[h].to_numpy()]
+        for h in hourly.index
+    ]
+    parts.append(_table(heads, rows, t["by_hour"]))
+
+    # parameters
+    p = result.parameters
+    rows = [
+        [
+            purpose(r.purpose),
+            _e(r.parameter),
+            _num(r.estimate, lang, 4),
+            _e(t["fixed"]) if bool(getattr(r, "fixed", False)) else _num(r.se, lang, 4),
+        ]
+        for r in p.itertuples(index=False)
+    ]
+    parts.append(_table([t["purpose"], t["parameter"], t["estimate"], t["se"]], rows, t["params"]))
+
+    # held-out fit
+    rows = [
+        [
+            purpose(r.purpose),
+            period(r.period),
+            port(r.port_code),
+            lane(r.lane),
+            _pct(r.observed_share, lang),
+            _pct(r.predicted_share, lang),
+            _num(100 * (r.predicted_share - r.observed_share), lang, 1),
+        ]
+        for r in ft.itertuples(index=False)
+    ]
+    parts.append(
+        _table(
+            [
+                t["purpose"],
+                t["period"],
+                t["port"],
+                t["lane"],
+                t["observed_share"],
+                t["predicted_share"],
+                t["error_pp"],
+            ],
+            rows,
+            t["fit"],
+        )
+    )
+
+    # time tax
+    u = result.units
+    if "time_tax_minutes" in u.columns:
+        rows = []
+        for side in ("MX", "US"):
+            s = u[(u["country"] == side) & u["time_tax_minutes"].notna()]
+            if s.empty:
+                continue
+            w = s["pop_total"].fillna(0).to_numpy(dtype=float) if "pop_total" in s else None
+            w = w if w is not None and w.sum() > 0 else None
+            rows.append(
+                [
+                    _e(t[side]),
+                    _num(np.average(s["time_tax_minutes"], weights=w), lang, 1),
+                    _num(np.average(s["expected_minutes"], weights=w), lang, 1),
+                ]
+            )
+        hour = result.params.get("hour", "")
+        parts.append(
+            _table([t["side"], t["mean_tax"], t["mean_expected"]], rows, t["tax"].format(hour=hour))
+        )
+    if time_tax_png is not None:
+        data = base64.b64encode(bytes(time_tax_png)).decode("ascii")
+        parts.append(
+            f'<figure><img alt="{_e(t["tax_map"])}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(t['tax_map'])}</figcaption></figure>"
+        )
+
+    if person_hours is not None and len(person_hours):
+        rows = [
+            [
+                port(r.port_code),
+                lane(r.lane),
+                _num(r.persons_per_day, lang),
+                _num(r.mean_wait_minutes, lang, 1),
+                _num(r.person_hours_waiting, lang),
+            ]
+            for r in person_hours.itertuples(index=False)
+        ]
+        parts.append(
+            _table(
+                [t["port"], t["lane"], t["persons"], t["mean_wait"], t["ph"]],
+                rows,
+                t["person_hours"],
+            )
+        )
+
+    if scenario is not None:
+        sh = scenario["shares"]
+        name = scenario_name or (
+            str(sh["scenario"].iloc[0]) if "scenario" in sh and len(sh) else ""
+        )
+        rows = [
+            [
+                purpose(r.purpose),
+                period(r.period),
+                port(r.port_code),
+                lane(r.lane),
+                _pct(r.base_share, lang),
+                _pct(r.scenario_share, lang),
+                _num(r.change_pp, lang, 1),
+            ]
+            for r in sh.itertuples(index=False)
+        ]
+        parts.append(
+            _table(
+                [
+                    t["purpose"],
+                    t["period"],
+                    t["port"],
+                    t["lane"],
+                    t["base"],
+                    t["scen"],
+                    t["change"],
+                ],
+                rows,
+                t["scenario"].format(name=name),
+            )
+        )
+        if "summary" in scenario:
+            s = scenario["summary"].iloc[0]
+            rows = [
+                [
+                    _e(t["mean_tax"]),
+                    _num(s["base_mean_time_tax_minutes"], lang, 1),
+                    _num(s["scenario_mean_time_tax_minutes"], lang, 1),
+                ],
+                [
+                    _e(t["mean_expected"]),
+                    _num(s["base_mean_expected_minutes"], lang, 1),
+                    _num(s["scenario_mean_expected_minutes"], lang, 1),
+                ],
+            ]
+            parts.append(_table(["", t["base"], t["scen"]], rows, t["scenario"].format(name=name)))
+
+    srcs = sorted(
+        {str(s) for s in result.observed.get("source", pd.Series(dtype=str))}
+        | {str(s) for s in result.waits.get("source", pd.Series(dtype=str))}
+    )
+    if srcs:
+        items = "".join(f"<li>{_e(s)}</li>" for s in srcs)
+        parts.append(f"<details><summary>{_e(t['sources'])}</summary><ul>{items}</ul></details>")
+    parts.append("</section>")
+    return "".join(parts)
