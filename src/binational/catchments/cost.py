@@ -564,11 +564,20 @@ def _mixed_waits(waits, mix: dict, *, port_codes, fallback, report, **kw) -> pd.
             f"{ln} {mix[ln] / tot:.0%}: {parts[ln].at[c, 'wait_source']}" for ln in have
         )
         out[c] = (float(minutes), n, f"lane mix ({src})")
+    if missing and fallback is None and waits is not None and len(waits):
+        # only a port with no row at all for a lane of the mix (e.g. Cross Border Xpress,
+        # pedestrians only) is "not usable"; one whose rows the filters left out is an error
+        w = waits[waits["lane"].astype(str).isin(list(mix))]
+        w = w[w["direction"].astype(str) == kw.get("direction", NORTHBOUND)]
+        have_rows = set(pd.to_numeric(w[schema.PORT_CODE], errors="coerce").dropna().astype(int))
+        if any(c in have_rows for c in missing):
+            fallback = "error"
     if missing:
         if fallback == "error" or len(missing) == len(port_codes):
             raise SchemaError(
                 f"no {kw.get('direction')} wait for any lane of the mix {sorted(mix)} at port(s) "
-                f"{missing}; pass wait_fallback='zero' or a port code to borrow its wait"
+                f"{missing} at the hour, day and source asked; pass wait_fallback='zero' or "
+                "wait_fallback=<port code> to borrow a port's wait"
             )
         if fallback is None:
             # a port with none of the mix's lanes (e.g. Cross Border Xpress, pedestrians only)
