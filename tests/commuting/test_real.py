@@ -168,3 +168,15 @@ def test_scenarios_change_shares_and_tax(work_result):
     assert (c.loc[(c.port_code == 2504) & (c.lane == "ready"), "scenario_share"] == 0).all()
     with pytest.raises(LaneError):
         run_scenario(work_result, CommutingScenario(name="y", closed_lanes=((2504, "carpool"),)))
+
+
+def test_observed_share_standard_error_is_kish(work_result, data_dir):
+    raw = pd.read_csv(data_dir / SURVEY)
+    x = raw[(raw.Dir == "NB") & (raw.Purpose == "HBW")]
+    x = x[period_of(x["ArHour"] - 1) == "am_peak"]
+    w = x["RevWght"]
+    neff = w.sum() ** 2 / (w**2).sum()
+    p = x.loc[(x.POE == "SY") & (x.Lane == "Ready"), "RevWght"].sum() / w.sum()
+    ft = work_result.fit_table
+    row = ft[(ft.period == "am_peak") & (ft.port_code == 2504) & (ft.lane == "ready")].iloc[0]
+    assert row["observed_share_se"] == pytest.approx(np.sqrt(p * (1 - p) / neff))

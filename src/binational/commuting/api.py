@@ -88,9 +88,13 @@ class CommutingResult:
     ----------
     fit_table
         ``direction, purpose, period, port_code, port_name, lane, observed_share,
-        predicted_share, in_sample_share, observed_trips, records``: ``predicted_share`` is the
-        held-out prediction (parameters fitted without that period), shares sum to 1 within
-        purpose × period.
+        predicted_share, in_sample_share, observed_trips, records,
+        predicted_share_origin_only, observed_share_se``: ``predicted_share`` is the held-out
+        prediction (parameters fitted without that period) for the period's trips given their
+        origin and destination units; ``predicted_share_origin_only`` the same given only their
+        origins (destinations from the model); ``observed_share_se`` the sampling standard
+        error of the observed share (Kish effective sample size of the period's records).
+        Shares sum to 1 within purpose × period.
     parameters
         ``purpose, parameter, estimate, se, z, loglik, loglik_null, n_records, n_trips,
         converged`` of the fit on all periods.
@@ -471,6 +475,24 @@ def _fit(design, cells, *, wait_sign, separate_wait, fixed, **kw) -> ChoiceFit:
     return fit
 
 
+def _share_se(survey, fit_table, direction, periods) -> np.ndarray:
+    """Sampling standard error of each observed share: ``sqrt(p (1 - p) / n_eff)`` with Kish's
+    effective sample size ``(Σw)² / Σw²`` of the period's survey records (expanded weights)."""
+    s = survey[survey["direction"] == direction]
+    per = period_of(s["hour"], periods)
+    neff = {}
+    for (purpose, period), w in s["weight"].groupby([s["purpose"].to_numpy(), per]):
+        neff[(purpose, period)] = w.sum() ** 2 / (w**2).sum()
+    n = np.array(
+        [
+            neff.get((a, b), np.nan)
+            for a, b in zip(fit_table["purpose"], fit_table["period"], strict=True)
+        ]
+    )
+    p = fit_table["observed_share"].to_numpy(dtype=float)
+    return np.sqrt(p * (1 - p) / n)
+
+
 def _param_rows(purpose: str, fit: ChoiceFit, **extra) -> pd.DataFrame:
     t = fit.table()
     unc = getattr(fit, "unconstrained", {})
@@ -699,6 +721,7 @@ def commuting(
             fit_rows += rows
     fit_table = pd.DataFrame(fit_rows)
     fit_table.insert(0, "direction", direction)
+    fit_table["observed_share_se"] = _share_se(survey, fit_table, direction, periods)
 
     # --- per unit ---------------------------------------------------------------------------
     out, tax = _per_unit(
