@@ -128,14 +128,14 @@ def test_pedestrian_catchments_on_a_small_network_equal_networkx():
     )
     res = pedestrian_catchments(units=units, bridges=bridges, waits=waits, network=G, minutes=(30,))
     assert res.method == "network"
-    W = walk_network(G, walk_kph=5.0)
-    speed = 5 / 3.6
+    speed = 5 / 3.6  # metres per second; reference from lengths, not from walk_network
     for uid, node in (("MX:a", "m1"), ("MX:b", "m3")):
         row = res.units.set_index("unit_id").loc[uid]
         for code, tail, head, wait in ((240202, "m0", "u0", 2.0), (240201, "m4", "u4", 10.0)):
-            walk = nx.shortest_path_length(W, node, tail, weight="travel_time")
-            bridge = W[tail][head][0]["travel_time"]
+            walk = nx.shortest_path_length(G, node, tail, weight="length") / speed
+            bridge = G[tail][head][0]["length"] / speed
             access = row["snap_m"] / speed
             expect = (walk + bridge + access) / 60 + wait
             assert row[f"minutes_{code}"] == pytest.approx(expect, rel=1e-9)
     assert res.units.set_index("unit_id").loc["MX:a", "best_port"] == 240202
+    assert walk_network(G, walk_kph=5.0)["m0"]["u0"][0]["travel_time"] == pytest.approx(720.0)
