@@ -94,3 +94,26 @@ def test_require_fills_and_reports(table):
         ln.require_lane_waits(table, [(2505, "general")], fill="error")
     with pytest.raises(ln.LaneError, match="any hour"):
         ln.require_lane_waits(table, [(2505, "sentri")])
+
+
+def test_closed_lane_zero_is_not_a_wait():
+    rows = pd.DataFrame(
+        {
+            "port_code": [2506, 2506, 2506],
+            "crossing_id": ["250601"] * 3,
+            "lane": ["sentri"] * 3,
+            "direction": ["northbound"] * 3,
+            "time": pd.NaT,
+            "month": pd.NA,
+            "weekday": pd.NA,
+            "hour": [1, 1, 2],
+            "minutes": [0.0, 7.0, 12.0],
+            "lanes_open": pd.array([0, pd.NA, 2], dtype="Int64"),
+            "source": ["SANDAG x", "Bordify y", "SANDAG x"],
+        }
+    )
+    rep = DropReport()
+    t = ln.lane_waits(rows, report=rep).set_index("hour")
+    assert t.loc[1, "minutes"] == 7.0 and "Bordify" in t.loc[1, "source"]
+    assert t.loc[2, "minutes"] == 12.0
+    assert list(rep.to_frame()["reason"]) == ["lane_closed"]
