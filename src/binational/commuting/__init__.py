@@ -20,6 +20,8 @@ Modules, in the order data flows through them:
 - :mod:`~binational.commuting.timetax` — time-tax raster and person-hours waiting per port.
 - :mod:`~binational.commuting.scenario` — scenarios (new port, closed port or lane) through the
   fitted model.
+- :mod:`~binational.commuting.bridges` — Juárez–El Paso bridge by bridge; pedestrian
+  catchments at walking speed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .api import (
     observed_cells,
     unit_expectations,
 )
+from .bridges import bridge_counts, bridge_crossings, pedestrian_catchments, walk_network
 from .model import (
     ChoiceDesign,
     ChoiceFit,
@@ -43,6 +46,8 @@ from .model import (
     predict_shares,
 )
 from .periods import PERIOD_LABELS, PERIODS, period_of
+from .scenario import run_scenario, scenario_design
+from .timetax import occupancy, person_hours_waiting, time_tax_raster
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -53,13 +58,22 @@ __all__ = [
     "CommutingResult",
     "CommutingScenario",
     "ConvergenceError",
+    "bridge_counts",
+    "bridge_crossings",
     "commuting",
     "fit_choice",
     "loglik",
     "observed_cells",
+    "occupancy",
     "option_probabilities",
     "param_names",
+    "pedestrian_catchments",
     "period_of",
+    "person_hours_waiting",
     "predict_shares",
+    "run_scenario",
+    "scenario_design",
+    "time_tax_raster",
     "unit_expectations",
+    "walk_network",
 ]
