@@ -8,6 +8,26 @@ covariances). Draws are made consistent: totals are clipped at 0 and group count
 interval is the percentile interval of the index over the replicates (all indices evaluated on
 the same draws, as one batch). Without a MOE column for the total, totals are held fixed;
 missing MOE values count as 0 and are reported in the ``note``.
+
+Small-unit bias and its correction
+----------------------------------
+Unevenness indices of noisy counts are biased upward (random noise looks like unevenness;
+Reardon's point, left open in PySAL segregation issue #53), and simulating noise on top of
+estimates that are already noisy adds the same bias a second time: the percentile interval
+then sits above the estimate and rarely covers the true index. :func:`moe_table` measures the
+bias as ``b = mean(sims) − estimate`` and reports
+
+* ``moe_corrected = estimate − b = 2·estimate − mean(sims)`` (bootstrap bias correction), and
+* ``moe_corrected_low/high = moe_corrected ∓ z·se``, a normal interval centred on it whose
+  standard error ``se`` is that of the *corrected* estimator, measured by a second, nested
+  level of simulation (``inner`` first-level tables each re-simulated ``inner_replicates``
+  times and bias-corrected the same way; the Monte Carlo variance of the inner means is
+  subtracted). The corrected estimator varies more than the raw one, so the plain simulation
+  spread would give too narrow an interval.
+
+On synthetic tracts with a known true index (``tests/concentration/test_moe_bias.py``) the
+corrected interval covers the truth at about the nominal 95 % while the plain percentile
+interval almost never does.
 """
 
 from __future__ import annotations
@@ -72,8 +92,15 @@ def moe_table(
     level: float = 0.95,
     seed=None,
     z: float = Z95,
+    correct: bool = True,
+    inner: int = 50,
+    inner_replicates: int = 40,
 ) -> pd.DataFrame:
-    """Percentile intervals of prepared indices under MOE draws (see the module notes)."""
+    """Percentile and bias-corrected intervals of prepared indices under MOE draws.
+
+    See the module notes; ``correct=False`` skips the nested simulation (no ``moe_corrected*``
+    values).
+    """
     _check_level(level)
     replicates = _check_permutations(replicates)
     notes = []
@@ -89,25 +116,80 @@ def moe_table(
         raise IndexInputError("MOE propagation: negative margin of error")
     rng = rng_for(seed, 6)
     parts: dict[str, list[np.ndarray]] = {name: [] for name in iset.names}
+    firsts: list[tuple[np.ndarray, np.ndarray]] = []
+    n_inner = min(int(inner), replicates) if correct else 0
     for size in _blocks(replicates, len(x)):
         X, T = simulate_moe(x, t, x_moe, t_moe, size=size, rng=rng, z=z)
+        have = sum(len(f[0]) for f in firsts)
+        if have < n_inner:
+            firsts.append((X[: n_inner - have].copy(), T[: n_inner - have].copy()))
         for name, values in iset(X, T).items():
             parts[name].append(values)
+    observed = iset(x, t)
+    nested = _nested_corrected(
+        iset, firsts, x_moe, t_moe, inner_replicates=inner_replicates, rng=rng, z=z
+    )
+    zq = float(_normal_quantile(level))
     rows = []
     for name, chunks in parts.items():
         sims = np.concatenate(chunks)
         lo, hi = _percentiles(sims, level)
-        rows.append(
-            {
-                "index": name,
-                "moe_mean": float(np.nanmean(sims)),
-                "moe_low": lo,
-                "moe_high": hi,
-                "moe_replicates": replicates,
-                "moe_note": "; ".join(notes),
-            }
-        )
+        mean = float(np.nanmean(sims))
+        est = float(observed[name])
+        row = {
+            "index": name,
+            "moe_mean": mean,
+            "moe_low": lo,
+            "moe_high": hi,
+            "moe_replicates": replicates,
+            "moe_bias": mean - est,
+            "moe_corrected": np.nan,
+            "moe_corrected_se": np.nan,
+            "moe_corrected_low": np.nan,
+            "moe_corrected_high": np.nan,
+            "moe_note": "; ".join(notes),
+        }
+        if nested is not None:
+            corrected = 2 * est - mean
+            se = nested[name]
+            row.update(
+                moe_corrected=corrected,
+                moe_corrected_se=se,
+                moe_corrected_low=corrected - zq * se,
+                moe_corrected_high=corrected + zq * se,
+            )
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _normal_quantile(level: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + level / 2))
+
+
+def _nested_corrected(iset, firsts, x_moe, t_moe, *, inner_replicates, rng, z):
+    """Standard error of the bias-corrected index, from a nested simulation (or None)."""
+    if not firsts:
+        return None
+    X1 = np.concatenate([f[0] for f in firsts])
+    T1 = np.concatenate([f[1] for f in firsts])
+    if len(X1) < 2:
+        return None
+    b2 = max(int(inner_replicates), 2)
+    first = iset(X1, T1)
+    inner: dict[str, list[np.ndarray]] = {name: [] for name in iset.names}
+    for k in range(len(X1)):
+        X2, T2 = simulate_moe(X1[k], T1[k], x_moe, t_moe, size=b2, rng=rng, z=z)
+        for name, values in iset(X2, T2).items():
+            inner[name].append(np.asarray(values, dtype=float))
+    out = {}
+    for name in iset.names:
+        sims2 = np.vstack(inner[name])  # (K, B2)
+        corrected = 2 * np.asarray(first[name], dtype=float) - np.nanmean(sims2, axis=1)
+        var = np.nanvar(corrected, ddof=1) - np.nanmean(np.nanvar(sims2, axis=1, ddof=1)) / b2
+        out[name] = float(np.sqrt(max(var, 0.0)))
+    return out
 
 
 def moe_intervals(

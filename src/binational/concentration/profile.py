@@ -71,6 +71,10 @@ TABLE_COLUMNS = (
     "permutations",
     "moe_low",
     "moe_high",
+    "moe_bias",
+    "moe_corrected",
+    "moe_corrected_low",
+    "moe_corrected_high",
     "n_units",
     "n_dropped",
     "params",
@@ -244,7 +248,10 @@ def concentration_profile(
     ci, level
         Bootstrap percentile intervals and their coverage.
     moe, moe_replicates, moe_z
-        Propagate ``<col>_moe`` margins of error (see :mod:`~binational.concentration.moe`).
+        Propagate ``<col>_moe`` margins of error (see :mod:`~binational.concentration.moe`):
+        ``moe_low``/``moe_high`` are the percentile interval of the simulated indices (biased
+        upward for small units), ``moe_bias`` the measured bias, ``moe_corrected`` and
+        ``moe_corrected_low``/``_high`` the bias-corrected index and its interval.
     local
         Compute the local measures.
     weights, weights_options
@@ -465,8 +472,10 @@ def _scope_rows(
                 seed=seed,
                 z=moe_z,
             ).set_index("index")
-            table["moe_low"] = table["index"].map(mt["moe_low"])
-            table["moe_high"] = table["index"].map(mt["moe_high"])
+            for col in ("moe_low", "moe_high", "moe_bias", "moe_corrected"):
+                table[col] = table["index"].map(mt[col])
+            table["moe_corrected_low"] = table["index"].map(mt["moe_corrected_low"])
+            table["moe_corrected_high"] = table["index"].map(mt["moe_corrected_high"])
             extra = mt["moe_note"].iloc[0]
             if extra:
                 table["note"] = [_join(n, extra) for n in table["note"]]
