@@ -90,10 +90,19 @@ def test_group_missing_on_one_side(jep):
 
 
 def test_binational_scope_across_the_border(tsd):
+    # two different variables: no cross-border index unless pooling is asked for
+    with pytest.raises(IndexInputError, match="variable defined on both sides"):
+        concentration_profile(
+            tsd,
+            group={"US": "poverty_below", "MX": "high_marginalization"},
+            scopes=["binational"],
+            permutations=9,
+        )
     table, local = concentration_profile(
         tsd,
         group={"US": "poverty_below", "MX": "high_marginalization"},
         scopes=["binational"],
+        mixed_groups=True,
         permutations=49,
         seed=0,
     )
@@ -113,6 +122,7 @@ def test_binational_scope_across_the_border(tsd):
         tsd,
         group={"US": "poverty_below", "MX": "high_marginalization"},
         scopes=["binational"],
+        mixed_groups=True,
         cross_border=False,
         null=None,
         ci=False,

@@ -141,7 +141,24 @@ def _scope_units(units, scope):
     return units[units[COUNTRY].astype(str) == scope]
 
 
-def _availability(units, scope, total, groups_by_side, explicit) -> str | None:
+def _mixed_reason(groups_by_side) -> str | None:
+    """Why two registered groups of different concepts cannot be pooled (None: they can)."""
+    from .. import groups as named
+
+    us, mx = groups_by_side[US], groups_by_side[MX]
+    known = {*named.GROUPS, *named.CONTEXT}
+    if us == mx or us not in known or mx not in known:
+        return None
+    a, b = named.get_group(us), named.get_group(mx)
+    if a.concept == b.concept:
+        return None
+    return (
+        f"{us!r} ({a.concept}) and {mx!r} ({b.concept}) are different variables: a cross-border "
+        "index needs a variable defined on both sides (mixed_groups=True pools them anyway)"
+    )
+
+
+def _availability(units, scope, total, groups_by_side, explicit, mixed_groups=False) -> str | None:
     """Reason the scope cannot be computed, or None."""
     sides = [US, MX] if scope == BINATIONAL else [scope]
     if scope == BINATIONAL and groups_by_side[US] != groups_by_side[MX] and not explicit:
@@ -149,6 +166,10 @@ def _availability(units, scope, total, groups_by_side, explicit) -> str | None:
             f"the sides have different groups ({groups_by_side[US]!r} for US, "
             f"{groups_by_side[MX]!r} for MX); ask for scopes=[..., 'binational'] to combine them"
         )
+    if scope == BINATIONAL and not mixed_groups:
+        reason = _mixed_reason(groups_by_side)
+        if reason is not None:
+            return reason
     for side in sides:
         group = groups_by_side[side]
         if group is None:
@@ -219,7 +240,8 @@ def concentration_profile(
     local_permutations: int | None = None,
     local_alternative: str = "directed",
     alpha: float = 0.05,
-    multigroups: Sequence[str] | None = None,
+    multigroups: Sequence[str] | str | None = None,
+    mixed_groups: bool = False,
     seed: int = 0,
     data_dir=None,
     **index_options,
@@ -265,7 +287,13 @@ def concentration_profile(
         level of the local measures.
     multigroups
         Group columns for the multigroup indices (the remainder of ``total`` is added as
-        ``"other"``); rows without a test.
+        ``"other"``); rows without a test. ``"B03002"``: the ACS race/ethnicity categories of
+        :data:`binational.groups.MULTIGROUP_US` present in the table.
+    mixed_groups
+        Let the binational scope pool two registered groups that measure different things
+        (e.g. US poverty with Mexican marginalisation); by default that scope is refused
+        (:mod:`binational.groups`: a cross-border index needs a variable defined on both
+        sides).
     seed
         Seed of every random draw (same seed, same table).
     data_dir
@@ -306,6 +334,12 @@ def concentration_profile(
         raise IndexInputError(
             "concentration_profile: the unit table is in a geographic CRS; project it first"
         )
+    if isinstance(multigroups, str):
+        if multigroups != "B03002":
+            raise IndexInputError(f"multigroups: unknown preset {multigroups!r} (use 'B03002')")
+        from ..groups import MULTIGROUP_US
+
+        multigroups = [g for g in MULTIGROUP_US if g in units.columns]
     rows: list[dict] = []
     local_parts = []
     local_attrs: dict[str, dict] = {}
@@ -318,7 +352,7 @@ def concentration_profile(
                 reason = f"column {g if g not in units.columns else total!r} missing"
         else:
             g = groups_by_side[MX] if scope == MX else groups_by_side[US]
-            reason = _availability(units, scope, total, groups_by_side, explicit)
+            reason = _availability(units, scope, total, groups_by_side, explicit, mixed_groups)
         if reason is not None:
             if explicit:
                 raise IndexInputError(f"concentration_profile: scope {scope}: {reason}")
@@ -523,7 +557,13 @@ def _multigroup_rows(part, scope, groups, total) -> list[dict]:
             list(MULTIGROUP),
             f"skipped: multigroup column(s) {missing} have no values here",
         )
-    c, values, names = multigroup_counts(part, groups, total=total, dropna=True)
+    try:
+        c, values, names = multigroup_counts(part, groups, total=total, dropna=True)
+    except IndexInputError as exc:
+        if "other" not in str(exc):
+            raise
+        # exhaustive categories (e.g. B03002): no remainder group
+        c, values, names = multigroup_counts(part, groups, total=None, dropna=True)
     rows = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for name, func in MULTIGROUP.items():
