@@ -232,7 +232,11 @@ def available_groups(
         if g.country != country:
             continue
         if name not in part.columns or not len(part) or part[name].isna().all():
-            src = "RESAGEBURB (binational fetch --role mx_resageburb)" if country == MX else "ACS"
+            src = (
+                "RESAGEBURB (binational fetch <region> --sources mx_resageburb)"
+                if country == MX
+                else "ACS"
+            )
             why[name] = f"no {name!r} counts for {country} units: needs {src}"
             continue
         base = denominator(name, part.columns)

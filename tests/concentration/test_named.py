@@ -64,7 +64,7 @@ def bcs_region(tmp_path_factory, data_dir, bcs_raw):
         "ports = [2504]\n"
         "[bcs-test.files]\n"
         f'mx_agebs = "{(folder / "agebs.gpkg").as_posix()}"\n'
-        f'mx_resageburb = "{RES}"\n',
+        f'mx_resageburb = ["mx_resageburb/not_fetched_yet.csv", "{RES}"]\n',
         encoding="utf-8",
     )
     binational.load_regions_file(folder / "regions.toml")
@@ -119,6 +119,18 @@ def test_preset_gets_groups_and_indices_equal_pysal(bcs_region, bcs_raw):
     moved = ok[(ok["group"] == "moved_since_2015") & (ok["index"] == "dissimilarity")]
     wrong = Dissim(bcs_raw[["PRESOE15", "POBTOT"]].dropna(), "PRESOE15", "POBTOT").statistic
     assert abs(moved["value"].iloc[0] - wrong) > 1e-4
+
+
+def test_preset_without_resageburb_file_says_how_to_fetch(data_dir):
+    region = binational.load_region(
+        "juarez-el-paso", data_dir=data_dir, network=False, crossings=False
+    )
+    spec = region.spec
+    assert spec.files["mx_resageburb"]  # the preset names where a fetched file would lie
+    assert (
+        "binational fetch juarez-el-paso --sources mx_resageburb" in region.missing["mx_resageburb"]
+    )
+    assert "born_elsewhere" not in region.units.columns
 
 
 def test_shared_data_mx_groups_unavailable_once(tsd):

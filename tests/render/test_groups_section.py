@@ -53,7 +53,7 @@ def test_section_content_en(results):
     assert f"[{row['moe_corrected_low']:.3f}, {row['moe_corrected_high']:.3f}]" in html
     # MX groups: one reason each and how to fetch RESAGEBURB; no 1.000 rows
     assert html.count("needs RESAGEBURB") == 4
-    assert "binational fetch tijuana-san-diego --roles mx_resageburb" in html
+    assert "binational fetch tijuana-san-diego --sources mx_resageburb" in html
     assert "1.000" not in html
     assert "multi_dissimilarity" in html and "<svg" in html
     assert "Tijuana (02004)" in html and "inegi_iter2020_municipio_border.csv" in html

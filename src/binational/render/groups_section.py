@@ -51,10 +51,10 @@ _T: dict[str, tuple[str, str]] = {
     "unavailable": ("No index for", "Sin índice para"),
     "fetch": (
         "AGEB-level groups on the Mexican side need INEGI RESAGEBURB 2020; fetch it with "
-        "<code>binational fetch {region} --roles mx_resageburb</code> and the groups appear "
+        "<code>binational fetch {region} --sources mx_resageburb</code> and the groups appear "
         "with no code change.",
         "Los grupos por AGEB del lado mexicano requieren RESAGEBURB 2020 de INEGI; descárguelo "
-        "con <code>binational fetch {region} --roles mx_resageburb</code> y los grupos "
+        "con <code>binational fetch {region} --sources mx_resageburb</code> y los grupos "
         "aparecen sin cambiar código.",
     ),
     "multigroup": (
