@@ -25,8 +25,10 @@ units...) is skipped the same way, with the error message in ``note``, unless it
 explicitly. Invalid counts (a group above its total, negative counts) always raise.
 
 A group recorded per unit as all or nothing (e.g. the population of AGEBs whose CONAPO grade is
-high or very high) has aspatial indices of 1 by construction; the note says so, and the
-spatial indices and local clusters carry the information.
+high or very high) would have aspatial indices of 1 by construction: they are not computed
+(``status == "skipped"``, one reason in ``note``); the spatial indices and local clusters
+carry the information. Such a variable is socio-economic context rather than a population
+group (see :func:`binational.concentration.named.socioeconomic_context`).
 """
 
 from __future__ import annotations
@@ -517,21 +519,25 @@ def _scope_rows(
             table["note"] = [
                 _join(n, f"no MOE column {xm_col!r}: no MOE interval") for n in table["note"]
             ]
-    if np.all((c.x == 0) | (c.x == c.total)):
-        table["note"] = [
-            _join(
-                n, "group is all or nothing in every unit: aspatial indices are 1 by construction"
-            )
-            if kind_of(i) == "aspatial"
-            else n
-            for n, i in zip(table["note"], table["index"], strict=True)
-        ]
+    all_or_nothing = bool(np.all((c.x == 0) | (c.x == c.total)))
     table.insert(0, "scope", scope)
     table.insert(1, "group", group)
     table.insert(2, "total", total)
     table["n_units"] = c.n
     table["n_dropped"] = len(c.dropped)
     table["status"] = "ok"
+    if all_or_nothing:
+        # no unevenness to measure: an aspatial index would be 1 by construction, so none is
+        # given (one reason, the same note on each row); spatial indices still carry meaning
+        aspatial = table["index"].map(lambda i: kind_of(i) == "aspatial").to_numpy()
+        numeric = [c for c in table.columns if c not in ("scope", "group", "total", "index")]
+        numeric = [c for c in numeric if pd.api.types.is_float_dtype(table[c])]
+        table.loc[aspatial, numeric] = np.nan
+        table.loc[aspatial, "status"] = "skipped"
+        table.loc[aspatial, "note"] = (
+            "skipped: the group is the whole population of a unit or none of it in every "
+            "unit: an aspatial index would be 1 by construction"
+        )
     if c.dropped:
         table["note"] = [
             _join(n, f"{len(c.dropped)} unit(s) without data left out") for n in table["note"]
