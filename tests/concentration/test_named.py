@@ -98,6 +98,12 @@ def test_preset_gets_groups_and_indices_equal_pysal(bcs_region, bcs_raw):
 
     units = bcs_region.units
     assert len(units) == len(bcs_raw)
+    # the unit table carries every named group, its denominator and its suppression flags
+    by_key = units.set_index(units["unit_id"].str[3:]).loc[bcs_raw.index]
+    for group, (var, _) in PAIRS.items():
+        assert by_key[f"{group}_suppressed"].sum() == bcs_raw[var].isna().sum() > 0
+        assert by_key[group].isna().sum() == bcs_raw[var].isna().sum()
+    assert "mx_resageburb" not in bcs_region.missing
     table = named_group_profile(bcs_region, sides=["MX"], permutations=99, seed=1)
     assert table.attrs["unavailable"]["MX"] == {}
     ok = table[table["status"] == "ok"]
