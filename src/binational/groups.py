@@ -98,7 +98,7 @@ GROUPS: dict[str, NamedGroup] = {
             "Hispanic or Latino origin (self-identified, any race)",
             "Hispanic or Latino",
             "Hispana o latina",
-            f"{_ACS} B03002_012 / B03002_001",
+            f"{_ACS} B03002_012 / B03002_001 (or B01001I_001 / total population)",
         ),
         NamedGroup(
             "spanish_home",
@@ -232,12 +232,8 @@ def available_groups(
         if g.country != country:
             continue
         if name not in part.columns or not len(part) or part[name].isna().all():
-            src = (
-                "RESAGEBURB (binational fetch <region> --sources mx_resageburb)"
-                if country == MX
-                else "ACS"
-            )
-            why[name] = f"no {name!r} counts for {country} units: needs {src}"
+            fetch = " (binational fetch <region> --sources mx_resageburb)" if country == MX else ""
+            why[name] = f"no {name!r} counts for {country} units: needs {g.source}{fetch}"
             continue
         base = denominator(name, part.columns)
         if base is None or part[base].isna().all():

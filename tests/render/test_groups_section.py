@@ -52,7 +52,7 @@ def test_section_content_en(results):
     assert f"[{row['moe_low']:.3f}, {row['moe_high']:.3f}]" in html
     assert f"[{row['moe_corrected_low']:.3f}, {row['moe_corrected_high']:.3f}]" in html
     # MX groups: one reason each and how to fetch RESAGEBURB; no 1.000 rows
-    assert html.count("needs RESAGEBURB") == 4
+    assert html.count("needs INEGI Censo 2020 RESAGEBURB") == 4
     assert "binational fetch tijuana-san-diego --sources mx_resageburb" in html
     assert "1.000" not in html
     assert "multi_dissimilarity" in html and "<svg" in html
