@@ -13,21 +13,28 @@ Small-unit bias and its correction
 ----------------------------------
 Unevenness indices of noisy counts are biased upward (random noise looks like unevenness;
 Reardon's point, left open in PySAL segregation issue #53), and simulating noise on top of
-estimates that are already noisy adds the same bias a second time: the percentile interval
-then sits above the estimate and rarely covers the true index. :func:`moe_table` measures the
-bias as ``b = mean(sims) − estimate`` and reports
+estimates that are already noisy adds the bias a second time: the percentile interval
+(``moe_low``/``moe_high``, kept for transparency) sits above the estimate and rarely covers
+the true index. :func:`moe_table` corrects for it in three steps.
 
-* ``moe_corrected = estimate − b = 2·estimate − mean(sims)`` (bootstrap bias correction), and
-* ``moe_corrected_low/high = moe_corrected ∓ z·se``, a normal interval centred on it whose
-  standard error ``se`` is that of the *corrected* estimator, measured by a second, nested
-  level of simulation (``inner`` first-level tables each re-simulated ``inner_replicates``
-  times and bias-corrected the same way; the Monte Carlo variance of the inner means is
-  subtracted). The corrected estimator varies more than the raw one, so the plain simulation
-  spread would give too narrow an interval.
+1. **Denoise** (:func:`denoise_counts`): the unit shares ``p_i`` are more spread out than the
+   true shares by the sampling noise. Each share is pulled toward the regional share ``P`` by
+   ``λ_i = sqrt(V / (V + s_i²))``, where ``s_i²`` is its noise variance (from the MOEs) and
+   ``V`` the between-unit variance of the true shares (observed variance minus mean noise
+   variance, population weighted): a constrained-Bayes estimate (Louis 1984) whose spread
+   matches that of the true shares, so the bias simulated from it is the bias at the truth,
+   not at the noisier estimate.
+2. **Measure the bias**: ``moe_bias = mean(index(denoised + noise)) − index(denoised)``;
+   ``moe_corrected = estimate − moe_bias``.
+3. **Interval**: ``moe_corrected ∓ z·se`` where ``se`` is the standard error of the *corrected*
+   estimator, measured by a nested simulation (``inner`` simulated tables are each denoised,
+   re-simulated ``inner_replicates`` times and corrected the same way; the Monte Carlo variance
+   of the inner means is subtracted). The correction itself varies from sample to sample, so
+   the plain simulation spread would give too narrow an interval.
 
 On synthetic tracts with a known true index (``tests/concentration/test_moe_bias.py``) the
-corrected interval covers the truth at about the nominal 95 % while the plain percentile
-interval almost never does.
+corrected 95 % interval covers the truth about 93–95 % of the time (the plain percentile
+interval: 0–15 %).
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from ._validate import counts, numeric_columns
 from .indices import IndexSet
 from .inference import _blocks, _check_level, _check_permutations, _percentiles, rng_for
 
-__all__ = ["Z95", "moe_intervals", "simulate_moe"]
+__all__ = ["Z95", "denoise_counts", "moe_intervals", "simulate_moe"]
 
 #: Normal quantile of a 95 % margin of error.
 Z95 = 1.959963984540054
@@ -116,80 +123,138 @@ def moe_table(
         raise IndexInputError("MOE propagation: negative margin of error")
     rng = rng_for(seed, 6)
     parts: dict[str, list[np.ndarray]] = {name: [] for name in iset.names}
-    firsts: list[tuple[np.ndarray, np.ndarray]] = []
-    n_inner = min(int(inner), replicates) if correct else 0
     for size in _blocks(replicates, len(x)):
         X, T = simulate_moe(x, t, x_moe, t_moe, size=size, rng=rng, z=z)
-        have = sum(len(f[0]) for f in firsts)
-        if have < n_inner:
-            firsts.append((X[: n_inner - have].copy(), T[: n_inner - have].copy()))
         for name, values in iset(X, T).items():
             parts[name].append(values)
     observed = iset(x, t)
-    nested = _nested_corrected(
-        iset, firsts, x_moe, t_moe, inner_replicates=inner_replicates, rng=rng, z=z
+    corrected = (
+        _corrected(
+            iset,
+            x,
+            t,
+            x_moe,
+            t_moe,
+            replicates=replicates,
+            inner=min(int(inner), replicates),
+            inner_replicates=inner_replicates,
+            rng=rng,
+            z=z,
+        )
+        if correct
+        else None
     )
     zq = float(_normal_quantile(level))
     rows = []
     for name, chunks in parts.items():
         sims = np.concatenate(chunks)
         lo, hi = _percentiles(sims, level)
-        mean = float(np.nanmean(sims))
-        est = float(observed[name])
         row = {
             "index": name,
-            "moe_mean": mean,
+            "moe_mean": float(np.nanmean(sims)),
             "moe_low": lo,
             "moe_high": hi,
             "moe_replicates": replicates,
-            "moe_bias": mean - est,
+            "moe_bias": np.nan,
             "moe_corrected": np.nan,
             "moe_corrected_se": np.nan,
             "moe_corrected_low": np.nan,
             "moe_corrected_high": np.nan,
             "moe_note": "; ".join(notes),
         }
-        if nested is not None:
-            corrected = 2 * est - mean
-            se = nested[name]
+        if corrected is not None:
+            bias, se = corrected[name]
+            value = float(observed[name]) - bias
             row.update(
-                moe_corrected=corrected,
+                moe_bias=bias,
+                moe_corrected=value,
                 moe_corrected_se=se,
-                moe_corrected_low=corrected - zq * se,
-                moe_corrected_high=corrected + zq * se,
+                moe_corrected_low=value - zq * se,
+                moe_corrected_high=value + zq * se,
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def denoise_counts(
+    x: np.ndarray, t: np.ndarray, x_se: np.ndarray, t_se: np.ndarray | None = None
+) -> np.ndarray:
+    """Group counts whose shares have the spread of the true shares (constrained Bayes).
+
+    Parameters
+    ----------
+    x, t
+        Estimated group counts and totals, shape ``(..., n)``.
+    x_se, t_se
+        Their standard errors (``MOE / z``), shape ``(n,)``; ``t_se`` None: totals exact.
+
+    Returns
+    -------
+    ndarray
+        ``p̃_i · t_i`` with ``p̃_i = P + λ_i (p_i − P)``, ``λ_i = sqrt(V / (V + s_i²))`` (see
+        the module notes); the estimate itself where there is no noise.
+    """
+    x = np.asarray(x, dtype=float)
+    t = np.asarray(t, dtype=float)
+    safe = np.where(t > 0, t, 1.0)
+    p = np.where(t > 0, x / safe, 0.0)
+    tsum = t.sum(axis=-1, keepdims=True)
+    tsum = np.where(tsum > 0, tsum, 1.0)
+    P = x.sum(axis=-1, keepdims=True) / tsum
+    t_var = 0.0 if t_se is None else np.asarray(t_se, dtype=float) ** 2
+    s2 = (np.asarray(x_se, dtype=float) ** 2 + p**2 * t_var) / safe**2
+    w = t / tsum
+    V = np.clip(((w * (p - P) ** 2).sum(axis=-1) - (w * s2).sum(axis=-1)), 0.0, None)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.where(s2 > 0, np.sqrt(V / (V + s2)), 1.0)
+    lam = np.nan_to_num(lam, nan=0.0)
+    return np.clip(P + lam * (p - P), 0.0, 1.0) * t
+
+
+def _corrected(iset, x, t, x_moe, t_moe, *, replicates, inner, inner_replicates, rng, z):
+    """Index → (bias, standard error of the corrected index); see the module notes."""
+    x_se = x_moe / z
+    t_se = None if t_moe is None else t_moe / z
+    xd = denoise_counts(x, t, x_se, t_se)
+    sims: dict[str, list[np.ndarray]] = {name: [] for name in iset.names}
+    firsts: list[tuple[np.ndarray, np.ndarray]] = []
+    for size in _blocks(replicates, len(x)):
+        X, T = simulate_moe(xd, t, x_moe, t_moe, size=size, rng=rng, z=z)
+        have = sum(len(f[0]) for f in firsts)
+        if have < inner:
+            firsts.append((X[: inner - have].copy(), T[: inner - have].copy()))
+        for name, values in iset(X, T).items():
+            sims[name].append(values)
+    base = iset(xd, t)
+    bias = {n: float(np.nanmean(np.concatenate(v))) - float(base[n]) for n, v in sims.items()}
+    se = {n: np.nan for n in iset.names}
+    if firsts and sum(len(f[0]) for f in firsts) >= 2:
+        X1 = np.concatenate([f[0] for f in firsts])
+        T1 = np.concatenate([f[1] for f in firsts])
+        b2 = max(int(inner_replicates), 2)
+        first = iset(X1, T1)
+        c_k: dict[str, list[float]] = {n: [] for n in iset.names}
+        v_k: dict[str, list[float]] = {n: [] for n in iset.names}
+        for k in range(len(X1)):
+            xk = denoise_counts(X1[k], T1[k], x_se, t_se)
+            X2, T2 = simulate_moe(xk, T1[k], x_moe, t_moe, size=b2, rng=rng, z=z)
+            inner_sims, inner_base = iset(X2, T2), iset(xk, T1[k])
+            for n in iset.names:
+                values = np.asarray(inner_sims[n], dtype=float)
+                c_k[n].append(
+                    float(first[n][k]) - (float(np.nanmean(values)) - float(inner_base[n]))
+                )
+                v_k[n].append(float(np.nanvar(values, ddof=1)))
+        for n in iset.names:
+            var = np.nanvar(c_k[n], ddof=1) - np.nanmean(v_k[n]) / b2
+            se[n] = float(np.sqrt(max(var, 0.0)))
+    return {n: (bias[n], se[n]) for n in iset.names}
 
 
 def _normal_quantile(level: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(0.5 + level / 2))
-
-
-def _nested_corrected(iset, firsts, x_moe, t_moe, *, inner_replicates, rng, z):
-    """Standard error of the bias-corrected index, from a nested simulation (or None)."""
-    if not firsts:
-        return None
-    X1 = np.concatenate([f[0] for f in firsts])
-    T1 = np.concatenate([f[1] for f in firsts])
-    if len(X1) < 2:
-        return None
-    b2 = max(int(inner_replicates), 2)
-    first = iset(X1, T1)
-    inner: dict[str, list[np.ndarray]] = {name: [] for name in iset.names}
-    for k in range(len(X1)):
-        X2, T2 = simulate_moe(X1[k], T1[k], x_moe, t_moe, size=b2, rng=rng, z=z)
-        for name, values in iset(X2, T2).items():
-            inner[name].append(np.asarray(values, dtype=float))
-    out = {}
-    for name in iset.names:
-        sims2 = np.vstack(inner[name])  # (K, B2)
-        corrected = 2 * np.asarray(first[name], dtype=float) - np.nanmean(sims2, axis=1)
-        var = np.nanvar(corrected, ddof=1) - np.nanmean(np.nanvar(sims2, axis=1, ddof=1)) / b2
-        out[name] = float(np.sqrt(max(var, 0.0)))
-    return out
 
 
 def moe_intervals(
