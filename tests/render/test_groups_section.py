@@ -55,7 +55,7 @@ def test_section_content_en(results):
     assert html.count("needs INEGI Censo 2020 RESAGEBURB") == 4
     assert "binational fetch tijuana-san-diego --sources mx_resageburb" in html
     assert "1.000" not in html
-    assert "multi_dissimilarity" in html and "<svg" in html
+    assert "Multigroup dissimilarity" in html and "<svg" in html
     assert "Tijuana (02004)" in html and "inegi_iter2020_municipio_border.csv" in html
     assert "Socio-economic context (not ethnicity)" in html
     assert "Below the poverty level" in html and "1 by construction" in html

@@ -84,6 +84,13 @@ _T: dict[str, tuple[str, str]] = {
     "isolation": ("Isolation", "Aislamiento"),
     "spatial_dissimilarity": ("Spatial dissimilarity", "Disimilitud espacial"),
     "spatial_isolation": ("Spatial isolation", "Aislamiento espacial"),
+    "multi_dissimilarity": ("Multigroup dissimilarity", "Disimilitud multigrupo"),
+    "multi_gini": ("Multigroup Gini", "Gini multigrupo"),
+    "information_theory": ("Information theory H", "Teoría de la información H"),
+    "normalized_exposure": ("Normalised exposure", "Exposición normalizada"),
+    "diversity": ("Diversity (entropy)", "Diversidad (entropía)"),
+    "simpson_concentration": ("Simpson's concentration", "Concentración de Simpson"),
+    "simpson_interaction": ("Simpson's interaction", "Interacción de Simpson"),
 }
 
 
@@ -243,7 +250,7 @@ def groups_section(
                 _table(
                     [_t("index", lang), _t("value", lang), _t("group", lang)],
                     [
-                        [_e(r["index"]), _num(r["value"]), _e(r["group"])]
+                        [_e(_t(str(r["index"]), lang)), _num(r["value"]), _e(r["group"])]
                         for r in ok.to_dict("records")
                     ],
                     "multigroup",
@@ -257,9 +264,13 @@ def groups_section(
         from .multiscalar import multiscalar_svg
 
         out.append(f"<h3>{_t('multiscalar', lang)}</h3>")
-        out.append(
-            f"<figure class='multiscalar'>{multiscalar_svg(multiscalar, lang=lang)}</figure>"
-        )
+        name = str(multiscalar["group"].iloc[0]) if "group" in multiscalar.columns else ""
+        known = profile[profile["group"] == name]
+        label = name
+        if len(known):
+            label = str(known.iloc[0]["label_es" if lang == "es" else "label"] or name)
+        svg = multiscalar_svg(multiscalar, lang=lang, group_label=label)
+        out.append(f"<figure class='multiscalar'>{svg}</figure>")
 
     # 4. ITER composition ------------------------------------------------------------------
     if iter_composition is not None and len(iter_composition):
