@@ -325,7 +325,10 @@ def moe_intervals(
     Returns
     -------
     DataFrame
-        ``index, value, moe_mean, moe_low, moe_high, moe_replicates, moe_note``.
+        ``index, value, moe_mean, moe_low, moe_high, moe_replicates, moe_bias,
+        moe_corrected, moe_corrected_se, moe_corrected_low, moe_corrected_high, moe_note``
+        (``moe_low``/``moe_high``: percentile interval of the simulated indices;
+        ``moe_corrected*``: bias-corrected index and interval, see the module notes).
     """
     c = counts(units, group, total, dropna=dropna, what="MOE propagation")
     sub = units if c.keep.all() else units[c.keep]
