@@ -121,6 +121,11 @@ def harmonise_units(
     return units[[*core, *rest, "geometry"]]
 
 
+#: Roles a preset may name before the file is there (e.g. after ``binational fetch --dest``):
+#: the paths that exist are used, in order, and the layer is reported missing when none does.
+OPTIONAL_ROLES = frozenset({"mx_resageburb"})
+
+
 def _role_paths(
     spec: RegionSpec, data_dir: Path | None, files: Mapping[str, object] | None
 ) -> dict[str, list[Path]]:
@@ -128,7 +133,10 @@ def _role_paths(
     roles: dict[str, list[Path]] = {}
     if data_dir is not None:
         for role in spec.files:
-            roles[role] = spec.file_list(role, data_dir)
+            paths = spec.file_list(role, data_dir)
+            if role in OPTIONAL_ROLES:
+                paths = [p for p in paths if p.is_file()]
+            roles[role] = paths
     for role, value in (files or {}).items():
         if role == "us_column_map":  # a column-map name, not a path
             continue
@@ -231,7 +239,8 @@ def load_region(
         if not first("mx_resageburb"):
             missing["mx_resageburb"] = (
                 "no INEGI RESAGEBURB table: AGEB attributes are CONAPO IMU 2020 only (no migration "
-                "or indigenous-language counts by AGEB)"
+                "or indigenous-language counts by AGEB); fetch it with `binational fetch "
+                f"{spec.name} --sources mx_resageburb --dest <data folder>`"
             )
     else:
         missing["mx_units"] = "no AGEB polygons and/or attribute table for this region"

@@ -33,10 +33,14 @@ def test_region_defaults(tsd_profile, reference):
     assert (us["permutations"] == 99).all()
     assert us["p_value"].between(0, 1).all()
     assert us["moe_low"].notna().all() and us["moe_high"].notna().all()
-    # MX: AGEB-level grade -> aspatial indices 1 by construction, noted
-    assert mx.loc["dissimilarity", "value"] == pytest.approx(1.0)
-    assert "all or nothing" in mx.loc["dissimilarity", "note"]
-    assert "no MOE column" in mx.loc["gini", "note"]
+    # MX: AGEB-level grade -> no aspatial index (it would be 1 by construction), one reason
+    aspatial = ["dissimilarity", "gini", "entropy", "isolation", "exposure", "atkinson"]
+    assert (mx.loc[aspatial, "status"] == "skipped").all()
+    assert mx.loc[aspatial, "value"].isna().all()
+    assert mx.loc[aspatial, "note"].nunique() == 1
+    assert "1 by construction" in mx.loc["dissimilarity", "note"]
+    assert mx.loc["spatial_dissimilarity", "status"] == "ok"
+    assert "no MOE column" in mx.loc["spatial_dissimilarity", "note"]
     assert 0 < mx.loc["spatial_dissimilarity", "value"] < 1
     # binational: different groups per side -> skipped, with the reason
     bi = table[table["scope"] == "binational"]
@@ -90,10 +94,19 @@ def test_group_missing_on_one_side(jep):
 
 
 def test_binational_scope_across_the_border(tsd):
+    # two different variables: no cross-border index unless pooling is asked for
+    with pytest.raises(IndexInputError, match="variable defined on both sides"):
+        concentration_profile(
+            tsd,
+            group={"US": "poverty_below", "MX": "high_marginalization"},
+            scopes=["binational"],
+            permutations=9,
+        )
     table, local = concentration_profile(
         tsd,
         group={"US": "poverty_below", "MX": "high_marginalization"},
         scopes=["binational"],
+        mixed_groups=True,
         permutations=49,
         seed=0,
     )
@@ -113,6 +126,7 @@ def test_binational_scope_across_the_border(tsd):
         tsd,
         group={"US": "poverty_below", "MX": "high_marginalization"},
         scopes=["binational"],
+        mixed_groups=True,
         cross_border=False,
         null=None,
         ci=False,

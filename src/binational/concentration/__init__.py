@@ -21,7 +21,12 @@ local
 inference
     Permutation nulls, p-values, bootstrap intervals, two-region / two-year comparison.
 moe
-    ACS margin-of-error propagation by simulation.
+    ACS margin-of-error propagation by simulation, with a bias-corrected interval.
+named
+    Named groups (:mod:`binational.groups`) per side over their own denominators, the
+    binational comparison terms, socio-economic context.
+multiscalar
+    Spatial D and isolation over kernel bandwidths (multiscalar profile).
 profile
     :func:`concentration_profile`: everything for a region, per side, in one tidy table.
 """
@@ -41,6 +46,8 @@ from .local import (
 )
 from .moe import moe_intervals
 from .multigroup import multigroup_indices
+from .multiscalar import multiscalar_profile
+from .named import binational_comparison, named_group_profile, socioeconomic_context
 from .profile import ConcentrationProfile, concentration_profile
 from .singlegroup import (
     atkinson,
@@ -67,6 +74,7 @@ __all__ = [
     "SpatialWeights",
     "adjusted_dissimilarity",
     "atkinson",
+    "binational_comparison",
     "build_weights",
     "compare",
     "concentration_profile",
@@ -87,8 +95,11 @@ __all__ = [
     "moe_intervals",
     "moran_local",
     "multigroup_indices",
+    "multiscalar_profile",
+    "named_group_profile",
     "null_distribution",
     "singlegroup_indices",
+    "socioeconomic_context",
     "spatial_dissimilarity",
     "spatial_isolation",
     "spatial_proximity",

@@ -25,8 +25,10 @@ units...) is skipped the same way, with the error message in ``note``, unless it
 explicitly. Invalid counts (a group above its total, negative counts) always raise.
 
 A group recorded per unit as all or nothing (e.g. the population of AGEBs whose CONAPO grade is
-high or very high) has aspatial indices of 1 by construction; the note says so, and the
-spatial indices and local clusters carry the information.
+high or very high) would have aspatial indices of 1 by construction: they are not computed
+(``status == "skipped"``, one reason in ``note``); the spatial indices and local clusters
+carry the information. Such a variable is socio-economic context rather than a population
+group (see :func:`binational.concentration.named.socioeconomic_context`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ TABLE_COLUMNS = (
     "permutations",
     "moe_low",
     "moe_high",
+    "moe_bias",
+    "moe_corrected",
+    "moe_corrected_low",
+    "moe_corrected_high",
     "n_units",
     "n_dropped",
     "params",
@@ -137,7 +143,24 @@ def _scope_units(units, scope):
     return units[units[COUNTRY].astype(str) == scope]
 
 
-def _availability(units, scope, total, groups_by_side, explicit) -> str | None:
+def _mixed_reason(groups_by_side) -> str | None:
+    """Why two registered groups of different concepts cannot be pooled (None: they can)."""
+    from .. import groups as named
+
+    us, mx = groups_by_side[US], groups_by_side[MX]
+    known = {*named.GROUPS, *named.CONTEXT}
+    if us == mx or us not in known or mx not in known:
+        return None
+    a, b = named.get_group(us), named.get_group(mx)
+    if a.concept == b.concept:
+        return None
+    return (
+        f"{us!r} ({a.concept}) and {mx!r} ({b.concept}) are different variables: a cross-border "
+        "index needs a variable defined on both sides (mixed_groups=True pools them anyway)"
+    )
+
+
+def _availability(units, scope, total, groups_by_side, explicit, mixed_groups=False) -> str | None:
     """Reason the scope cannot be computed, or None."""
     sides = [US, MX] if scope == BINATIONAL else [scope]
     if scope == BINATIONAL and groups_by_side[US] != groups_by_side[MX] and not explicit:
@@ -145,6 +168,10 @@ def _availability(units, scope, total, groups_by_side, explicit) -> str | None:
             f"the sides have different groups ({groups_by_side[US]!r} for US, "
             f"{groups_by_side[MX]!r} for MX); ask for scopes=[..., 'binational'] to combine them"
         )
+    if scope == BINATIONAL and not mixed_groups:
+        reason = _mixed_reason(groups_by_side)
+        if reason is not None:
+            return reason
     for side in sides:
         group = groups_by_side[side]
         if group is None:
@@ -215,7 +242,8 @@ def concentration_profile(
     local_permutations: int | None = None,
     local_alternative: str = "directed",
     alpha: float = 0.05,
-    multigroups: Sequence[str] | None = None,
+    multigroups: Sequence[str] | str | None = None,
+    mixed_groups: bool = False,
     seed: int = 0,
     data_dir=None,
     **index_options,
@@ -244,7 +272,10 @@ def concentration_profile(
     ci, level
         Bootstrap percentile intervals and their coverage.
     moe, moe_replicates, moe_z
-        Propagate ``<col>_moe`` margins of error (see :mod:`~binational.concentration.moe`).
+        Propagate ``<col>_moe`` margins of error (see :mod:`~binational.concentration.moe`):
+        ``moe_low``/``moe_high`` are the percentile interval of the simulated indices (biased
+        upward for small units), ``moe_bias`` the measured bias, ``moe_corrected`` and
+        ``moe_corrected_low``/``_high`` the bias-corrected index and its interval.
     local
         Compute the local measures.
     weights, weights_options
@@ -258,7 +289,13 @@ def concentration_profile(
         level of the local measures.
     multigroups
         Group columns for the multigroup indices (the remainder of ``total`` is added as
-        ``"other"``); rows without a test.
+        ``"other"``); rows without a test. ``"B03002"``: the ACS race/ethnicity categories of
+        :data:`binational.groups.MULTIGROUP_US` present in the table.
+    mixed_groups
+        Let the binational scope pool two registered groups that measure different things
+        (e.g. US poverty with Mexican marginalisation); by default that scope is refused
+        (:mod:`binational.groups`: a cross-border index needs a variable defined on both
+        sides).
     seed
         Seed of every random draw (same seed, same table).
     data_dir
@@ -299,6 +336,12 @@ def concentration_profile(
         raise IndexInputError(
             "concentration_profile: the unit table is in a geographic CRS; project it first"
         )
+    if isinstance(multigroups, str):
+        if multigroups != "B03002":
+            raise IndexInputError(f"multigroups: unknown preset {multigroups!r} (use 'B03002')")
+        from ..groups import MULTIGROUP_US
+
+        multigroups = [g for g in MULTIGROUP_US if g in units.columns]
     rows: list[dict] = []
     local_parts = []
     local_attrs: dict[str, dict] = {}
@@ -311,7 +354,7 @@ def concentration_profile(
                 reason = f"column {g if g not in units.columns else total!r} missing"
         else:
             g = groups_by_side[MX] if scope == MX else groups_by_side[US]
-            reason = _availability(units, scope, total, groups_by_side, explicit)
+            reason = _availability(units, scope, total, groups_by_side, explicit, mixed_groups)
         if reason is not None:
             if explicit:
                 raise IndexInputError(f"concentration_profile: scope {scope}: {reason}")
@@ -465,8 +508,10 @@ def _scope_rows(
                 seed=seed,
                 z=moe_z,
             ).set_index("index")
-            table["moe_low"] = table["index"].map(mt["moe_low"])
-            table["moe_high"] = table["index"].map(mt["moe_high"])
+            for col in ("moe_low", "moe_high", "moe_bias", "moe_corrected"):
+                table[col] = table["index"].map(mt[col])
+            table["moe_corrected_low"] = table["index"].map(mt["moe_corrected_low"])
+            table["moe_corrected_high"] = table["index"].map(mt["moe_corrected_high"])
             extra = mt["moe_note"].iloc[0]
             if extra:
                 table["note"] = [_join(n, extra) for n in table["note"]]
@@ -474,21 +519,25 @@ def _scope_rows(
             table["note"] = [
                 _join(n, f"no MOE column {xm_col!r}: no MOE interval") for n in table["note"]
             ]
-    if np.all((c.x == 0) | (c.x == c.total)):
-        table["note"] = [
-            _join(
-                n, "group is all or nothing in every unit: aspatial indices are 1 by construction"
-            )
-            if kind_of(i) == "aspatial"
-            else n
-            for n, i in zip(table["note"], table["index"], strict=True)
-        ]
+    all_or_nothing = bool(np.all((c.x == 0) | (c.x == c.total)))
     table.insert(0, "scope", scope)
     table.insert(1, "group", group)
     table.insert(2, "total", total)
     table["n_units"] = c.n
     table["n_dropped"] = len(c.dropped)
     table["status"] = "ok"
+    if all_or_nothing:
+        # no unevenness to measure: an aspatial index would be 1 by construction, so none is
+        # given (one reason, the same note on each row); spatial indices still carry meaning
+        aspatial = table["index"].map(lambda i: kind_of(i) == "aspatial").to_numpy()
+        numeric = [c for c in table.columns if c not in ("scope", "group", "total", "index")]
+        numeric = [c for c in numeric if pd.api.types.is_float_dtype(table[c])]
+        table.loc[aspatial, numeric] = np.nan
+        table.loc[aspatial, "status"] = "skipped"
+        table.loc[aspatial, "note"] = (
+            "skipped: the group is the whole population of a unit or none of it in every "
+            "unit: an aspatial index would be 1 by construction"
+        )
     if c.dropped:
         table["note"] = [
             _join(n, f"{len(c.dropped)} unit(s) without data left out") for n in table["note"]
@@ -514,7 +563,13 @@ def _multigroup_rows(part, scope, groups, total) -> list[dict]:
             list(MULTIGROUP),
             f"skipped: multigroup column(s) {missing} have no values here",
         )
-    c, values, names = multigroup_counts(part, groups, total=total, dropna=True)
+    try:
+        c, values, names = multigroup_counts(part, groups, total=total, dropna=True)
+    except IndexInputError as exc:
+        if "other" not in str(exc):
+            raise
+        # exhaustive categories (e.g. B03002): no remainder group
+        c, values, names = multigroup_counts(part, groups, total=None, dropna=True)
     rows = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for name, func in MULTIGROUP.items():

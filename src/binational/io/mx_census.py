@@ -38,6 +38,16 @@ From RESAGEBURB (:data:`RESAGEBURB_GROUPS`): ``pop_total`` (POBTOT), ``born_othe
 ``pea`` (PEA, base ``pop_12plus``), ``no_health_service`` (PSINDER), ``disability``
 (PCON_DISC), ``pop_65plus`` (POB65_MAS).
 
+Named groups (:data:`NAMED_GROUPS_MX`, :func:`resageburb_named_groups`), each with its own
+denominator column: ``born_elsewhere`` (PNACOE / POBTOT: born in another state or country),
+``moved_since_2015`` (PRESOE15 / P_5YMAS: lived in another state or country in March 2015),
+``indigenous_language`` (P3YM_HLI / P_3YMAS: speaks an indigenous language) and
+``afro_mexican`` (POB_AFRO / POBTOT: considers itself Afro-Mexican or Afro-descendant). The unit
+table carries them whenever a RESAGEBURB file is loaded (role ``mx_resageburb``).
+
+Where only municipio totals exist, :func:`iter_composition` gives the municipio-level shares
+of PNACOE and PRESOE15 from ITER, with their source.
+
 From CONAPO: ``high_marginalization`` = ``POB_TOTAL`` where the marginalisation grade
 ``GM_2020`` is "Alto" or "Muy alto", else 0 (NaN where the grade is missing): the population of
 AGEBs with high or very high urban marginalisation. CONAPO's five grades are "Muy bajo",
@@ -65,12 +75,15 @@ from ._vector import check_unique, clean_geometries, note, read_csv_text, read_t
 __all__ = [
     "GM_GRADES",
     "HIGH_GRADES",
+    "NAMED_GROUPS_MX",
     "RESAGEBURB_GROUPS",
+    "iter_composition",
     "load_mx_units",
     "read_agebs",
     "read_conapo_imu",
     "read_iter",
     "read_resageburb",
+    "resageburb_named_groups",
 ]
 
 log = get_logger(__name__)
@@ -96,6 +109,14 @@ RESAGEBURB_GROUPS = {
     "no_health_service": "PSINDER",
     "disability": "PCON_DISC",
     "pop_65plus": "POB65_MAS",
+}
+
+#: Named Mexican group → (numerator mnemonic, denominator column, denominator mnemonic).
+NAMED_GROUPS_MX = {
+    "born_elsewhere": ("PNACOE", "pop_total", "POBTOT"),
+    "moved_since_2015": ("PRESOE15", "pop_5plus", "P_5YMAS"),
+    "indigenous_language": ("P3YM_HLI", "pop_3plus", "P_3YMAS"),
+    "afro_mexican": ("POB_AFRO", "pop_total", "POBTOT"),
 }
 
 #: CONAPO marginalisation grades, lowest to highest.
@@ -589,6 +610,125 @@ def read_iter(
     return out
 
 
+def iter_composition(iter_table: pd.DataFrame) -> pd.DataFrame:
+    """Municipio-level migrant composition from an ITER table (:func:`read_iter`).
+
+    Parameters
+    ----------
+    iter_table
+        Municipio rows indexed by ``CVE`` with ``POBTOT``, ``PNACOE`` and ``PRESOE15``
+        (``P_5YMAS`` when present).
+
+    Returns
+    -------
+    DataFrame
+        One row per municipio: ``municipio``, ``name``, ``pop_total``, ``born_elsewhere``
+        (PNACOE), ``born_elsewhere_share`` (PNACOE / POBTOT), ``moved_since_2015``
+        (PRESOE15), ``moved_since_2015_share`` and ``moved_since_2015_base`` (the denominator's
+        mnemonic: ``P_5YMAS`` when the table has it, else ``POBTOT``: the ITER extract in the
+        shared data has no ``P_5YMAS``, so the share is of the whole population and slightly
+        understates the share of people aged 5 and over), ``source``. A municipio total gives
+        no index: there is one unit per municipio, not a distribution over AGEBs.
+
+    Raises
+    ------
+    SchemaError
+        If ``POBTOT``, ``PNACOE`` or ``PRESOE15`` is missing.
+    """
+    path = iter_table.attrs.get("source_path", "ITER table")
+    missing = [c for c in ("POBTOT", "PNACOE", "PRESOE15") if c not in iter_table.columns]
+    if missing:
+        raise SchemaError(f"{path}: ITER column(s) {', '.join(missing)} missing")
+    pop = iter_table["POBTOT"].astype(float)
+    base_name = "P_5YMAS" if "P_5YMAS" in iter_table.columns else "POBTOT"
+    base = iter_table[base_name].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame(
+            {
+                "municipio": iter_table.index.astype(str),
+                "name": iter_table["NOM_MUN"].astype(str)
+                if "NOM_MUN" in iter_table.columns
+                else iter_table.index.astype(str),
+                "pop_total": pop.to_numpy(),
+                "born_elsewhere": iter_table["PNACOE"].to_numpy(float),
+                "born_elsewhere_share": (iter_table["PNACOE"] / pop.where(pop > 0)).to_numpy(),
+                "moved_since_2015": iter_table["PRESOE15"].to_numpy(float),
+                "moved_since_2015_share": (
+                    iter_table["PRESOE15"] / base.where(base > 0)
+                ).to_numpy(),
+                "moved_since_2015_base": base_name,
+                "source": f"INEGI Censo 2020, ITER municipio totals ({Path(path).name})",
+            }
+        )
+    for col in ("born_elsewhere_share", "moved_since_2015_share"):
+        bad = out[col] > 1
+        if bad.any():
+            raise SchemaError(
+                f"{path}: {col} above 1 for municipio(s) {out.loc[bad, 'municipio'].tolist()}"
+            )
+    out.attrs["source_path"] = str(path)
+    return out.reset_index(drop=True)
+
+
+def resageburb_named_groups(table: pd.DataFrame) -> pd.DataFrame:
+    """Named Mexican groups and their denominators from a RESAGEBURB AGEB table.
+
+    Parameters
+    ----------
+    table
+        What :func:`read_resageburb` returns (AGEB rows indexed by ``CVEGEO``, INEGI
+        mnemonics, ``<VAR>_suppressed`` flags).
+
+    Returns
+    -------
+    DataFrame
+        Same index; for every group of :data:`NAMED_GROUPS_MX` whose variables are in the
+        table: the count column (``born_elsewhere``, ``moved_since_2015``,
+        ``indigenous_language``, ``afro_mexican``), its denominator column (``pop_total``,
+        ``pop_5plus``, ``pop_3plus``) and ``<column>_suppressed`` (True where INEGI withheld
+        the cell; the value is NaN there). ``attrs["denominators"]`` maps each group to its
+        denominator column, ``attrs["missing"]`` each absent group to the reason.
+
+    Raises
+    ------
+    SchemaError
+        If ``POBTOT`` is missing, or a count exceeds its denominator (named AGEB and column).
+    """
+    path = table.attrs.get("source_path", "RESAGEBURB table")
+    if "POBTOT" not in table.columns:
+        raise SchemaError(f"{path}: column POBTOT is missing")
+    cols: dict[str, pd.Series] = {}
+    denominators: dict[str, str] = {}
+    missing: dict[str, str] = {}
+
+    def put(name: str, var: str) -> None:
+        cols[name] = table[var].astype(float)
+        flag = f"{var}_suppressed"
+        cols[f"{name}_suppressed"] = (
+            table[flag].astype(bool) if flag in table.columns else cols[name].isna()
+        )
+
+    for group, (var, base_col, base_var) in NAMED_GROUPS_MX.items():
+        absent = [v for v in (var, base_var) if v not in table.columns]
+        if absent:
+            missing[group] = f"{path}: no column {', '.join(absent)}"
+            log.info("%s: group %s not available (no %s)", path, group, ", ".join(absent))
+            continue
+        put(group, var)
+        if base_col not in cols:
+            put(base_col, base_var)
+        over = cols[group] > cols[base_col]
+        if over.any():
+            raise SchemaError(
+                f"{path}: {var} above {base_var} in AGEB(s) "
+                f"{table.index[over.to_numpy()][:5].tolist()}"
+            )
+        denominators[group] = base_col
+    out = pd.DataFrame(cols, index=table.index)
+    out.attrs.update(source_path=str(path), denominators=denominators, missing=missing)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # unit table
 # --------------------------------------------------------------------------------------------
@@ -611,6 +751,9 @@ def _resageburb_groups(rs: pd.DataFrame, path) -> pd.DataFrame:
     out = pd.DataFrame(cols)
     if flags:
         out = pd.concat([out, pd.DataFrame(flags)], axis=1)
+    named = resageburb_named_groups(rs)
+    extra = [c for c in named.columns if c not in out.columns]
+    out = pd.concat([out, named[extra]], axis=1)
     out["n_suppressed"] = rs["n_suppressed"]
     return out
 

@@ -400,17 +400,23 @@ def census_skip_reason(spec: RegionSpec, data_dir: Path, *, both_sides: bool = T
         schema.US: (("us_tracts",), ("us_acs",)),
         schema.MX: (("mx_agebs",), ("mx_conapo", "mx_resageburb")),
     }
+    from ..units import OPTIONAL_ROLES
+
+    def named(role: str) -> bool:  # optional roles count only when a file is there
+        if role in OPTIONAL_ROLES:
+            return any(p.is_file() for p in spec.file_list(role, data_dir))
+        return bool(spec.files.get(role))
+
     lacking = []
     for side, (polygons, attributes) in sides.items():
-        if not (
-            any(spec.files.get(r) for r in polygons) and any(spec.files.get(r) for r in attributes)
-        ):
+        if not (any(named(r) for r in polygons) and any(named(r) for r in attributes)):
             admin = spec.us_counties if side == schema.US else spec.mx_municipios
             what = "tract polygons and ACS table" if side == schema.US else "AGEB polygons"
             lacking.append(f"no {side} census units ({what}) for {', '.join(admin)}")
     absent = [
         str(p)
         for role in ("us_tracts", "us_acs", "mx_agebs", "mx_conapo", "mx_resageburb")
+        if role not in OPTIONAL_ROLES
         for p in spec.file_list(role, data_dir)
         if not p.exists()
     ]
