@@ -66,7 +66,7 @@ __all__ = [
 
 log = get_logger(__name__)
 
-ISOCHRONE_METHODS = ("buffer", "hull")
+ISOCHRONE_METHODS = ("grid", "buffer", "hull")
 DEFAULT_BUFFER_M = 400.0
 DEFAULT_FILL_HOLES_KM2 = 1.0
 
@@ -145,14 +145,17 @@ def isochrone_polygons(
     *,
     toward: bool,
     edges: np.ndarray | None = None,
-    method: str = "buffer",
+    method: str = "grid",
     buffer_m: float = DEFAULT_BUFFER_M,
     land=None,
     hull_ratio: float = 0.05,
     fill_holes_km2: float = DEFAULT_FILL_HOLES_KM2,
+    cell_m: float | None = None,
 ) -> list:
     """Isochrone polygons for several time budgets (seconds) from one set of node times.
 
+    ``method="grid"`` (default) is the ``"buffer"`` set computed on a grid of ``cell_m``
+    metres (:mod:`~binational.catchments.isogrid`: every band from one travel-time grid).
     With ``method="buffer"`` the bands are built incrementally (each band is the previous one
     plus the roads newly reached), so the cost is about that of the largest band alone.
 
@@ -163,6 +166,22 @@ def isochrone_polygons(
     if method not in ISOCHRONE_METHODS:
         raise SchemaError(f"isochrone method {method!r} must be one of {ISOCHRONE_METHODS}")
     idx = np.arange(len(graph.edge_u)) if edges is None else np.asarray(edges)
+    if method == "grid":
+        from .isogrid import DEFAULT_CELL_M, grid_isochrones, side_grid
+
+        grid = side_grid(
+            graph, None, idx, buffer_m=buffer_m, cell_m=cell_m or DEFAULT_CELL_M, land=land
+        )
+        polys, _ = grid_isochrones(
+            graph,
+            seconds,
+            thresholds,
+            grid,
+            toward=toward,
+            buffer_m=buffer_m,
+            fill_holes_km2=fill_holes_km2,
+        )
+        return polys
     order = np.argsort(np.asarray(thresholds, dtype=float), kind="stable")
     out: list = [None] * len(thresholds)
     if method == "hull":
