@@ -110,10 +110,11 @@ elif job == "tables":
         "catchments.units": catch.units,
         "catchments.isochrones": catch.isochrones,
         "catchments.summary": catch.summary,
-        "catchments.sheds": catch.sheds,
+        "catchments.port_sheds": catch.port_sheds,
+        "catchments.waits": catch.waits,
     }
-    table = conc[0] if isinstance(conc, tuple) else getattr(conc, "table", conc)
-    tables["concentration"] = table
+    tables["concentration.table"] = conc[0]
+    tables["concentration.local"] = conc[1]
     for k, v in summ.items():
         if isinstance(v, pd.DataFrame):
             tables[f"summary.{k}"] = v
