@@ -104,7 +104,7 @@ elif job == "tables":
     def values(df):
         df = pd.DataFrame(df)
         num = df.select_dtypes("number")
-        return {c: [None if not np.isfinite(x) else float(x) for x in num[c].to_numpy(dtype=float)] for c in num.columns}
+        return {str(c): [None if not np.isfinite(x) else float(x) for x in num[c].to_numpy(dtype=float)] for c in num.columns}
 
     tables = {
         "catchments.units": catch.units,
