@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import importlib
 
-from . import errors, settings
+from . import errors
 from ._version import __version__
-from .regions import RegionSpec, get_region, list_regions, load_regions_file
 
 _LAZY = {
+    "settings": "binational.settings",
+    "RegionSpec": "binational.regions",
+    "get_region": "binational.regions",
+    "list_regions": "binational.regions",
+    "load_regions_file": "binational.regions",
     "load_region": "binational.units",
     "Region": "binational.units",
     "population_check": "binational.units",

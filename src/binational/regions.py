@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyproj
-
 from ._data import manifest
 from .errors import RegionError
 
@@ -61,6 +59,8 @@ class RegionSpec:
     files: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        import pyproj  # here, not at module level: `binational --help` stays fast
+
         try:
             crs = pyproj.CRS.from_user_input(self.crs)
         except pyproj.exceptions.CRSError as exc:

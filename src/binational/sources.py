@@ -50,6 +50,7 @@ from ._download import (
     redact_url,
 )
 from ._log import get_logger
+from ._roles import ROLES  # in its own module so that the CLI need not import this one
 from .errors import ChecksumError, DataSourceError, DownloadError, RegionError
 from .regions import RegionSpec, get_region
 
@@ -84,19 +85,6 @@ log = get_logger(__name__)
 
 #: The Census Data API answers at most this many variables (NAME included) per call.
 ACS_MAX_VARIABLES = 50
-
-#: Roles :func:`fetch_region` can fetch, in the order it fetches them (as in ``regions.toml``).
-ROLES = (
-    "us_tracts",
-    "us_acs",
-    "mx_agebs",
-    "mx_resageburb",
-    "mx_conapo",
-    "mx_iter",
-    "bts",
-    "waits_live",
-    "waits_hourly",
-)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -68,10 +68,18 @@ def test_departure_side_pieces_end_at_the_port_side(graph, ptimes):
         assert shapely.get_point(g, -1).wkb in ends
 
 
-def test_buffered_polygon_covers_reachable_nodes_and_grows(graph, sy_times, us_edges):
+@pytest.mark.parametrize("method", ["buffer", "grid"])
+def test_buffered_polygon_covers_reachable_nodes_and_grows(graph, sy_times, us_edges, method):
     budgets = [600.0, 1200.0, 1800.0]
     polys = isochrone_polygons(
-        graph, sy_times, budgets, toward=False, edges=us_edges, buffer_m=300, fill_holes_km2=0
+        graph,
+        sy_times,
+        budgets,
+        toward=False,
+        edges=us_edges,
+        buffer_m=300,
+        fill_holes_km2=0,
+        method=method,
     )
     for T, poly in zip(budgets, polys, strict=True):
         inside = np.flatnonzero((sy_times <= T) & (graph.country == "US"))
@@ -83,6 +91,8 @@ def test_buffered_polygon_covers_reachable_nodes_and_grows(graph, sy_times, us_e
         assert hits.mean() < 0.05
     areas = [p.area for p in polys]
     assert areas == sorted(areas) and areas[0] > 0
+    if method == "grid":
+        return
     # incremental construction equals building each band from scratch
     for T, poly in zip(budgets, polys, strict=True):
         direct = isochrone_polygon(
@@ -91,6 +101,36 @@ def test_buffered_polygon_covers_reachable_nodes_and_grows(graph, sy_times, us_e
             fill_holes_km2=0,
         )
         assert shapely.symmetric_difference(poly, direct).area < 1e-3 * direct.area
+
+
+def test_grid_equals_buffer_within_a_cell(tjsd, graph, sy_times, us_edges):
+    """The grid method computes the buffered-edge set: same polygon up to the cell size, and
+    its population equals areal weighting of the exact polygon within 2 %."""
+    from binational.catchments.isogrid import grid_isochrones, side_grid
+
+    units = tjsd.units[tjsd.units.country == "US"]
+    budgets = [900.0, 1800.0, -60.0]
+    exact = isochrone_polygons(
+        graph, sy_times, budgets, toward=False, edges=us_edges, method="buffer", land=None
+    )
+    grid = side_grid(graph, units, us_edges, buffer_m=400.0)
+    polys, sums = grid_isochrones(
+        graph,
+        sy_times,
+        budgets,
+        grid,
+        toward=False,
+        buffer_m=400.0,
+        fill_holes_km2=1.0,
+        values=units[["pop_total"]].to_numpy(dtype=float),
+    )
+    assert polys[2].is_empty and sums[2, 0] == 0
+    land = shapely.union_all(units.geometry.values)
+    for poly, ref, got in zip(polys[:2], exact[:2], sums[:2, 0], strict=True):
+        ref = shapely.intersection(ref, land)
+        assert shapely.symmetric_difference(poly, ref).area < 0.05 * ref.area
+        want = area_weighted_population(units, ref).iloc[0]
+        assert got == pytest.approx(want, rel=0.02)
 
 
 def test_hull_method_and_land_clip(tjsd, graph, sy_times, us_edges):

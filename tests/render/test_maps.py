@@ -80,7 +80,7 @@ def test_every_unit_drawn_once(tj, tj_map):
     assert sorted(ids) == sorted(tj.units["unit_id"])
 
 
-@pytest.mark.parametrize("method", ["topojson", "coverage"])
+@pytest.mark.parametrize("method", ["arcs", "topojson", "coverage"])
 def test_simplification_keeps_shared_edges_and_stays_close(tj, method):
     if method == "topojson":
         pytest.importorskip("topojson")
@@ -95,7 +95,7 @@ def test_simplification_keeps_shared_edges_and_stays_close(tj, method):
     haus = shapely.hausdorff_distance(mx.geometry.to_numpy(), back)
     # Douglas-Peucker on the topology bounds the displacement by the tolerance (+ rounding,
     # 5 decimals ≈ 1.1 m); Visvalingam-Whyatt's tolerance is an area, not a distance
-    assert haus.max() < (10 + 2 if method == "topojson" else 100)
+    assert haus.max() < (10 + 2 if method in ("arcs", "topojson") else 100)
     before = shapely.get_num_coordinates(mx.geometry.to_numpy()).sum()
     after = shapely.get_num_coordinates(light.geometry.to_numpy()).sum()
     assert after < 0.6 * before

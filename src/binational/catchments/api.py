@@ -36,6 +36,7 @@ from .isochrones import (
     isochrone_polygons,
     land_by_side,
 )
+from .isogrid import grid_isochrones, side_grid
 from .traveltime import PortTimes, port_times
 
 __all__ = ["CatchmentResult", "catchments", "travel_time_surface"]
@@ -239,7 +240,7 @@ def catchments(
     wait_source: str | None = None,
     wait_fallback: int | str | None = None,
     method: str = "auto",
-    isochrone_method: str = "buffer",
+    isochrone_method: str = "grid",
     buffer_m: float = DEFAULT_BUFFER_M,
     fill_holes_km2: float = DEFAULT_FILL_HOLES_KM2,
     land: gpd.GeoDataFrame | None = None,
@@ -284,7 +285,8 @@ def catchments(
     method
         ``"network"``, ``"straight-line"`` or ``"auto"`` (network if one is given).
     isochrone_method, buffer_m, fill_holes_km2
-        ``"buffer"`` (buffered reachable edges; default) or ``"hull"``, the buffer in metres
+        ``"grid"`` (default: the buffered reachable edges on a 50 m grid, population counted
+        on the same grid), ``"buffer"`` (buffered reachable edges) or ``"hull"``, the buffer in metres
         and the largest hole (km²) filled in a buffered polygon (straight-line: ignored,
         isochrones are discs).
     land
@@ -445,7 +447,8 @@ def catchments(
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
 
     # --- isochrones ---------------------------------------------------------------------------
-    land_poly = land_by_side(units, land=land)
+    grid_only = method == NETWORK and isochrone_method == "grid" and land is None
+    land_poly = {} if grid_only else land_by_side(units, land=land)
     iso = _isochrones(
         method=method,
         graph=graph,
@@ -596,6 +599,7 @@ def _isochrones(
     speed_kph,
 ) -> gpd.GeoDataFrame:
     rows = []
+    grids: dict = {}  # one grid per side (isochrone_method="grid")
     for code in lt.ports():
         wait_s = float(waits[code]) * 60.0
         for side, role in ((origin_side, ORIGIN), (dest_side, DESTINATION)):
@@ -607,6 +611,7 @@ def _isochrones(
             for m in minutes:
                 budgets.append((m, True, m * 60.0 - wait_s))
                 budgets.append((m, False, m * 60.0))
+            pops: dict[int, float] = {}
             if method == NETWORK:
                 r = pt.edges(code, direction)
                 tt = pt.border["travel_time"].to_numpy()[r]
@@ -614,17 +619,38 @@ def _isochrones(
                     node_s = np.min(pt.to_tail[r] + tt[:, None], axis=0)
                 else:
                     node_s = np.min(pt.from_head[r] + tt[:, None], axis=0)
-                geoms = isochrone_polygons(
-                    graph,
-                    node_s,
-                    [b[2] for b in budgets],
-                    toward=role == ORIGIN,
-                    edges=_side_edges(graph, side),
-                    method=isochrone_method,
-                    buffer_m=buffer_m,
-                    land=land.get(side),
-                    fill_holes_km2=fill_holes_km2,
-                )
+                if isochrone_method == "grid":
+                    if side not in grids:
+                        grids[side] = side_grid(
+                            graph,
+                            side_units,
+                            _side_edges(graph, side),
+                            buffer_m=buffer_m,
+                            land=land.get(side),
+                        )
+                    geoms, sums = grid_isochrones(
+                        graph,
+                        node_s,
+                        [b[2] for b in budgets],
+                        grids[side],
+                        toward=role == ORIGIN,
+                        buffer_m=buffer_m,
+                        fill_holes_km2=fill_holes_km2,
+                        values=side_units[[schema.POP_TOTAL]].to_numpy(dtype=float),
+                    )
+                    pops = {id(g): float(s[0]) for g, s in zip(geoms, sums, strict=True)}
+                else:
+                    geoms = isochrone_polygons(
+                        graph,
+                        node_s,
+                        [b[2] for b in budgets],
+                        toward=role == ORIGIN,
+                        edges=_side_edges(graph, side),
+                        method=isochrone_method,
+                        buffer_m=buffer_m,
+                        land=land.get(side),
+                        fill_holes_km2=fill_holes_km2,
+                    )
             else:
                 pts = np.asarray(port_frame.loc[port_frame[schema.PORT_CODE] == code].geometry)
                 geoms = []
@@ -638,7 +664,6 @@ def _isochrones(
                     if side in land and not disc.is_empty:
                         disc = shapely.intersection(disc, land[side])
                     geoms.append(disc)
-            pops: dict[int, float] = {}
             for (m, with_wait, _), geom in zip(budgets, geoms, strict=True):
                 if id(geom) not in pops:  # bands that coincide share one polygon
                     pops[id(geom)] = area_weighted_population(side_units, geom)[schema.POP_TOTAL]

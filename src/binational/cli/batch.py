@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..scale.tasks import DEFAULT_TASKS
+    from ..scale._names import DEFAULT_TASKS  # no pandas, no Dask at parser build
 
     p = sub.add_parser(
         "batch",
@@ -132,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         resume=not args.no_resume,
         retries=args.retries,
     )
+    import pandas as pd
+
     m = result.manifest
     counts = pd.crosstab(m["task"], m["status"])
     print(f"{len(result.regions)} region(s), {len(m)} task(s) in {result.seconds:.1f} s")

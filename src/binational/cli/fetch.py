@@ -10,7 +10,7 @@ from ..errors import DataSourceError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..sources import ROLES
+    from .._roles import ROLES
 
     p = sub.add_parser(
         "fetch",

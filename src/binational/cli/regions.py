@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..regions import get_region, list_regions
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("regions", help="list region presets and what they contain")
@@ -13,6 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..regions import get_region, list_regions
+
     for name in list_regions():
         spec = get_region(name)
         print(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +28,8 @@ def _print(title: str, table: pd.DataFrame) -> None:
     if table is None or table.empty:
         print("(none)")
         return
+    import pandas as pd
+
     with pd.option_context("display.width", 160, "display.max_columns", 30):
         print(table.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"))
 

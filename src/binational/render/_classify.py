@@ -6,7 +6,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
@@ -117,6 +116,75 @@ def column_values(
     return x, mx
 
 
+def _score_at_percentile(sorted_: np.ndarray, per: float) -> float:
+    """``scipy.stats.scoreatpercentile`` (linear interpolation), term for term."""
+    idx = per / 100.0 * (sorted_.size - 1)
+    i = int(idx)
+    if i == idx:
+        return float(sorted_[i])
+    j = i + 1
+    w = np.array([j - idx, idx - i], dtype=float)
+    return float(np.add.reduce(sorted_[i : i + 2] * w) / w.sum())
+
+
+def _quantile_bins(y: np.ndarray, k: int) -> np.ndarray:
+    """``mapclassify.Quantiles(y, k).bins``."""
+    w = 100.0 / k
+    p = np.arange(w, 100 + w, w)
+    if p[-1] > 100.0:
+        p[-1] = 100.0
+    s = np.sort(y)
+    return np.unique(np.array([_score_at_percentile(s, pct) for pct in p]))
+
+
+def _equal_interval_bins(y: np.ndarray, k: int) -> np.ndarray:
+    """``mapclassify.EqualInterval(y, k).bins``."""
+    max_y, min_y = max(y), min(y)
+    if min_y == max_y:
+        raise ValueError(
+            f"Not enough unique values in array to form {k} classes. All values in `y` are equal."
+        )
+    width = (max_y - min_y) * 1.0 / k
+    cuts = np.arange(min_y + width, max_y + width, width)
+    if len(cuts) > k:
+        cuts = cuts[0:k]
+    cuts[-1] = max_y
+    return cuts.copy()
+
+
+def _bin1d(x: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """``mapclassify.classifiers.bin1d``: class ``i`` is ``(bins[i-1], bins[i]]``; a value
+    above the last bin gets class 0, as there."""
+    ids = np.searchsorted(bins, x, side="left")
+    ids[ids >= len(bins)] = 0
+    return ids
+
+
+#: Schemes classified here with numpy, with the same bins and classes as mapclassify (checked
+#: in tests/render/test_classify.py); other schemes import mapclassify (numba compiles at its
+#: import, several seconds) on first use.
+NUMPY_SCHEMES = ("quantiles", "equal_interval", "user_defined")
+
+
+@dataclass(frozen=True)
+class _Bins:
+    yb: np.ndarray
+    bins: np.ndarray
+
+
+def _classify_numpy(y: np.ndarray, scheme: str, *, k: int = 5, bins=None) -> _Bins:
+    if scheme == "quantiles":
+        b = _quantile_bins(y, k)
+    elif scheme == "equalinterval":
+        b = _equal_interval_bins(y, k)
+    else:
+        b = np.asarray(bins, dtype=float)
+        if b[-1] < max(y):
+            b = np.append(b, max(y))
+        b = np.array(b)
+    return _Bins(yb=_bin1d(y, b), bins=b)
+
+
 def classify(
     values: np.ndarray,
     *,
@@ -145,7 +213,13 @@ def classify(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            clf = mapclassify.classify(values[ok], scheme, **kwargs)
+            key = scheme.lower().replace("_", "")
+            if key in {n.replace("_", "") for n in NUMPY_SCHEMES}:
+                clf = _classify_numpy(values[ok], key, **kwargs)
+            else:
+                import mapclassify
+
+                clf = mapclassify.classify(values[ok], scheme, **kwargs)
     except (ValueError, TypeError) as exc:
         raise RenderError(f"cannot classify {column!r} with scheme {scheme!r}: {exc}") from exc
     classes = np.full(values.size, -1, dtype=int)

@@ -14,9 +14,25 @@ Dask (``dask[distributed]``, ``dask-geopandas``) is an optional dependency:
 
 from __future__ import annotations
 
-from .batch import BatchResult, run_batch, run_serial
-from .results import gather_table, read_manifest, stack_regions, with_region
-from .tasks import DEFAULT_TASKS, TASKS, BatchConfig, RegionContext, Task, TaskOutput, register_task
+import importlib
+
+# imported on first use, so that ``binational.scale.tasks`` (the CLI's task names) stays light
+_LAZY = {
+    "BatchResult": "batch",
+    "run_batch": "batch",
+    "run_serial": "batch",
+    "gather_table": "results",
+    "read_manifest": "results",
+    "stack_regions": "results",
+    "with_region": "results",
+    "DEFAULT_TASKS": "tasks",
+    "TASKS": "tasks",
+    "BatchConfig": "tasks",
+    "RegionContext": "tasks",
+    "Task": "tasks",
+    "TaskOutput": "tasks",
+    "register_task": "tasks",
+}
 
 __all__ = [
     "DEFAULT_TASKS",
@@ -34,3 +50,9 @@ __all__ = [
     "stack_regions",
     "with_region",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

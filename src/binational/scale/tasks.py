@@ -48,6 +48,7 @@ from .._log import get_logger
 from .._version import __version__
 from ..errors import DataSourceError, RegionError
 from ..regions import RegionSpec
+from ._names import DEFAULT_TASKS as _DEFAULT_TASKS
 from .results import DONE, FAILED, NOT_AVAILABLE, SKIPPED, TaskResult
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ __all__ = [
 
 log = get_logger(__name__)
 
-DEFAULT_TASKS = ("load", "concentration", "catchments", "report")
+DEFAULT_TASKS = _DEFAULT_TASKS  # defined in _names.py so the CLI need not import pandas
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""The command line builds its parser without the heavy libraries (fast ``--help``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("numpy", "pandas", "geopandas", "pyproj", "shapely", "requests", "dask", "numba")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_help_parser_imports_nothing_heavy():
+    mods = _imported_after("from binational.cli import build_parser\nbuild_parser()")
+    assert "binational.cli.summary" in mods  # every sub-command was registered
+    assert not mods & set(HEAVY), sorted(mods & set(HEAVY))
+
+
+def test_import_binational_is_light():
+    mods = _imported_after("import binational")
+    assert not mods & set(HEAVY), sorted(mods & set(HEAVY))
+
+
+def test_lazy_names_still_resolve():
+    import binational
+
+    assert binational.get_region("tijuana-san-diego").crs
+    assert callable(binational.load_region)
+    assert binational.settings.cache_dir
+    from binational.scale import DEFAULT_TASKS, run_batch
+
+    assert "catchments" in DEFAULT_TASKS and callable(run_batch)
