@@ -49,7 +49,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import schema
+from .. import _plausible, schema
 from .._data import manifest
 from .._log import get_logger
 from ..drops import DUPLICATE, DropReport
@@ -446,6 +446,7 @@ def _read_bts_frame(path: Path) -> pd.DataFrame:
         except (json.JSONDecodeError, UnicodeDecodeError, EOFError, zlib.error) as exc:
             raise DataSourceError(f"{path}: not valid JSON ({exc})") from exc
         if isinstance(doc, dict):
+            _plausible.check_api_error(doc, path)
             doc = doc.get("data", doc.get("records", []))
         if not isinstance(doc, list):
             raise SchemaError(f"{path}: expected a JSON array of records (Socrata API shape)")
@@ -560,6 +561,7 @@ def _numeric_values(values: pd.Series, path: Path, column: str) -> pd.Series:
     return num.astype("Float64")
 
 
+@_plausible.checked_volumes("bts")
 def read_bts(
     path: PathLike,
     *,
@@ -680,6 +682,7 @@ def read_bts(
     return out
 
 
+@_plausible.checked_volumes("bridge_counts")
 def read_bridge_counts(
     path: PathLike,
     *,
@@ -885,6 +888,7 @@ def _port_of(cid: str, index: dict, path: Path, report: DropReport, layer: str) 
     return None
 
 
+@_plausible.checked_waits("waits_hourly")
 def read_waits_hourly(
     path: PathLike,
     *,
@@ -1018,6 +1022,7 @@ def _read_live_records(path: Path) -> pd.DataFrame:
         except (json.JSONDecodeError, UnicodeDecodeError, EOFError, zlib.error) as exc:
             raise DataSourceError(f"{path}: not valid JSON ({exc})") from exc
         if isinstance(doc, dict):
+            _plausible.check_api_error(doc, path)
             doc = doc.get("ports", doc.get("data", [doc]))
         if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
             raise SchemaError(f"{path}: expected a JSON array of port records (CBP bwtnew API)")
@@ -1055,6 +1060,7 @@ def _local_instants(df: pd.DataFrame, tzs: pd.Series, path: Path) -> pd.Series:
     return out
 
 
+@_plausible.checked_waits("waits_live")
 def read_waits_live(
     path: PathLike,
     *,
@@ -1231,6 +1237,7 @@ def _localize_series(
     return out, ambiguous
 
 
+@_plausible.checked_waits("waits_series")
 def read_waits_series(
     path: PathLike,
     *,
@@ -1397,6 +1404,7 @@ SANDAG_WAIT_COLUMNS = {
 }
 
 
+@_plausible.checked_waits("waits_sandag")
 def read_sandag_observed_waits(
     path: PathLike,
     *,
@@ -1501,6 +1509,7 @@ def read_sandag_observed_waits(
     )
 
 
+@_plausible.checked_waits("waits")
 def read_waits(path: PathLike, *, report: DropReport | None = None, **kwargs) -> pd.DataFrame:
     """Read any supported wait-time file, telling its shape from its content.
 

@@ -44,7 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import drops, schema
+from .. import _plausible, drops, schema
 from .._data import manifest
 from .._log import get_logger
 from ..drops import DropReport
@@ -753,6 +753,7 @@ def load_us_units(
     )
     if crs is not None:
         units = units.to_crs(crs)
+    units = _plausible.check_unit_counts(units, path=acs_path, layer=LAYER_UNITS, report=report)
     units.attrs.update(
         vintage=acs.attrs.get("vintage"),
         column_map=acs.attrs.get("column_map"),
