@@ -206,7 +206,7 @@ def check_volumes(df: pd.DataFrame, *, path, layer: str, report: DropReport | No
     keep = ~(neg | bad)
     if keep.all():
         return df
-    out = df[keep].reset_index(drop=True)
+    out = df[keep]  # the index keeps the row numbers the drop report refers to
     out.attrs.update(df.attrs)
     return out
 
@@ -243,7 +243,7 @@ def check_waits(df: pd.DataFrame, *, path, layer: str, report: DropReport | None
     keep = ~(out_of_range | bad_date)
     if keep.all():
         return df
-    out = df[keep].reset_index(drop=True)
+    out = df[keep]  # the index keeps the row numbers the drop report refers to
     out.attrs.update(df.attrs)
     return out
 
@@ -301,7 +301,9 @@ def check_units_in_region(
     if not far.any():
         return units
     countries = (
-        units[schema.COUNTRY] if schema.COUNTRY in units.columns else pd.Series("", index=units.index)
+        units[schema.COUNTRY]
+        if schema.COUNTRY in units.columns
+        else pd.Series("", index=units.index)
     )
     for country in pd.unique(countries):
         side = (countries == country).to_numpy()

@@ -13,7 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
-from ..errors import OutputError
+from .._outputs import run_folder
+from . import _args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,15 +29,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
     p.add_argument(
-        "--minutes", type=float, nargs="+", default=[15, 30, 45, 60], help="isochrone bands"
+        "--minutes",
+        type=_args.minutes,
+        nargs="+",
+        default=[15, 30, 45, 60],
+        help="isochrone bands (minutes, > 0)",
     )
-    p.add_argument("--hour", type=int, default=7, help="hour of day of the wait (0-23)")
+    p.add_argument("--hour", type=_args.hour, default=7, help="hour of day of the wait (0-23)")
     p.add_argument(
         "--weekday",
+        type=_args.weekday,
         default="weekdays",
         help="0-6 (Monday = 0), a day name, 'weekdays' (default), 'weekend' or 'all'",
     )
-    p.add_argument("--month", type=int, help="month of the wait (default: all months)")
+    p.add_argument(
+        "--month", type=_args.month, help="month of the wait, 1-12 (default: all months)"
+    )
     p.add_argument("--direction", default="northbound", choices=["northbound", "southbound"])
     p.add_argument(
         "--lane",
@@ -60,7 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="add the Otay Mesa East port (scenario) at its published location",
     )
     p.add_argument("--raster", action="store_true", help="also write travel_time.tif")
-    p.add_argument("--resolution", type=float, default=250.0, help="raster cell size (m)")
+    p.add_argument(
+        "--resolution", type=_args.positive_float, default=250.0, help="raster cell size (m)"
+    )
     p.set_defaults(func=run)
 
 
@@ -78,6 +88,13 @@ def _stat(value: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    # the lock and the temporary folder first: a second run or an unwritable --out fails
+    # before the (long) computation; the outputs appear in --out whole or not at all
+    with run_folder(args.out, command="catchments", params=vars(args)) as tmp:
+        return _run(args, tmp)
+
+
+def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..catchments import OTAY_MESA_EAST, Scenario, catchments
     from ..surfaces import write_geotiff
     from ..units import load_region
@@ -95,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             closed=tuple(args.close_port),
             new_ports=(OTAY_MESA_EAST,) if args.otay_mesa_east else (),
         )
-    weekday = int(args.weekday) if args.weekday.isdigit() else args.weekday
+    weekday = args.weekday
     result = catchments(
         region,
         minutes=args.minutes,
@@ -114,23 +131,17 @@ def run(args: argparse.Namespace) -> int:
         resolution=args.resolution,
     )
     out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        gpkg = out / "catchments.gpkg"
-        if gpkg.exists():
-            gpkg.unlink()
-        result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")
-        result.units.to_file(gpkg, layer="units", driver="GPKG")
-        result.port_sheds.to_file(gpkg, layer="port_sheds", driver="GPKG")
-        result.isochrones.drop(columns="geometry").to_csv(out / "isochrones.csv", index=False)
-        result.units.drop(columns="geometry").to_csv(out / "units.csv", index=False)
-        result.summary.to_csv(out / "summary.csv", index=False)
-        result.waits.to_csv(out / "waits.csv", index=False)
-        (out / "params.json").write_text(json.dumps(result.params, indent=2, default=str))
-        if result.surface is not None:
-            write_geotiff(result.surface, out / "travel_time.tif")
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write the outputs: {exc}") from exc
+    gpkg = tmp / "catchments.gpkg"
+    result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")
+    result.units.to_file(gpkg, layer="units", driver="GPKG")
+    result.port_sheds.to_file(gpkg, layer="port_sheds", driver="GPKG")
+    result.isochrones.drop(columns="geometry").to_csv(tmp / "isochrones.csv", index=False)
+    result.units.drop(columns="geometry").to_csv(tmp / "units.csv", index=False)
+    result.summary.to_csv(tmp / "summary.csv", index=False)
+    result.waits.to_csv(tmp / "waits.csv", index=False)
+    (tmp / "params.json").write_text(json.dumps(result.params, indent=2, default=str))
+    if result.surface is not None:
+        write_geotiff(result.surface, tmp / "travel_time.tif")
     print(f"{region.spec.title}: {result.method} catchments, {args.direction}, lane {args.lane}")
     cols = [
         c for c in result.summary.columns if c.startswith(("port_", "wait_", "shed_pop", "pop_"))
