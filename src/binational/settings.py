@@ -74,5 +74,16 @@ def resolve_cache_dir(sub: str | None = None) -> Path:
     path = Path(globals()["cache_dir"]).expanduser()
     if sub:
         path = path / sub
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied", str(path))
+    except OSError as exc:
+        from .errors import OutputError
+
+        raise OutputError(
+            f"cache folder {path} cannot be created or written ({exc.strerror or exc}); set "
+            "BINATIONAL_CACHE_DIR (or binational.settings.cache_dir) to a writable folder, or "
+            "turn the cache off with binational.settings.use_cache = False"
+        ) from exc
     return path

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from .._outputs import run_folder
+from ..errors import NetworkError
 from . import _args
 
 
@@ -96,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..catchments import OTAY_MESA_EAST, Scenario, catchments
-    from ..surfaces import write_geotiff
     from ..units import load_region
 
     region = load_region(
@@ -113,7 +113,16 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
             new_ports=(OTAY_MESA_EAST,) if args.otay_mesa_east else (),
         )
     weekday = args.weekday
-    result = catchments(
+    try:
+        result = _catchments(catchments, region, args, weekday, scenario)
+    except NetworkError as exc:
+        source = region.network.graph.get("source_file") if region.network is not None else None
+        raise NetworkError(f"{source}: {exc}" if source else str(exc)) from exc
+    return _write(args, tmp, region, result)
+
+
+def _catchments(catchments, region, args, weekday, scenario):
+    return catchments(
         region,
         minutes=args.minutes,
         hour=args.hour,
@@ -130,6 +139,11 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         raster=args.raster,
         resolution=args.resolution,
     )
+
+
+def _write(args, tmp: Path, region, result) -> int:
+    from ..surfaces import write_geotiff
+
     out = Path(args.out)
     gpkg = tmp / "catchments.gpkg"
     result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")

@@ -245,6 +245,16 @@ def _check_lonlat_bounds(gdf: gpd.GeoDataFrame, path: Path) -> None:
     xmin, ymin, xmax, ymax = gdf.total_bounds
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():
         return
+    if (
+        (ymin < -90.5 or ymax > 90.5)
+        and -90.5 <= xmin <= xmax <= 90.5
+        and -180.5 <= ymin <= ymax <= 180.5
+    ):
+        raise CRSError(
+            f"{path}: CRS is {gdf.crs.name} (degrees) but coordinates span x {xmin:.1f}..{xmax:.1f}, "
+            f"y {ymin:.1f}..{ymax:.1f}: latitude and longitude look swapped (x holds latitudes, "
+            "y longitudes); write the file with x = longitude, y = latitude"
+        )
     if xmin < -180.5 or xmax > 360.5 or ymin < -90.5 or ymax > 90.5:
         raise CRSError(
             f"{path}: CRS is {gdf.crs.name} (degrees) but coordinates span "

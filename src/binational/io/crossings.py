@@ -425,10 +425,16 @@ def _parse_months(values: pd.Series, path: Path, column: str) -> pd.Series:
         except (ValueError, TypeError):
             continue
     if parsed is None:
+        ok = pd.Series(False, index=uniq.index)
+        for fmt in _DATE_FORMATS:
+            ok |= pd.to_datetime(uniq, format=fmt, errors="coerce").notna()
+        bad = uniq[~ok]
+        rows = values.index[values.astype(str).str.strip().isin(set(bad))][:5].tolist()
         raise _fail(
             path,
             column,
-            f"dates not understood (expected 'Mon YYYY' or ISO), e.g. {uniq.head(3).tolist()}",
+            f"{len(bad)} date(s) not understood (expected 'Mon YYYY' or ISO), e.g. "
+            f"{bad.head(3).tolist()} in row(s) {rows}; fix them in the file",
         )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
