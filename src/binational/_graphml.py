@@ -22,7 +22,9 @@ def check_graph(G, path) -> None:
     """Raise when ``G`` has no nodes, no ``crs`` graph attribute, or nodes without x/y."""
     path = Path(path)
     if G.number_of_nodes() == 0:
-        raise NetworkError(f"{path}: the GraphML road network has no nodes; {_WRITE_HINT}")
+        raise NetworkError(
+            f"{path}: road network is empty (the GraphML has no nodes); {_WRITE_HINT}"
+        )
     if not G.graph.get("crs"):
         raise CRSError(
             f"{path}: the GraphML road network has no 'crs' graph attribute, so its coordinate "
