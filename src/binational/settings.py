@@ -24,6 +24,10 @@ timeout
     Network timeout in seconds for downloads.
 max_download_bytes
     Upper bound on a single download, and on the total extracted size of an archive.
+max_decompressed_bytes
+    Upper bound on what one local compressed input (``.gz``, ``.bz2``, ``.xz``, a zip member)
+    may expand to (never more than ``max_download_bytes``); a bigger one is refused while
+    streaming, before it fills the memory.
 progress
     Show progress bars (tqdm) for long downloads and computations.
 """
@@ -44,6 +48,7 @@ base_urls: dict[str, str] = {}
 census_api_key: str | None = os.environ.get("CENSUS_API_KEY") or None
 timeout: float = 60.0
 max_download_bytes: int = 2 * 1024**3
+max_decompressed_bytes: int = 1024**3
 progress: bool = True
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from .. import drops
+from .. import _bounded, drops
 from ..drops import DropReport
 from ..errors import CRSError, DataQualityWarning, DataSourceError, GeometryError, SchemaError
 
@@ -407,14 +407,14 @@ def read_bytes(
             member = _pick_member(path, infos, member_suffixes, prefer=prefer)
             if member is None:
                 raise _no_member(path, infos, "/".join(member_suffixes) + " file")
-            with zipfile.ZipFile(path) as zf:
-                return zf.read(member)
+            with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+                return _bounded.read_all(fh, path=f"{path}!{member}")
         if name.endswith(".gz") or head.startswith(b"\x1f\x8b"):
             with gzip.open(path, "rb") as fh:
-                return fh.read()
+                return _bounded.read_all(fh, path=path)
         if name.endswith(".bz2") or head.startswith(b"BZh"):
             with bz2.open(path, "rb") as fh:
-                return fh.read()
+                return _bounded.read_all(fh, path=path)
         return path.read_bytes()
     except DataSourceError:
         raise

@@ -49,7 +49,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import _plausible, schema
+from .. import _bounded, _plausible, schema
 from .._data import manifest
 from .._log import get_logger
 from ..drops import DUPLICATE, DropReport
@@ -351,6 +351,9 @@ def _check_file(path: Path, *, what: str) -> bytes:
 
 def _read_csv(path: Path, *, what: str, **kwargs) -> pd.DataFrame:
     try:
+        if _bounded.compression_of(path) is not None:  # streamed, within the bound
+            with _bounded.open_binary(path) as fh:
+                return pd.read_csv(fh, **kwargs)
         return pd.read_csv(path, **kwargs)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataSourceError(f"{path}: damaged or truncated compressed file ({exc})") from exc
@@ -471,7 +474,7 @@ def _open_text(path: Path):
     with path.open("rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
     if gz:
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
+        return io.TextIOWrapper(_bounded.open_binary(path), encoding="utf-8-sig")
     return path.open("r", encoding="utf-8-sig")
 
 

@@ -61,7 +61,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .. import settings
+from .. import _bounded, settings
 from .._atomic import atomic_path, file_sha256
 from .._data import manifest
 from .._log import get_logger
@@ -433,6 +433,7 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
 
     _expect_xml_root(path, "graphml", "a GraphML file")
+    _bounded.check_size(path)  # a compressed file within the decompression bound
     log.info("%s: parsing GraphML with osmnx (slow; cached afterwards)", path)
     try:
         G = ox.load_graphml(path)
@@ -453,6 +454,7 @@ def _read_osm_xml(path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
 
     _expect_xml_root(path, "osm", "an OSM XML file")
+    _bounded.check_size(path)  # a compressed file within the decompression bound
     try:
         return ox.graph_from_xml(path, retain_all=True)
     except _PARSE_ERRORS as exc:
