@@ -122,7 +122,9 @@ def _open(browser, path: Path):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.route(
         "**/*",
-        lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "about:")) else r.abort(),
+        lambda r: (
+            r.continue_() if r.request.url.startswith(("file:", "data:", "about:")) else r.abort()
+        ),
     )
     page.goto(path.resolve().as_uri())
     page.wait_for_timeout(1500)

@@ -494,12 +494,16 @@ def _to_float(
     if neg.any():
         for val in np.unique(out[neg]):
             rows = np.flatnonzero(out == val)
+            jam = val <= -100_000_000  # ACS jam values: -666666666, -999999999, ...
             note(
                 report,
                 LAYER_ACS,
                 _uids(geoids.iloc[rows]),
-                drops.SUPPRESSED,
-                f"{column} ({canonical}): ACS annotation value {val:.0f} → missing",
+                drops.SUPPRESSED if jam else "negative_count",
+                f"{column} ({canonical}): ACS annotation value {val:.0f} → missing"
+                if jam
+                else f"{Path(str(path)).name}: column {column} = {val:g} < 0 (not an ACS "
+                "annotation) set missing; correct the source row",
             )
         out[neg] = np.nan
     return out
