@@ -13,8 +13,8 @@ import pytest
 import shapely
 
 import binational
-from binational.drops import DropReport
 from binational._plausible import PlausibilityError
+from binational.drops import DropReport
 from binational.errors import BinationalError, CRSError, DataSourceError, SchemaError
 from binational.io import mx_census, us_census
 
@@ -109,7 +109,7 @@ def test_c04_agebs_with_mislabelled_crs_are_refused(copy_file, data_dir, tmp_pat
 
 def test_c05_tracts_shifted_20_degrees_are_refused(data_dir, tmp_path):
     src = gpd.read_file(data_dir / EP["us_tracts"])
-    src["geometry"] = shapely.transform(src.geometry.to_numpy(), lambda xy: xy + [20.0, 0.0])
+    src["geometry"] = shapely.transform(src.geometry.to_numpy(), lambda xy: np.add(xy, (20.0, 0.0)))
     bad = tmp_path / "tracts_shifted.geojson"
     src.to_file(bad, driver="GeoJSON")
     with pytest.raises(PlausibilityError, match=r"tracts_shifted.geojson.*outside the region"):
@@ -126,7 +126,7 @@ def test_c06_a_few_shifted_tracts_are_dropped_and_reported(data_dir, tmp_path):
     src = gpd.read_file(data_dir / EP["us_tracts"])
     moved = src.index[:3]
     src.loc[moved, "geometry"] = shapely.transform(
-        src.loc[moved].geometry.to_numpy(), lambda xy: xy + [20.0, 0.0]
+        src.loc[moved].geometry.to_numpy(), lambda xy: np.add(xy, (20.0, 0.0))
     )
     bad = tmp_path / "tracts_some_shifted.geojson"
     src.to_file(bad, driver="GeoJSON")
@@ -165,7 +165,7 @@ def test_c08_empty_acs_file(copy_file, tmp_path):
     tracts = copy_file(EP["us_tracts"])
     empty = tmp_path / "acs_empty.csv"
     empty.write_text("")
-    with pytest.raises(DataSourceError, match="acs_empty.csv"):
+    with pytest.raises(DataSourceError, match=r"acs_empty\.csv"):
         _us(tracts, empty, DropReport())
 
 
@@ -202,7 +202,7 @@ def test_c12_duplicate_geoid_in_acs(copy_file):
 
 def test_c13_missing_tract_file(copy_file, tmp_path):
     acs = copy_file(EP["us_acs"])
-    with pytest.raises(DataSourceError, match="no_such_tracts.geojson"):
+    with pytest.raises(DataSourceError, match=r"no_such_tracts\.geojson"):
         _us(tmp_path / "no_such_tracts.geojson", acs, DropReport())
 
 
@@ -232,7 +232,7 @@ def test_c16_truncated_gzip_acs(copy_file, tmp_path):
     gz = tmp_path / "acs_truncated.csv.gz"
     data = gzip.compress(acs.read_bytes())
     gz.write_bytes(data[: len(data) // 2])
-    with pytest.raises(DataSourceError, match="acs_truncated.csv.gz"):
+    with pytest.raises(DataSourceError, match=r"acs_truncated\.csv\.gz"):
         _us(tracts, gz, DropReport())
 
 
