@@ -44,7 +44,9 @@ def bts_lines(data_dir) -> list[str]:
     """Header and the San Ysidro (2504) rows of the BTS file, 2023–2025 (a small real excerpt)."""
     lines = (data_dir / BTS).read_text(encoding="utf-8").splitlines()
     rows = [
-        ln for ln in lines[1:] if ",2504," in ln and any(f" {y}," in ln for y in (2023, 2024, 2025))
+        ln
+        for ln in lines[1:]
+        if ln.split(",")[2] == "2504" and ln.split(",")[4][-4:] in ("2023", "2024", "2025")
     ]
     return [lines[0], *rows]
 
