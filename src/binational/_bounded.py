@@ -110,6 +110,11 @@ def check_size(path: str | os.PathLike, *, max_bytes: int | None = None) -> None
     """Stream a compressed file once to check that it stays within the bound (no memory)."""
     if compression_of(path) is None:
         return
-    with open_binary(path, max_bytes=max_bytes) as fh:
-        while fh.read(CHUNK):
-            pass
+    try:
+        with open_binary(path, max_bytes=max_bytes) as fh:
+            while fh.read(CHUNK):
+                pass
+    except DecompressionBombError:
+        raise
+    except (EOFError, OSError, ValueError, lzma.LZMAError) as exc:
+        raise DataSourceError(f"{path}: damaged or truncated compressed file ({exc})") from exc
