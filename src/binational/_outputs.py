@@ -175,7 +175,7 @@ def run_folder(
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"{out}: cannot create the parent folder ({exc.strerror or exc}); choose an output "
+            f"{out}: cannot create output folder ({exc.strerror or exc}); choose an output "
             "folder in a writable location (--out)"
         ) from exc
     in_place = _contains_cwd(out)
