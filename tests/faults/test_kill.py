@@ -86,8 +86,17 @@ def test_kill_run_folder_at_many_moments(tmp_path):
 
 COMMANDS = {
     "catchments": (
-        ["catchments", "juarez-el-paso", "--method", "straight-line", "--wait-fallback", "zero",
-         "--minutes", "30", "60"],
+        [
+            "catchments",
+            "juarez-el-paso",
+            "--method",
+            "straight-line",
+            "--wait-fallback",
+            "zero",
+            "--minutes",
+            "30",
+            "60",
+        ],
         ["--hour", "7"],
         ["--hour", "17"],
     ),
@@ -120,7 +129,9 @@ def test_kill_each_command(command, tmp_path):
     previous = check_complete(out)
     for frac in (0.2, 0.6, 0.97):
         proc = subprocess.Popen(
-            _cli(base + second, out), env=_env(), stdout=subprocess.DEVNULL,
+            _cli(base + second, out),
+            env=_env(),
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         time.sleep(duration * frac)

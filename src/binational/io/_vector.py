@@ -108,8 +108,17 @@ def _zip_infos(path: Path) -> list[zipfile.ZipInfo]:
     """Members of zip ``path`` after a CRC check of every member (catches truncation)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
             infos = zf.infolist()
+            declared = sum(i.file_size for i in infos)
+            if declared > _bounded.limit():  # before the CRC check decompresses every member
+                raise _bounded.DecompressionBombError(
+                    f"{path}: members expand to {declared:,} bytes, more than the bound of "
+                    f"{_bounded.limit():,}; refused. Raise binational.settings."
+                    "max_decompressed_bytes if the file is genuine"
+                )
+            bad = zf.testzip()
+    except _bounded.DecompressionBombError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise DataSourceError(f"{path}: not a readable zip archive (truncated?): {exc}") from exc
     if bad is not None:
@@ -184,6 +193,8 @@ def _vector_source(path: Path, layer: str | None) -> tuple[str, str | None, str]
             )
         if not start.startswith(b"{"):
             raise DataSourceError(f"{path}: not GeoJSON (content starts {start[:20]!r})")
+        if name.endswith(".gz"):
+            _bounded.check_size(path)  # GDAL decompresses it whole
         src = f"/vsigzip/{path}" if name.endswith(".gz") else str(path)
         return src, None, "geojson"
     if name.endswith(".gpkg"):
