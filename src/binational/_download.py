@@ -401,7 +401,7 @@ def _download_once(
     shown = redact_url(url)
     headers = {"User-Agent": f"binational/{__version__}", "Accept-Encoding": "identity"}
     try:
-        resp = requests.get(url, stream=True, timeout=settings.timeout, headers=headers)
+        resp = _get_checked_redirects(url, headers=headers)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise _Retry(f"{shown}: {type(exc).__name__}: {exc}") from exc
     except requests.RequestException as exc:
@@ -474,6 +474,66 @@ def _download_once(
             "last_modified": resp.headers.get("Last-Modified"),
         }
         return tmp, info
+
+
+#: Redirect hops followed for one download.
+MAX_REDIRECTS = 10
+
+
+def allowed_hosts(url: str) -> set[str]:
+    """Hosts a download of ``url`` may be redirected to.
+
+    The URL's own host, every host of the source catalogue (``base_url`` and the optional
+    ``redirect_hosts`` list of each ``[sources.<id>]``), and the hosts of
+    ``settings.base_urls`` overrides. Any other host is refused.
+    """
+    import tomllib
+
+    from ._data import manifest
+
+    hosts = {urlsplit(url).hostname or ""}
+    try:
+        with open(manifest("sources.toml"), "rb") as fh:
+            doc = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        doc = {}
+    for table in doc.get("sources", {}).values():
+        hosts.add(urlsplit(str(table.get("base_url", ""))).hostname or "")
+        hosts.update(str(h).lower() for h in table.get("redirect_hosts", ()))
+    for base in settings.base_urls.values():
+        hosts.add(urlsplit(str(base)).hostname or "")
+    return {h.lower() for h in hosts if h}
+
+
+def _get_checked_redirects(url: str, *, headers: dict) -> requests.Response:
+    """GET ``url`` following redirects only to allowed hosts (checked before each request)."""
+    shown = redact_url(url)
+    allowed = allowed_hosts(url)
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        resp = requests.get(
+            current,
+            stream=True,
+            timeout=settings.timeout,
+            headers=headers,
+            allow_redirects=False,
+        )
+        location = resp.headers.get("Location") if resp.is_redirect else None
+        if not location:
+            return resp
+        resp.close()
+        target = requests.compat.urljoin(current, location)
+        host = (urlsplit(target).hostname or "").lower()
+        if host not in allowed:
+            raise DownloadError(
+                f"{shown}: redirected to another host {host!r} ({redact_url(target)}), which the "
+                "source catalogue (data/sources.toml) does not list; refused. If the publisher "
+                "really serves the file there, add the host to the source's redirect_hosts"
+            )
+        if urlsplit(url).scheme == "https" and urlsplit(target).scheme != "https":
+            raise DownloadError(f"{shown}: redirected to a non-https URL {redact_url(target)}")
+        current = target
+    raise DownloadError(f"{shown}: more than {MAX_REDIRECTS} redirects; refused")
 
 
 def _error_detail(resp: requests.Response) -> str:

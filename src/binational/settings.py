@@ -24,6 +24,10 @@ timeout
     Network timeout in seconds for downloads.
 max_download_bytes
     Upper bound on a single download, and on the total extracted size of an archive.
+max_decompressed_bytes
+    Upper bound on what one local compressed input (``.gz``, ``.bz2``, ``.xz``, a zip member)
+    may expand to (never more than ``max_download_bytes``); a bigger one is refused while
+    streaming, before it fills the memory.
 progress
     Show progress bars (tqdm) for long downloads and computations.
 """
@@ -44,6 +48,7 @@ base_urls: dict[str, str] = {}
 census_api_key: str | None = os.environ.get("CENSUS_API_KEY") or None
 timeout: float = 60.0
 max_download_bytes: int = 2 * 1024**3
+max_decompressed_bytes: int = 1024**3
 progress: bool = True
 
 
@@ -74,5 +79,16 @@ def resolve_cache_dir(sub: str | None = None) -> Path:
     path = Path(globals()["cache_dir"]).expanduser()
     if sub:
         path = path / sub
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied", str(path))
+    except OSError as exc:
+        from .errors import OutputError
+
+        raise OutputError(
+            f"cache folder {path} cannot be created or written ({exc.strerror or exc}); set "
+            "BINATIONAL_CACHE_DIR (or binational.settings.cache_dir) to a writable folder, or "
+            "turn the cache off with binational.settings.use_cache = False"
+        ) from exc
     return path

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from . import schema
+from . import _plausible, schema
 from ._cache import cached_table
 from ._data import manifest
 from ._log import get_logger
@@ -145,6 +145,25 @@ def _role_paths(
     return roles
 
 
+def _with_drops(path, *, kind: str, report: DropReport, read) -> pd.DataFrame:
+    """``read(report)`` through the table cache, keeping its drop records with the table.
+
+    The drop rows travel in ``attrs["drops"]`` (kept by the parquet cache), so a cache hit
+    reports the same dropped rows as a fresh parse.
+    """
+
+    def build() -> pd.DataFrame:
+        own = DropReport()
+        table = read(own)
+        table.attrs["drops"] = [list(r) for r in own.rows]
+        return table
+
+    table = cached_table(path, kind=f"{kind}:drops", build=build)
+    for row in table.attrs.pop("drops", []):
+        report.rows.append(tuple(str(v) for v in row))
+    return table
+
+
 def load_region(
     region: str | RegionSpec,
     *,
@@ -254,6 +273,13 @@ def load_region(
         all_ports = io_crossings.read_ports(level="port")
         ports = pd.concat([ports, all_ports[all_ports["port_code"].isin(wanted)]])
     ports = ports[ports["port_code"].isin(spec.ports)].to_crs(spec.crs)
+    # units far from the region's ports: a mislabelled CRS (error) or shifted records (dropped)
+    unit_files = ", ".join(
+        str(p) for r in ("us_tracts", "mx_agebs") for p in ([first(r)] if first(r) else [])
+    )
+    units = _plausible.check_units_in_region(
+        units, anchors=ports, report=report, files=unit_files
+    )
     crossing_tables: list[pd.DataFrame] = []
     wait_tables: list[pd.DataFrame] = []
     if crossings:
@@ -262,10 +288,13 @@ def load_region(
                 timed(
                     "bts",
                     [first("bts")],
-                    lambda: cached_table(
+                    lambda: _with_drops(
                         first("bts"),
                         kind=f"read_bts:{sorted(spec.ports)}",
-                        build=lambda: io_crossings.read_bts(first("bts"), ports=list(spec.ports)),
+                        report=report,
+                        read=lambda rep: io_crossings.read_bts(
+                            first("bts"), ports=list(spec.ports), report=rep
+                        ),
                     ),
                 )
             )
@@ -275,7 +304,7 @@ def load_region(
             bridges = timed(
                 "bridge_counts",
                 [first("bridge_counts")],
-                lambda: io_crossings.read_bridge_counts(first("bridge_counts")),
+                lambda: io_crossings.read_bridge_counts(first("bridge_counts"), report=report),
             )
             crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
         for role in ("waits_hourly", "waits_live", "waits_series", "waits_sandag"):
@@ -283,8 +312,11 @@ def load_region(
                 table = timed(
                     role,
                     [path],
-                    lambda path=path: cached_table(
-                        path, kind="read_waits", build=lambda: io_crossings.read_waits(path)
+                    lambda path=path: _with_drops(
+                        path,
+                        kind="read_waits",
+                        report=report,
+                        read=lambda rep, path=path: io_crossings.read_waits(path, report=rep),
                     ),
                 )
                 wait_tables.append(table[table["port_code"].isin(spec.ports)])

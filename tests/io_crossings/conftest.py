@@ -100,8 +100,18 @@ def series_tj(cdir):
 
 
 @pytest.fixture(scope="session")
-def series_tj_raw(cdir) -> pd.DataFrame:
+def series_tj_file(cdir) -> pd.DataFrame:
+    """Every raw row of the file."""
     return pd.read_csv(cdir / SERIES_TJ, dtype={"modo": str})
+
+
+@pytest.fixture(scope="session")
+def series_tj_raw(series_tj_file) -> pd.DataFrame:
+    """The raw rows the reader keeps: all but the nine 1,008-min waits (outside 0–600 min,
+    dropped and reported as ``wait_out_of_range``)."""
+    raw = series_tj_file
+    implausible = (raw["wait_minutes"] < 0) | (raw["wait_minutes"] > 600)
+    return raw[~implausible].reset_index(drop=True)
 
 
 @pytest.fixture(scope="session")

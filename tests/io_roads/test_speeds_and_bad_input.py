@@ -207,7 +207,8 @@ def test_empty_and_badly_typed_graphml(graphml_path, tmp_path):
     source, target = (first_edge.split(f'{k}="')[1].split('"')[0] for k in ("source", "target"))
     nodes = [text[text.index(f'<node id="{n}"') :] for n in (source, target)]
     nodes = [n[: n.index("</node>") + len("</node>")] for n in nodes]
-    good = head + "".join(nodes) + first_edge + "</graph></graphml>"
+    crs = text[text.rindex('<data key="d0">') : text.rindex("</graph>")]  # the graph's crs
+    good = head + "".join(nodes) + first_edge + crs + "</graph></graphml>"
     ok = tmp_path / "one_edge.graphml"
     ok.write_text(good)
     G = roads.load_network(ok, cache=False)

@@ -154,6 +154,7 @@ def test_cli_report_and_maps(tmp_path, data_dir, capsys):
     )
     assert rc == 0
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "binational-run.json",  # the run manifest
         "juarez-el-paso_high_marginalization.es.html",
         "juarez-el-paso_hispanic.es.html",
         "juarez-el-paso_pop_density.es.html",

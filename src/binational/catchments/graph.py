@@ -421,8 +421,10 @@ def _build(
     domestic = ~crosses
     if not is_port.any():
         raise NetworkError(
-            "the network has no border edge with a port_code: mark the port-of-entry links "
-            "first (binational.io.roads.mark_border_edges)"
+            "the road network has no border edge with a port_code: no link of it crosses the "
+            "border at a port of entry. Check that the network file covers both sides of the border around the region's ports, or run with "
+            "--method straight-line (in Python: mark the port links with "
+            "binational.io.roads.mark_border_edges)"
         )
 
     n = len(node_ids)

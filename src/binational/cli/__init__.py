@@ -74,6 +74,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BinationalError as exc:
         print(f"binational: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("binational: interrupted; the output folder was left as it was", file=sys.stderr)
+        return 130
+    except OSError as exc:  # a file or folder outside the library's own checks
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(
+            f"binational: error: {where}{exc.strerror or exc}; check that the path exists and "
+            "can be read/written (cache folder: BINATIONAL_CACHE_DIR)",
+            file=sys.stderr,
+        )
+        if args.verbose >= 2:
+            raise
+        return 2
+    except Exception as exc:  # last resort: a one-line message, the traceback only with -vv
+        print(
+            f"binational: error: unexpected {type(exc).__name__} in {args.command}: {exc} "
+            "(run with -vv for the traceback and report it)",
+            file=sys.stderr,
+        )
+        if args.verbose >= 2:
+            raise
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

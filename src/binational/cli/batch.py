@@ -12,6 +12,13 @@ from __future__ import annotations
 
 import argparse
 
+<<<<<<< HEAD
+=======
+import pandas as pd
+
+from . import _args
+
+>>>>>>> issue-13
 
 def register(sub: argparse._SubParsersAction) -> None:
     from ..scale._names import DEFAULT_TASKS  # no pandas, no Dask at parser build
@@ -48,12 +55,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--cache-dir", help="cache folder for the workers")
     p.add_argument("--seed", type=int, default=0, help="seed of all inference (default 0)")
-    p.add_argument("--permutations", type=int, default=999, help="permutations (default 999)")
+    p.add_argument(
+        "--permutations", type=_args.positive_int, default=999, help="permutations (default 999)"
+    )
     p.add_argument(
         "--minutes", default="15,30,45,60", help="catchment bands in minutes (default 15,30,45,60)"
     )
-    p.add_argument("--hour", type=int, default=7, help="hour of day for waits (default 7)")
-    p.add_argument("--grid-size", type=float, default=1000.0, help="grid task cell size, metres")
+    p.add_argument("--hour", type=_args.hour, default=7, help="hour of day for waits (default 7)")
+    p.add_argument(
+        "--grid-size", type=_args.positive_float, default=1000.0, help="grid task cell size, metres"
+    )
     p.add_argument("--no-network", action="store_true", help="do not load road networks")
     p.add_argument(
         "--one-side",
@@ -110,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         minutes = [int(m) for m in _split(args.minutes)]
     except ValueError:
         raise BatchError(f"--minutes: not a list of integers: {args.minutes!r}") from None
+    if not minutes or any(m <= 0 for m in minutes):
+        raise BatchError(f"--minutes: every band must be > 0 minutes, got {args.minutes!r}")
     result = run_batch(
         regions,
         out_dir=args.out,

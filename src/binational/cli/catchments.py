@@ -13,7 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
-from ..errors import OutputError
+from .._outputs import run_folder
+from ..errors import NetworkError
+from . import _args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,18 +31,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
     p.add_argument(
         "--minutes",
-        type=float,
+        type=_args.minutes,
         nargs="+",
         default=[30, 60, 90, 120, 150, 180],
-        help="isochrone bands (default 30-180: they cover the border wait)",
+        help="isochrone bands in minutes, > 0 (default 30-180: they cover the border wait)",
     )
-    p.add_argument("--hour", type=int, default=7, help="hour of day of the wait (0-23)")
+    p.add_argument("--hour", type=_args.hour, default=7, help="hour of day of the wait (0-23)")
     p.add_argument(
         "--weekday",
+        type=_args.weekday,
         default="weekdays",
         help="0-6 (Monday = 0), a day name, 'weekdays' (default), 'weekend' or 'all'",
     )
-    p.add_argument("--month", type=int, help="month of the wait (default: all months)")
+    p.add_argument(
+        "--month", type=_args.month, help="month of the wait, 1-12 (default: all months)"
+    )
     p.add_argument("--direction", default="northbound", choices=["northbound", "southbound"])
     p.add_argument(
         "--lane",
@@ -65,7 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="add the Otay Mesa East port (scenario) at its published location",
     )
     p.add_argument("--raster", action="store_true", help="also write travel_time.tif")
-    p.add_argument("--resolution", type=float, default=250.0, help="raster cell size (m)")
+    p.add_argument(
+        "--resolution", type=_args.positive_float, default=250.0, help="raster cell size (m)"
+    )
     p.set_defaults(func=run)
 
 
@@ -83,8 +90,14 @@ def _stat(value: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    # the lock and the temporary folder first: a second run or an unwritable --out fails
+    # before the (long) computation; the outputs appear in --out whole or not at all
+    with run_folder(args.out, command="catchments", params=vars(args)) as tmp:
+        return _run(args, tmp)
+
+
+def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..catchments import OTAY_MESA_EAST, Scenario, catchments
-    from ..surfaces import write_geotiff
     from ..units import load_region
 
     region = load_region(
@@ -100,8 +113,17 @@ def run(args: argparse.Namespace) -> int:
             closed=tuple(args.close_port),
             new_ports=(OTAY_MESA_EAST,) if args.otay_mesa_east else (),
         )
-    weekday = int(args.weekday) if args.weekday.isdigit() else args.weekday
-    result = catchments(
+    weekday = args.weekday
+    try:
+        result = _catchments(catchments, region, args, weekday, scenario)
+    except NetworkError as exc:
+        source = region.network.graph.get("source_file") if region.network is not None else None
+        raise NetworkError(f"{source}: {exc}" if source else str(exc)) from exc
+    return _write(args, tmp, region, result)
+
+
+def _catchments(catchments, region, args, weekday, scenario):
+    return catchments(
         region,
         minutes=args.minutes,
         hour=args.hour,
@@ -118,24 +140,23 @@ def run(args: argparse.Namespace) -> int:
         raster=args.raster,
         resolution=args.resolution,
     )
+
+
+def _write(args, tmp: Path, region, result) -> int:
+    from ..surfaces import write_geotiff
+
     out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        gpkg = out / "catchments.gpkg"
-        if gpkg.exists():
-            gpkg.unlink()
-        result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")
-        result.units.to_file(gpkg, layer="units", driver="GPKG")
-        result.port_sheds.to_file(gpkg, layer="port_sheds", driver="GPKG")
-        result.isochrones.drop(columns="geometry").to_csv(out / "isochrones.csv", index=False)
-        result.units.drop(columns="geometry").to_csv(out / "units.csv", index=False)
-        result.summary.to_csv(out / "summary.csv", index=False)
-        result.waits.to_csv(out / "waits.csv", index=False)
-        (out / "params.json").write_text(json.dumps(result.params, indent=2, default=str))
-        if result.surface is not None:
-            write_geotiff(result.surface, out / "travel_time.tif")
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write the outputs: {exc}") from exc
+    gpkg = tmp / "catchments.gpkg"
+    result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")
+    result.units.to_file(gpkg, layer="units", driver="GPKG")
+    result.port_sheds.to_file(gpkg, layer="port_sheds", driver="GPKG")
+    result.isochrones.drop(columns="geometry").to_csv(tmp / "isochrones.csv", index=False)
+    result.units.drop(columns="geometry").to_csv(tmp / "units.csv", index=False)
+    result.summary.to_csv(tmp / "summary.csv", index=False)
+    result.waits.to_csv(tmp / "waits.csv", index=False)
+    (tmp / "params.json").write_text(json.dumps(result.params, indent=2, default=str))
+    if result.surface is not None:
+        write_geotiff(result.surface, tmp / "travel_time.tif")
     print(f"{region.spec.title}: {result.method} catchments, {args.direction}, lane {args.lane}")
     cols = [
         c for c in result.summary.columns if c.startswith(("port_", "wait_", "shed_pop", "pop_"))

@@ -11,7 +11,9 @@ import argparse
 import re
 from pathlib import Path
 
-from ..errors import IndexInputError, OutputError
+from .._outputs import run_folder
+from ..errors import IndexInputError
+from . import _args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["systematic", "permutation", "evenness", "none"],
         help="null hypothesis of the permutation test (default: systematic)",
     )
-    p.add_argument("--permutations", type=int, default=999, help="replicates (default 999)")
+    p.add_argument(
+        "--permutations", type=_args.nonnegative_int, default=999, help="replicates (default 999)"
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--moe", action="store_true", help="propagate ACS margins of error")
     p.add_argument(
@@ -51,8 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["queen", "rook", "knn", "distance_band", "kernel"],
         help="spatial weights of the local measures (default: queen)",
     )
-    p.add_argument("--k", type=int, help="neighbours for knn / adaptive kernel weights")
-    p.add_argument("--threshold", type=float, help="distance-band threshold (metres)")
+    p.add_argument(
+        "--k", type=_args.positive_int, help="neighbours for knn / adaptive kernel weights"
+    )
+    p.add_argument(
+        "--threshold", type=_args.positive_float, help="distance-band threshold (metres)"
+    )
     p.add_argument(
         "--bandwidth",
         type=float,
@@ -69,7 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="keep the sides apart in the binational scope too",
     )
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    p.add_argument(
+        "--alpha", type=_args.probability, default=0.05, help="significance level (0.05)"
+    )
     p.add_argument("--no-local", action="store_true", help="skip the local measures")
     p.add_argument("--multigroups", help="comma-separated group columns for multigroup indices")
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
@@ -96,6 +106,12 @@ def _slug(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # outputs appear in --out whole or not at all; a concurrent run into it fails clearly
+    with run_folder(args.out, command="concentration", params=vars(args)) as tmp:
+        return _run(args, tmp)
+
+
+def _run(args: argparse.Namespace, tmp: Path) -> int:
     import pandas as pd
 
     from ..concentration import concentration_profile
@@ -142,20 +158,13 @@ def run(args: argparse.Namespace) -> int:
         **index_options,
     )
     out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc}") from exc
     group_label = args.group or "default-groups"
     stem = f"{_slug(name)}_{_slug(group_label)}"
     csv_path = out / f"{stem}_concentration.csv"
     gpkg_path = out / f"{stem}_local.gpkg"
-    try:
-        table.to_csv(csv_path, index=False)
-        if len(local):
-            local.to_file(gpkg_path, layer="local", driver="GPKG")
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write the outputs: {exc}") from exc
+    table.to_csv(tmp / csv_path.name, index=False)
+    if len(local):
+        local.to_file(tmp / gpkg_path.name, layer="local", driver="GPKG")
     shown = table[["scope", "group", "index", "value", "ci_low", "ci_high", "p_value", "status"]]
     with pd.option_context("display.width", 160, "display.max_rows", 200):
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

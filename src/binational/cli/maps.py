@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from .._outputs import run_folder
+from . import _args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--normalize", default="pop_total", help="denominator column ('' for none)")
     p.add_argument("--scheme", default="quantiles", help="mapclassify scheme (quantiles, ...)")
-    p.add_argument("-k", type=int, default=5, help="number of classes")
+    p.add_argument("-k", type=_args.positive_int, default=5, help="number of classes")
     p.add_argument("--lang", choices=("en", "es"), default="en")
     p.add_argument("--tiles", default="auto", help="tile layer name, 'none', or 'auto'")
     p.add_argument("--cdn", action="store_true", help="link Leaflet from its CDN")
@@ -31,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # outputs appear in --out whole or not at all; a concurrent run into it fails clearly
+    with run_folder(args.out, command="maps", params=vars(args)) as tmp:
+        return _run(args, tmp)
+
+
+def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..render import maps
     from ..units import load_region
 
@@ -60,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
             offline=not args.cdn,
         )
         suffix = "" if args.lang == "en" else f".{args.lang}"
-        path = maps.save_map(
-            m, f"{args.out}/{spec.name}_{column}{suffix}.html", offline=not args.cdn
-        )
-        print(f"{path}  ({path.stat().st_size / 1e6:.2f} MB)")
+        name = f"{spec.name}_{column}{suffix}.html"
+        path = maps.save_map(m, tmp / name, offline=not args.cdn)
+        print(f"{Path(args.out) / name}  ({path.stat().st_size / 1e6:.2f} MB)")
     return 0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
+
+from .._outputs import run_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,12 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..render._io import atomic_write_text, check_writable
+    # outputs appear in --out whole or not at all; a concurrent run into it fails clearly
+    with run_folder(args.out, command="report", params=vars(args)) as tmp:
+        return _run(args, tmp)
+
+
+def _run(args: argparse.Namespace, out: Path) -> int:
+    from ..render._io import atomic_write_text
     from ..render.export import export_layers
     from ..render.report import build_report
     from ..units import load_region
 
-    out = check_writable(args.out)
     t0 = time.perf_counter()
     region = load_region(args.region, data_dir=args.data_dir, network=not args.no_network)
     parts = build_report(
@@ -54,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     )
     stem = region.spec.name + ("" if args.lang == "en" else f".{args.lang}")
     path = atomic_write_text(out / f"{stem}.html", parts.html)
-    print(f"{path}  ({path.stat().st_size / 1e6:.2f} MB, {time.perf_counter() - t0:.1f} s)")
+    final = Path(args.out) / path.name
+    print(f"{final}  ({path.stat().st_size / 1e6:.2f} MB, {time.perf_counter() - t0:.1f} s)")
     for key, reason in {**region.missing, **parts.missing}.items():
         print(f"  not available: {key}: {reason}")
     if args.gis:
@@ -62,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
             region, out, concentration=parts.concentration, catchments=parts.catchments
         )
         for layer, p in written.items():
-            print(f"{p}  ({layer})")
+            print(f"{Path(args.out) / Path(p).relative_to(out)}  ({layer})")
     return 0

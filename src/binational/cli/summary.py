@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+from . import _args
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -16,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("region", help="region preset, e.g. tijuana-san-diego")
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
-    p.add_argument("--months", type=int, default=12, help="months of crossings to total")
+    p.add_argument(
+        "--months", type=_args.positive_int, default=12, help="months of crossings to total"
+    )
     p.add_argument(
         "--no-network", action="store_true", help="skip loading the road network (faster)"
     )

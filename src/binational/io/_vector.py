@@ -29,7 +29,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from .. import drops
+from .. import _bounded, drops
 from ..drops import DropReport
 from ..errors import CRSError, DataQualityWarning, DataSourceError, GeometryError, SchemaError
 
@@ -108,8 +108,17 @@ def _zip_infos(path: Path) -> list[zipfile.ZipInfo]:
     """Members of zip ``path`` after a CRC check of every member (catches truncation)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
             infos = zf.infolist()
+            declared = sum(i.file_size for i in infos)
+            if declared > _bounded.limit():  # before the CRC check decompresses every member
+                raise _bounded.DecompressionBombError(
+                    f"{path}: members expand to {declared:,} bytes, more than the bound of "
+                    f"{_bounded.limit():,}; refused. Raise binational.settings."
+                    "max_decompressed_bytes if the file is genuine"
+                )
+            bad = zf.testzip()
+    except _bounded.DecompressionBombError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise DataSourceError(f"{path}: not a readable zip archive (truncated?): {exc}") from exc
     if bad is not None:
@@ -184,6 +193,8 @@ def _vector_source(path: Path, layer: str | None) -> tuple[str, str | None, str]
             )
         if not start.startswith(b"{"):
             raise DataSourceError(f"{path}: not GeoJSON (content starts {start[:20]!r})")
+        if name.endswith(".gz"):
+            _bounded.check_size(path)  # GDAL decompresses it whole
         src = f"/vsigzip/{path}" if name.endswith(".gz") else str(path)
         return src, None, "geojson"
     if name.endswith(".gpkg"):
@@ -245,6 +256,16 @@ def _check_lonlat_bounds(gdf: gpd.GeoDataFrame, path: Path) -> None:
     xmin, ymin, xmax, ymax = gdf.total_bounds
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():
         return
+    if (
+        (ymin < -90.5 or ymax > 90.5)
+        and -90.5 <= xmin <= xmax <= 90.5
+        and -180.5 <= ymin <= ymax <= 180.5
+    ):
+        raise CRSError(
+            f"{path}: CRS is {gdf.crs.name} (degrees) but coordinates span x {xmin:.1f}..{xmax:.1f}, "
+            f"y {ymin:.1f}..{ymax:.1f}: latitude and longitude look swapped (x holds latitudes, "
+            "y longitudes); write the file with x = longitude, y = latitude"
+        )
     if xmin < -180.5 or xmax > 360.5 or ymin < -90.5 or ymax > 90.5:
         raise CRSError(
             f"{path}: CRS is {gdf.crs.name} (degrees) but coordinates span "
@@ -397,14 +418,14 @@ def read_bytes(
             member = _pick_member(path, infos, member_suffixes, prefer=prefer)
             if member is None:
                 raise _no_member(path, infos, "/".join(member_suffixes) + " file")
-            with zipfile.ZipFile(path) as zf:
-                return zf.read(member)
+            with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+                return _bounded.read_all(fh, path=f"{path}!{member}")
         if name.endswith(".gz") or head.startswith(b"\x1f\x8b"):
             with gzip.open(path, "rb") as fh:
-                return fh.read()
+                return _bounded.read_all(fh, path=path)
         if name.endswith(".bz2") or head.startswith(b"BZh"):
             with bz2.open(path, "rb") as fh:
-                return fh.read()
+                return _bounded.read_all(fh, path=path)
         return path.read_bytes()
     except DataSourceError:
         raise

@@ -49,7 +49,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import schema
+from .. import _bounded, _plausible, schema
 from .._data import manifest
 from .._log import get_logger
 from ..drops import DUPLICATE, DropReport
@@ -351,6 +351,9 @@ def _check_file(path: Path, *, what: str) -> bytes:
 
 def _read_csv(path: Path, *, what: str, **kwargs) -> pd.DataFrame:
     try:
+        if _bounded.compression_of(path) is not None:  # streamed, within the bound
+            with _bounded.open_binary(path) as fh:
+                return pd.read_csv(fh, **kwargs)
         return pd.read_csv(path, **kwargs)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataSourceError(f"{path}: damaged or truncated compressed file ({exc})") from exc
@@ -425,10 +428,16 @@ def _parse_months(values: pd.Series, path: Path, column: str) -> pd.Series:
         except (ValueError, TypeError):
             continue
     if parsed is None:
+        ok = pd.Series(False, index=uniq.index)
+        for fmt in _DATE_FORMATS:
+            ok |= pd.to_datetime(uniq, format=fmt, errors="coerce").notna()
+        bad = uniq[~ok]
+        rows = values.index[values.astype(str).str.strip().isin(set(bad))][:5].tolist()
         raise _fail(
             path,
             column,
-            f"dates not understood (expected 'Mon YYYY' or ISO), e.g. {uniq.head(3).tolist()}",
+            f"{len(bad)} date(s) not understood (expected 'Mon YYYY' or ISO), e.g. "
+            f"{bad.head(3).tolist()} in row(s) {rows}; fix them in the file",
         )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
@@ -446,6 +455,7 @@ def _read_bts_frame(path: Path) -> pd.DataFrame:
         except (json.JSONDecodeError, UnicodeDecodeError, EOFError, zlib.error) as exc:
             raise DataSourceError(f"{path}: not valid JSON ({exc})") from exc
         if isinstance(doc, dict):
+            _plausible.check_api_error(doc, path)
             doc = doc.get("data", doc.get("records", []))
         if not isinstance(doc, list):
             raise SchemaError(f"{path}: expected a JSON array of records (Socrata API shape)")
@@ -464,7 +474,7 @@ def _open_text(path: Path):
     with path.open("rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
     if gz:
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
+        return io.TextIOWrapper(_bounded.open_binary(path), encoding="utf-8-sig")
     return path.open("r", encoding="utf-8-sig")
 
 
@@ -560,6 +570,7 @@ def _numeric_values(values: pd.Series, path: Path, column: str) -> pd.Series:
     return num.astype("Float64")
 
 
+@_plausible.checked_volumes("bts")
 def read_bts(
     path: PathLike,
     *,
@@ -680,6 +691,7 @@ def read_bts(
     return out
 
 
+@_plausible.checked_volumes("bridge_counts")
 def read_bridge_counts(
     path: PathLike,
     *,
@@ -885,6 +897,7 @@ def _port_of(cid: str, index: dict, path: Path, report: DropReport, layer: str) 
     return None
 
 
+@_plausible.checked_waits("waits_hourly")
 def read_waits_hourly(
     path: PathLike,
     *,
@@ -1018,6 +1031,7 @@ def _read_live_records(path: Path) -> pd.DataFrame:
         except (json.JSONDecodeError, UnicodeDecodeError, EOFError, zlib.error) as exc:
             raise DataSourceError(f"{path}: not valid JSON ({exc})") from exc
         if isinstance(doc, dict):
+            _plausible.check_api_error(doc, path)
             doc = doc.get("ports", doc.get("data", [doc]))
         if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
             raise SchemaError(f"{path}: expected a JSON array of port records (CBP bwtnew API)")
@@ -1055,6 +1069,7 @@ def _local_instants(df: pd.DataFrame, tzs: pd.Series, path: Path) -> pd.Series:
     return out
 
 
+@_plausible.checked_waits("waits_live")
 def read_waits_live(
     path: PathLike,
     *,
@@ -1231,6 +1246,7 @@ def _localize_series(
     return out, ambiguous
 
 
+@_plausible.checked_waits("waits_series")
 def read_waits_series(
     path: PathLike,
     *,
@@ -1397,6 +1413,7 @@ SANDAG_WAIT_COLUMNS = {
 }
 
 
+@_plausible.checked_waits("waits_sandag")
 def read_sandag_observed_waits(
     path: PathLike,
     *,
@@ -1501,6 +1518,7 @@ def read_sandag_observed_waits(
     )
 
 
+@_plausible.checked_waits("waits")
 def read_waits(path: PathLike, *, report: DropReport | None = None, **kwargs) -> pd.DataFrame:
     """Read any supported wait-time file, telling its shape from its content.
 

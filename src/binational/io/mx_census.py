@@ -66,7 +66,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import drops, schema
+from .. import _plausible, drops, schema
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import SchemaError
@@ -899,4 +899,6 @@ def load_mx_units(
     )
     if crs is not None:
         units = units.to_crs(crs)
-    return units
+    return _plausible.check_unit_counts(
+        units, path=primary_path, layer=LAYER_UNITS, report=report
+    )

@@ -61,7 +61,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .. import settings
+from .. import _bounded, settings
 from .._atomic import atomic_path, file_sha256
 from .._data import manifest
 from .._log import get_logger
@@ -215,6 +215,7 @@ def prepare_network(
             check_network(G, report=report, layer=source.label)
             return G
     G = load_network(path, crs=crs, cache=cache, report=report)
+    G.graph.setdefault("source_file", str(path))  # named in later errors (e.g. no border edge)
     G = impute_speeds(G, defaults=defaults)
     G = mark_border_edges(G, ports=ports, report=report)
     if use:
@@ -432,17 +433,28 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
 
     _expect_xml_root(path, "graphml", "a GraphML file")
+    _bounded.check_size(path)  # a compressed file within the decompression bound
     log.info("%s: parsing GraphML with osmnx (slow; cached afterwards)", path)
     try:
-        return ox.load_graphml(path)
+        G = ox.load_graphml(path)
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        from .._graphml import diagnose
+
+        diagnose(path, exc)  # raises a message naming what the file lacks
+        raise DataSourceError(f"{path}: cannot parse GraphML road network: {exc!r}") from exc
     except _PARSE_ERRORS as exc:
         raise DataSourceError(f"{path}: cannot parse GraphML road network: {exc!r}") from exc
+    from .._graphml import check_graph
+
+    check_graph(G, path)
+    return G
 
 
 def _read_osm_xml(path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
 
     _expect_xml_root(path, "osm", "an OSM XML file")
+    _bounded.check_size(path)  # a compressed file within the decompression bound
     try:
         return ox.graph_from_xml(path, retain_all=True)
     except _PARSE_ERRORS as exc:

@@ -44,7 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import drops, schema
+from .. import _plausible, drops, schema
 from .._data import manifest
 from .._log import get_logger
 from ..drops import DropReport
@@ -494,12 +494,16 @@ def _to_float(
     if neg.any():
         for val in np.unique(out[neg]):
             rows = np.flatnonzero(out == val)
+            jam = val <= -100_000_000  # ACS jam values: -666666666, -999999999, ...
             note(
                 report,
                 LAYER_ACS,
                 _uids(geoids.iloc[rows]),
-                drops.SUPPRESSED,
-                f"{column} ({canonical}): ACS annotation value {val:.0f} → missing",
+                drops.SUPPRESSED if jam else "negative_count",
+                f"{column} ({canonical}): ACS annotation value {val:.0f} → missing"
+                if jam
+                else f"{Path(str(path)).name}: column {column} = {val:g} < 0 (not an ACS "
+                "annotation) set missing; correct the source row",
             )
         out[neg] = np.nan
     return out
@@ -753,6 +757,7 @@ def load_us_units(
     )
     if crs is not None:
         units = units.to_crs(crs)
+    units = _plausible.check_unit_counts(units, path=acs_path, layer=LAYER_UNITS, report=report)
     units.attrs.update(
         vintage=acs.attrs.get("vintage"),
         column_map=acs.attrs.get("column_map"),

@@ -85,10 +85,12 @@ _CSS = """
 """
 
 _TABLE_JS = """function(labels, vals) {
+  var map = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
+  function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return map[c]; }); }
   var rows = '';
   for (var i = 0; i < labels.length; i++) {
     if (vals[i] === null || vals[i] === '') continue;
-    rows += '<tr><td>' + labels[i] + '</td><td><b>' + vals[i] + '</b></td></tr>';
+    rows += '<tr><td>' + esc(labels[i]) + '</td><td><b>' + esc(vals[i]) + '</b></td></tr>';
   }
   return '<table class="bn-tip">' + rows + '</table>';
 }"""
@@ -197,7 +199,8 @@ class _GeoJsonLayer(Layer):
         overlay: bool = True,
         decimals: int = 5,
     ):
-        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        # Leaflet's layer control sets the name with innerHTML: names from data are escaped
+        super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
         self._name = "BnGeoJson"
         self.geojson = data
         encoded = encode_features(data, decimals=decimals) if decimals <= 7 else None
@@ -561,7 +564,7 @@ def _port_popup(
     code = row[schema.PORT_CODE]
     name = html.escape(str(row.get("name", code)))
     garita = _str_or_none(row.get("name_mx"))
-    out = [f'<div class="bn-popup"><b>{name}</b> ({code})']
+    out = [f'<div class="bn-popup"><b>{name}</b> ({html.escape(str(code))})']
     if garita:
         out.append(f"<br>{t('garita', lang)}: {html.escape(garita)}")
     if code in volumes.index and span is not None:
@@ -641,7 +644,7 @@ def add_ports(
         props.append(
             {
                 "r": round(float(radius), 1),
-                "n": str(row.get("name", code)),
+                "n": html.escape(str(row.get("name", code))),  # Leaflet tooltips are HTML
                 "p": _port_popup(row, volumes, waits_h, span=span, lang=lang),
             }
         )
@@ -906,7 +909,7 @@ def add_border(
     src = str(border["source"].iloc[0]) if "source" in border.columns else ""
     tip = t("border", lang) + (f" ({src})" if src else "")
     _GeoJsonLayer(
-        _feature_collection(web, [{"t": tip}] * len(web)),
+        _feature_collection(web, [{"t": html.escape(tip)}] * len(web)),
         name=t("border", lang),
         class_name="bn-border",
         style_js="function (f) { return {color: '#111', weight: 2.5, dashArray: '6 4', opacity: 0.9}; }",
