@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-<<<<<<< HEAD
-=======
-import pandas as pd
-
 from . import _args
 
->>>>>>> issue-13
 
 def register(sub: argparse._SubParsersAction) -> None:
     from ..scale._names import DEFAULT_TASKS  # no pandas, no Dask at parser build
