@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 
@@ -48,8 +49,13 @@ def bcs_region(tmp_path_factory, data_dir, bcs_raw):
     folder = tmp_path_factory.mktemp("bcs-preset")
     keys = bcs_raw.index.to_numpy()
     i = np.arange(len(keys))
+    # the grid starts at San Ysidro (the preset's port) so the region-extent check sees it in place
+    x0, y0 = pyproj.Transformer.from_crs(4326, 32612, always_xy=True).transform(-117.03, 32.54)
     boxes = shapely.box(
-        i % 40 * 1000.0, i // 40 * 1000.0, i % 40 * 1000.0 + 900, i // 40 * 1000.0 + 900
+        x0 + i % 40 * 1000.0,
+        y0 + i // 40 * 1000.0,
+        x0 + i % 40 * 1000.0 + 900,
+        y0 + i // 40 * 1000.0 + 900,
     )
     gpd.GeoDataFrame({"CVEGEO": keys}, geometry=boxes, crs="EPSG:32612").to_file(
         folder / "agebs.gpkg"
