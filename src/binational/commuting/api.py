@@ -609,9 +609,10 @@ def commuting(
         ``"nonpositive"`` (default): a wait coefficient estimated above 0 is refitted at 0 and
         the unconstrained estimate is kept in ``parameters`` (``unconstrained_estimate``,
         ``unconstrained_se``). Hourly waits rise with the number of travellers (the queue is
-        the demand), so on the 2017 survey the free estimate is positive (+0.020 per minute,
-        SE 0.006, for work trips): the survey cannot identify how travellers weigh the wait,
-        and a positive weight would make a shorter queue repel travellers in scenarios.
+        the demand), so on the 2017 survey without the lanes-open term the free estimate is
+        positive (+0.020 per minute, SE 0.006, for work trips; with it, −0.005, SE 0.007): the
+        survey barely identifies how travellers weigh the wait, and a positive weight would
+        make a shorter queue repel travellers in scenarios.
         ``"free"``: keep the estimate whatever its sign.
     fixed
         Parameters held fixed in every fit (see :func:`~binational.commuting.model.fit_choice`).
