@@ -9,7 +9,7 @@ for every origin, option and hour.
 
 Reference (plain pandas, the same computation without the factorisation): the long table of
 every origin × destination × option (798 × 736 × 6 ≈ 3.5 M rows per hour), utilities
-``ln(1 + S_d) + α_k + β_drive (a + e) + β_wait w``, a log-sum-exp per origin by ``groupby``, and
+``ln(1 + S_d) + α_k + β_drive (a + e) + β_wait w + γ ln(1 + lanes open)``, a log-sum-exp per origin by ``groupby``, and
 ``P(k | o)`` summed over destinations, at the fitted parameters, for the hours asked (default
 three: 7, 12 and 17; the reference is too slow for 24). Both sides are warmed, timed the same
 way (best of ``--repeat``) on the same input in the same run; the printed ratio is for the
@@ -34,6 +34,7 @@ import pandas as pd
 import binational
 from binational.commuting import api, model
 from binational.commuting.design import port_minutes
+from binational.io.lanes import read_sandag_observed_volumes
 from binational.io.survey import read_od_survey, read_zone_centroids
 
 
@@ -49,7 +50,8 @@ def best_of(fn, repeat: int):
 def pandas_predict(design: model.ChoiceDesign, theta: np.ndarray, hours) -> np.ndarray:
     """P(k | o, h) from the full origin × destination × option table, plain pandas."""
     b_drive, b_wait = theta[0], theta[1]
-    alpha = np.r_[0.0, theta[2:]]
+    gamma = theta[2] if design.lanes_open is not None else 0.0
+    alpha = np.r_[0.0, theta[3 if design.lanes_open is not None else 2 :]]
     n_o, k = design.access.shape
     n_d = design.egress.shape[1]
     acc = pd.DataFrame(
@@ -73,11 +75,16 @@ def pandas_predict(design: model.ChoiceDesign, theta: np.ndarray, hours) -> np.n
     out = np.zeros((len(hours), n_o, k))
     for i, h in enumerate(hours):
         w = pd.Series(design.waits[:, h], name="w")
+        lanes = pd.Series(
+            np.log1p(design.lanes_open[:, h]) if design.lanes_open is not None else 0.0,
+            index=range(k),
+        )
         v = (
             long["ln_s"]
             + long["alpha"]
             + b_drive * (long["a"] + long["e"])
             + b_wait * long["k"].map(w)
+            + gamma * long["k"].map(lanes)
         )
         top = v.groupby(long["o"]).transform("max")
         ev = np.exp(v - top)
@@ -119,6 +126,13 @@ def main() -> None:
         origin_weight=units["pop_total"].fillna(0).to_numpy()[pm.origin_index],
         size=units["workers"].fillna(0).to_numpy()[pm.dest_index],
         waits=waits,
+        lanes_open=api._lanes_open_grid(
+            read_sandag_observed_volumes(
+                data / "crossings/sandag_ome_observed_hourly_volumes_waits_2017.csv"
+            ),
+            options,
+            "northbound",
+        ),
     )
     zu = api.zone_units(zones, units)
     tc = api.trip_cells(survey, zu, pm, options, purpose="HBW")

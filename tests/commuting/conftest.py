@@ -9,6 +9,7 @@ from binational.io.survey import read_od_survey, read_zone_centroids
 
 SURVEY = "crossings/sandag_ome_crossborder_od_survey_2017.csv"
 ZONES = "osm/tijuana_sandiego_sr11_2017_network.gpkg"
+OBSERVED = "crossings/sandag_ome_observed_hourly_volumes_waits_2017.csv"
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +29,17 @@ def zones(data_dir):
 
 
 @pytest.fixture(scope="session")
-def work_result(region_tj_sl, survey, zones):
+def work_result(region_tj_sl, survey, zones, volumes):
     """The model fitted to northbound work trips (HBW) on the real data."""
     from binational.commuting import commuting
 
-    return commuting(region_tj_sl, survey=survey, zones=zones, purposes=("HBW",))
+    return commuting(
+        region_tj_sl, survey=survey, zones=zones, purposes=("HBW",), lanes_open=volumes
+    )
+
+
+@pytest.fixture(scope="session")
+def volumes(data_dir):
+    from binational.io.lanes import read_sandag_observed_volumes
+
+    return read_sandag_observed_volumes(data_dir / OBSERVED)

@@ -51,6 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--purpose", default="HBW", help="purpose of the per-unit layer (HBW)")
     p.add_argument("--likelihood", default="joint", choices=["joint", "conditional"])
     p.add_argument("--resolution", type=float, default=250.0, help="time-tax raster cell (m)")
+    p.add_argument(
+        "--no-lanes-open",
+        action="store_true",
+        help="leave out the lanes-open term (SANDAG 2017 lanes open per lane and hour)",
+    )
     p.add_argument("--otay-mesa-east", action="store_true", help="scenario: open Otay Mesa East")
     p.add_argument(
         "--close-lane",
@@ -96,17 +101,18 @@ def run(args: argparse.Namespace) -> int:
         io_lanes.read_port_configurations(data_dir / CONFIGS),
         io_lanes.read_bwt_lanes(data_dir / BWT),
     )
+    volumes = io_lanes.read_sandag_observed_volumes(data_dir / OBSERVED)
     result = commuting(
         region,
         survey=survey,
         zones=zones,
         lanes=lane_table,
+        lanes_open=None if args.no_lanes_open else volumes,
         method=args.method,
         hour=args.hour,
         unit_purpose=args.purpose,
         likelihood=args.likelihood,
     )
-    volumes = io_lanes.read_sandag_observed_volumes(data_dir / OBSERVED)
     person_hours = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
     scen = None
     closed = _close_lanes(args.close_lane)

@@ -316,7 +316,7 @@ def unit_expectations(
     """
     from .model import _dest_terms, _split, option_probabilities
 
-    b_drive = _split(theta, separate_wait)[0]
+    b_drive = _split(theta, separate_wait, design)[0]
     prob = option_probabilities(theta, design, [hour], separate_wait=separate_wait)[0]  # O × K
     ln_d, mean_e = _dest_terms(b_drive, design)
     pidx = design.port_index
@@ -475,6 +475,25 @@ def _fit(design, cells, *, wait_sign, separate_wait, fixed, **kw) -> ChoiceFit:
     return fit
 
 
+def _lanes_open_grid(table: pd.DataFrame, options: pd.DataFrame, direction: str) -> np.ndarray:
+    need = [schema.PORT_CODE, "lane", "hour", "lanes_open"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise SchemaError(f"lanes-open table lacks column(s) {missing}")
+    t = table
+    if "direction" in t.columns:
+        t = t[t["direction"].astype(str) == direction]
+    g = t.groupby([schema.PORT_CODE, "lane", "hour"])["lanes_open"].median()
+    arr = np.zeros((len(options), 24))
+    for k, (p, ln) in enumerate(zip(options[schema.PORT_CODE], options["lane"], strict=True)):
+        for h in range(24):
+            v = g.get((int(p), ln, h), np.nan)
+            if not np.isfinite(v) or v < 0:
+                raise LaneError(f"no lanes-open count for port {p} lane {ln!r} at hour {h}")
+            arr[k, h] = v
+    return arr
+
+
 def _share_se(survey, fit_table, direction, periods) -> np.ndarray:
     """Sampling standard error of each observed share: ``sqrt(p (1 - p) / n_eff)`` with Kish's
     effective sample size ``(Σw)² / Σw²`` of the period's survey records (expanded weights)."""
@@ -524,6 +543,7 @@ def commuting(
     size: Mapping[str, str] | None = None,
     origin_weight: str = schema.POP_TOTAL,
     lanes: pd.DataFrame | None = None,
+    lanes_open: pd.DataFrame | None = None,
     weekday="weekdays",
     wait_precedence: Sequence[str] = PRECEDENCE,
     wait_fill: str = "nearest",
@@ -571,6 +591,12 @@ def commuting(
     lanes
         Optional port-lane table (:func:`binational.io.lanes.port_lanes`): every option of the
         survey must be a lane the port has (else :class:`~binational.io.lanes.LaneError`).
+    lanes_open
+        Optional lanes open per ``port_code, lane, hour`` (e.g. SANDAG's 2017 observed data,
+        :func:`binational.io.lanes.read_sandag_observed_volumes`, northbound rows): adds
+        ``γ · ln(1 + lanes open)`` to the utility, the lane's availability at that hour (a
+        lane with one booth open at night draws few travellers). Every option needs all 24
+        hours (else :class:`~binational.io.lanes.LaneError`).
     weekday, wait_precedence, wait_fill
         Waits (:func:`binational.io.lanes.lane_waits`, :func:`~binational.io.lanes.require_lane_waits`).
     likelihood
@@ -583,9 +609,10 @@ def commuting(
         ``"nonpositive"`` (default): a wait coefficient estimated above 0 is refitted at 0 and
         the unconstrained estimate is kept in ``parameters`` (``unconstrained_estimate``,
         ``unconstrained_se``). Hourly waits rise with the number of travellers (the queue is
-        the demand), so on the 2017 survey the free estimate is positive (+0.020 per minute,
-        SE 0.006, for work trips): the survey cannot identify how travellers weigh the wait,
-        and a positive weight would make a shorter queue repel travellers in scenarios.
+        the demand), so on the 2017 survey without the lanes-open term the free estimate is
+        positive (+0.020 per minute, SE 0.006, for work trips; with it, −0.005, SE 0.007): the
+        survey barely identifies how travellers weigh the wait, and a positive weight would
+        make a shorter queue repel travellers in scenarios.
         ``"free"``: keep the estimate whatever its sign.
     fixed
         Parameters held fixed in every fit (see :func:`~binational.commuting.model.fit_choice`).
@@ -648,6 +675,7 @@ def commuting(
     size = {**DEFAULT_SIZE, **dict(size or {})}
     ow = _weights(units, pm.origin_index, origin_weight, "origin weight", report)
 
+    open_arr = None if lanes_open is None else _lanes_open_grid(lanes_open, options, direction)
     zone_unit = zone_units(zones, units, max_snap_m=zone_snap_m, report=report)
     models, designs, fit_rows, params, held_params = {}, {}, [], [], []
     for purpose in purposes:
@@ -665,6 +693,7 @@ def commuting(
             origin_weight=ow,
             size=sz,
             waits=wait_arr,
+            lanes_open=open_arr,
         )
         tc = trip_cells(
             survey, zone_unit, pm, options, purpose=purpose, direction=direction, report=report
@@ -745,6 +774,7 @@ def commuting(
         "wait_fill": wait_fill,
         "likelihood": likelihood,
         "separate_wait": separate_wait,
+        "lanes_open_term": lanes_open is not None,
         "wait_sign": wait_sign,
         "fixed": dict(fixed or {}),
         "zone_snap_m": zone_snap_m,

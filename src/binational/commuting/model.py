@@ -68,6 +68,7 @@ __all__ = [
     "conditional_probabilities",
     "fit_choice",
     "loglik",
+    "n_coefficients",
     "option_probabilities",
     "param_names",
     "predict_shares",
@@ -101,6 +102,9 @@ class ChoiceDesign:
         ``n_d`` size term of the destinations (> 0 where a destination can be chosen).
     waits
         ``K × 24`` minutes of wait per option and hour.
+    lanes_open
+        Optional ``K × 24`` lanes open per option and hour: adds ``γ · ln(1 + lanes open)`` to
+        the utility (parameter ``gamma_lanes``), the lane's availability at that hour.
     """
 
     options: pd.DataFrame
@@ -110,6 +114,7 @@ class ChoiceDesign:
     origin_weight: np.ndarray
     size: np.ndarray
     waits: np.ndarray
+    lanes_open: np.ndarray | None = None
 
     def __post_init__(self):
         k = len(self.options)
@@ -124,11 +129,22 @@ class ChoiceDesign:
             raise SchemaError("origin_weight / size do not match access / egress")
         if not np.isfinite(self.waits).all() or (self.waits < 0).any():
             raise SchemaError("waits must be finite and >= 0 for every option and hour")
+        if self.lanes_open is not None:
+            lo = np.asarray(self.lanes_open, dtype=float)
+            if lo.shape != (k, 24) or not np.isfinite(lo).all() or (lo < 0).any():
+                raise SchemaError(f"lanes_open must be a ({k}, 24) array of counts >= 0")
         if (np.asarray(self.origin_weight) < 0).any() or (np.asarray(self.size) < 0).any():
             raise SchemaError("origin weights and sizes must be >= 0")
         unknown = set(self.options[schema.PORT_CODE]) - set(self.ports)
         if unknown:
             raise SchemaError(f"options at port(s) {sorted(unknown)} without egress times")
+
+    @property
+    def capacity(self) -> np.ndarray:
+        """``ln(1 + lanes open)`` (``K × 24``; zeros without ``lanes_open``)."""
+        if self.lanes_open is None:
+            return np.zeros((len(self.options), 24))
+        return np.log1p(np.asarray(self.lanes_open, dtype=float))
 
     @property
     def port_index(self) -> np.ndarray:
@@ -146,7 +162,14 @@ class ChoiceDesign:
 def param_names(design: ChoiceDesign, *, separate_wait: bool = False) -> list[str]:
     """Parameter names: ``beta_time`` (or ``beta_drive``, ``beta_wait``) then ``asc_<port>_<lane>``."""
     head = ["beta_drive", "beta_wait"] if separate_wait else ["beta_time"]
+    if design.lanes_open is not None:
+        head.append("gamma_lanes")
     return head + [f"asc_{lab}" for lab in design.labels[1:]]
+
+
+def n_coefficients(design: ChoiceDesign, separate_wait: bool) -> int:
+    """Number of leading coefficients before the option constants."""
+    return (2 if separate_wait else 1) + (design.lanes_open is not None)
 
 
 def _dest_terms(beta: float, design: ChoiceDesign) -> tuple[np.ndarray, np.ndarray]:
@@ -162,16 +185,27 @@ def _dest_terms(beta: float, design: ChoiceDesign) -> tuple[np.ndarray, np.ndarr
     return ln_d, mean_e
 
 
-def _split(theta: np.ndarray, separate_wait: bool) -> tuple[float, float, np.ndarray]:
+def _split(theta: np.ndarray, separate_wait: bool, design: ChoiceDesign | None = None):
+    """``(b_drive, b_wait, alpha)``; with a design, ``alpha`` excludes ``gamma_lanes``."""
     theta = np.asarray(theta, dtype=float)
     b_drive = theta[0]
     b_wait = theta[1] if separate_wait else theta[0]
-    alpha = np.r_[0.0, theta[2 if separate_wait else 1 :]]
+    start = 2 if separate_wait else 1
+    if design is not None and design.lanes_open is not None:
+        start += 1
+    alpha = np.r_[0.0, theta[start:]]
     return b_drive, b_wait, alpha
 
 
+def _gamma(theta, separate_wait: bool, design: ChoiceDesign) -> float:
+    if design.lanes_open is None:
+        return 0.0
+    return float(np.asarray(theta, dtype=float)[2 if separate_wait else 1])
+
+
 def _utilities(theta, design: ChoiceDesign, hours: Sequence[int], separate_wait: bool):
-    b_drive, b_wait, alpha = _split(theta, separate_wait)
+    b_drive, b_wait, alpha = _split(theta, separate_wait, design)
+    gamma = _gamma(theta, separate_wait, design)
     if len(alpha) != len(design.options):
         raise SchemaError(
             f"{len(theta)} parameters for {len(design.options)} options "
@@ -186,6 +220,7 @@ def _utilities(theta, design: ChoiceDesign, hours: Sequence[int], separate_wait:
         alpha[None, None, :]
         + b_drive * acc[None]
         + b_wait * w[:, None, :]
+        + gamma * design.capacity[:, list(hours)].T[:, None, :]
         + np.where(ok, ln_d[pidx][None, :], 0.0)[None]
     )
     v = np.where(ok[None], v, -np.inf)
@@ -275,12 +310,18 @@ def conditional_probabilities(
     theta, design: ChoiceDesign, origin, dest, hour, *, separate_wait: bool = False
 ) -> np.ndarray:
     """``P(k | o, d, h)`` for each (origin, destination, hour) triple: an ``n × K`` array."""
-    b_drive, b_wait, alpha = _split(theta, separate_wait)
+    b_drive, b_wait, alpha = _split(theta, separate_wait, design)
+    gamma = _gamma(theta, separate_wait, design)
     origin, dest, hour = (np.asarray(x, dtype=int) for x in (origin, dest, hour))
     pidx = design.port_index
     t = design.access[origin] + design.egress[pidx][:, dest].T  # n × K
     ok = np.isfinite(t)
-    v = alpha[None, :] + b_drive * np.where(ok, t, 0.0) + b_wait * design.waits[:, hour].T
+    v = (
+        alpha[None, :]
+        + b_drive * np.where(ok, t, 0.0)
+        + b_wait * design.waits[:, hour].T
+        + gamma * design.capacity[:, hour].T
+    )
     v = np.where(ok, v, -np.inf)
     top = np.max(v, axis=1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
@@ -305,7 +346,8 @@ def loglik(
     if likelihood not in LIKELIHOODS:
         raise SchemaError(f"likelihood {likelihood!r} must be one of {LIKELIHOODS}")
     n = np.asarray(cells.trips if weights is None else weights, dtype=float)
-    b_drive, b_wait, alpha = _split(theta, separate_wait)
+    b_drive, b_wait, alpha = _split(theta, separate_wait, design)
+    gamma = _gamma(theta, separate_wait, design)
     if len(alpha) != len(design.options):
         raise SchemaError(
             f"{len(theta)} parameters for {len(design.options)} options "
@@ -314,6 +356,7 @@ def loglik(
     pidx = design.port_index
     o, d, h, k = cells.origin, cells.dest, cells.hour, cells.option
     w_all = design.waits[:, h].T  # n × K
+    c_all = design.capacity[:, h].T  # n × K
     if likelihood == "conditional":
         t_all = design.access[o] + design.egress[pidx][:, d].T  # n × K
         prob = conditional_probabilities(theta, design, o, d, h, separate_wait=separate_wait)
@@ -322,7 +365,7 @@ def loglik(
         ln_d, mean_e = _dest_terms(b_drive, design)
         acc = design.access[o]
         ok = np.isfinite(acc) & np.isfinite(ln_d[pidx])[None, :]
-        v = alpha[None, :] + b_drive * np.where(ok, acc, 0.0) + b_wait * w_all
+        v = alpha[None, :] + b_drive * np.where(ok, acc, 0.0) + b_wait * w_all + gamma * c_all
         v = np.where(ok, v + np.where(ok, ln_d[pidx][None, :], 0.0), -np.inf)
         top = np.max(v, axis=1, keepdims=True)
         top = np.where(np.isfinite(top), top, 0.0)
@@ -354,6 +397,8 @@ def loglik(
         grads.append(
             np.sum(n * (chosen_time + chosen_wait - np.sum(prob * (x_time + w_all), axis=1)))
         )
+    if design.lanes_open is not None:
+        grads.append(np.sum(n * (c_all[rows, k] - np.sum(prob * c_all, axis=1))))
     onehot = np.zeros_like(prob)
     onehot[rows, k] = 1.0
     g_alpha = (n[:, None] * (onehot - prob)).sum(axis=0)[1:]

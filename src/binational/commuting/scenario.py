@@ -2,7 +2,7 @@
 
 The fitted parameters are kept; the choice set, the travel times (a new port gets its own
 border crossing: a point in the straight-line model, a border edge on the network) and the
-waits change. A new port takes the lanes and the fitted lane constants of an existing port
+waits change. With a lanes-open term, a new port's lanes open are its donor's. A new port takes the lanes and the fitted lane constants of an existing port
 (``CommutingScenario.constants_from``; by default the nearest port of the choice set), which is
 how SANDAG's SR-11/OME model configures Otay Mesa East (its passenger lanes mirror Otay Mesa's,
 ``data_in/port_configurations.csv``).
@@ -21,7 +21,7 @@ from ..errors import SchemaError
 from ..io.lanes import LaneError
 from .api import CommutingResult, CommutingScenario, unit_expectations
 from .design import port_minutes
-from .model import ChoiceDesign, option_probabilities
+from .model import ChoiceDesign, n_coefficients, option_probabilities
 from .periods import PERIODS
 
 __all__ = ["run_scenario", "scenario_design"]
@@ -53,7 +53,8 @@ def scenario_design(
     fit = result.models[purpose]
     opts = base.options.copy()
     labels = base.labels
-    alpha = dict(zip(labels, np.r_[0.0, fit.theta[2 if fit.separate_wait else 1 :]], strict=True))
+    n_coef = n_coefficients(base, fit.separate_wait)
+    alpha = dict(zip(labels, np.r_[0.0, fit.theta[n_coef:]], strict=True))
     known = set(opts[schema.PORT_CODE])
     bad = [c for c in scenario.closed_ports if c not in known]
     if bad:
@@ -68,6 +69,8 @@ def scenario_design(
     for p, ln in scenario.closed_lanes:
         keep &= ~((opts[schema.PORT_CODE] == int(p)) & (opts["lane"] == ln))
     waits = base.waits[keep.to_numpy()]
+    lanes_open = None if base.lanes_open is None else np.asarray(base.lanes_open)[keep.to_numpy()]
+    add_open = []
     new_opts = opts[keep].reset_index(drop=True)
     new_alpha = [alpha[lab] for lab, k in zip(labels, keep, strict=True) if k]
     add_rows, add_waits = [], []
@@ -87,6 +90,9 @@ def scenario_design(
                 )
             add_rows.append((port.port_code, ln, ln in ("pedestrian", "pedestrian_ready")))
             add_waits.append(np.full(24, float(minutes)))
+            if lanes_open is not None:
+                donor_k = labels.index(f"{donor}_{ln}")
+                add_open.append(np.asarray(base.lanes_open)[donor_k])
             new_alpha.append(alpha[f"{donor}_{ln}"])
         log.info(
             "scenario %s: new port %s with the lanes and constants of %s",
@@ -100,6 +106,8 @@ def scenario_design(
             ignore_index=True,
         )
         waits = np.vstack([waits, np.array(add_waits)])
+        if lanes_open is not None:
+            lanes_open = np.vstack([lanes_open, np.array(add_open)])
     for (p, ln), minutes in scenario.lane_waits.items():
         sel = np.flatnonzero((new_opts[schema.PORT_CODE] == int(p)) & (new_opts["lane"] == ln))
         if not len(sel):
@@ -131,8 +139,9 @@ def scenario_design(
         origin_weight=base.origin_weight,
         size=base.size,
         waits=waits,
+        lanes_open=lanes_open,
     )
-    betas = fit.theta[: 2 if fit.separate_wait else 1]
+    betas = fit.theta[:n_coef]
     a = np.array(new_alpha)
     theta = np.r_[betas, a[1:] - a[0]]
     return design, theta, pm
