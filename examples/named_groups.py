@@ -58,9 +58,12 @@ def main() -> None:
         for row in profile[profile["status"] == "unavailable"].itertuples():
             print(f"{row.side} {row.group}: {row.note}")
 
-    first_us = next((g for g in ("hispanic",) if g in units.columns), None)
+    from binational.groups import denominator
+
     multiscalar = (
-        multiscalar_profile(units, group=first_us, total="pop_total") if first_us else None
+        multiscalar_profile(units, group="hispanic", total=denominator("hispanic", units.columns))
+        if "hispanic" in units.columns
+        else None
     )
     iter_path = region.spec.file("mx_iter", binational.settings.resolve_data_dir())
     composition = (

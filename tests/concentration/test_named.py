@@ -175,6 +175,30 @@ def test_multigroup_b03002_equals_pysal(sd):
     )
 
 
+def test_profile_multigroups_b03002(sd):
+    from segregation.multigroup import MultiDissim
+
+    from binational.concentration import concentration_profile
+
+    table, _ = concentration_profile(
+        sd,
+        group="hispanic",
+        total="race_base",
+        indices=["dissimilarity"],
+        multigroups="B03002",
+        permutations=9,
+        local=False,
+    )
+    row = table.set_index("index").loc["multi_dissimilarity"]
+    cats = list(named.MULTIGROUP_US)
+    assert row["group"] == ",".join(cats)  # exhaustive: no "other" remainder
+    assert row["value"] == pytest.approx(
+        MultiDissim(sd[cats].astype(float), cats).statistic, abs=1e-9
+    )
+    with pytest.raises(IndexInputError, match="B03002"):
+        concentration_profile(sd, group="hispanic", multigroups="B99999", permutations=9)
+
+
 def test_comparison_terms_and_pooled_only_for_same_variable(tsd, monkeypatch):
     result = binational_comparison(tsd, us_group="hispanic", mx_group="born_elsewhere")
     assert result["same_variable"] is False and result["pooled"] is None
