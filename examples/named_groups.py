@@ -54,7 +54,9 @@ def main() -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         ok = profile[profile["status"] == "ok"]
         print(ok[ok["kind"] == "group"][cols].round(3).to_string(index=False))
-        print(ok[ok["kind"] == "multigroup"][["index", "value"]].round(3).to_string(index=False))
+        multi = ok[ok["kind"] == "multigroup"][["index", "value"]]
+        if len(multi):
+            print(multi.round(3).to_string(index=False))
         for row in profile[profile["status"] == "unavailable"].itertuples():
             print(f"{row.side} {row.group}: {row.note}")
 
