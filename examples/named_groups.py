@@ -54,13 +54,18 @@ def main() -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         ok = profile[profile["status"] == "ok"]
         print(ok[ok["kind"] == "group"][cols].round(3).to_string(index=False))
-        print(ok[ok["kind"] == "multigroup"][["index", "value"]].round(3).to_string(index=False))
+        multi = ok[ok["kind"] == "multigroup"][["index", "value"]]
+        if len(multi):
+            print(multi.round(3).to_string(index=False))
         for row in profile[profile["status"] == "unavailable"].itertuples():
             print(f"{row.side} {row.group}: {row.note}")
 
-    first_us = next((g for g in ("hispanic",) if g in units.columns), None)
+    from binational.groups import denominator
+
     multiscalar = (
-        multiscalar_profile(units, group=first_us, total="pop_total") if first_us else None
+        multiscalar_profile(units, group="hispanic", total=denominator("hispanic", units.columns))
+        if "hispanic" in units.columns
+        else None
     )
     iter_path = region.spec.file("mx_iter", binational.settings.resolve_data_dir())
     composition = (

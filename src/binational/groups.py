@@ -47,6 +47,7 @@ __all__ = [
     "comparison_terms",
     "denominator",
     "get_group",
+    "groups_table",
 ]
 
 

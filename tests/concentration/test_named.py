@@ -181,6 +181,30 @@ def test_multigroup_b03002_equals_pysal(sd):
     )
 
 
+def test_profile_multigroups_b03002(sd):
+    from segregation.multigroup import MultiDissim
+
+    from binational.concentration import concentration_profile
+
+    table, _ = concentration_profile(
+        sd,
+        group="hispanic",
+        total="race_base",
+        indices=["dissimilarity"],
+        multigroups="B03002",
+        permutations=9,
+        local=False,
+    )
+    row = table.set_index("index").loc["multi_dissimilarity"]
+    cats = list(named.MULTIGROUP_US)
+    assert row["group"] == ",".join(cats)  # exhaustive: no "other" remainder
+    assert row["value"] == pytest.approx(
+        MultiDissim(sd[cats].astype(float), cats).statistic, abs=1e-9
+    )
+    with pytest.raises(IndexInputError, match="B03002"):
+        concentration_profile(sd, group="hispanic", multigroups="B99999", permutations=9)
+
+
 def test_comparison_terms_and_pooled_only_for_same_variable(tsd, monkeypatch):
     result = binational_comparison(tsd, us_group="hispanic", mx_group="born_elsewhere")
     assert result["same_variable"] is False and result["pooled"] is None
@@ -264,3 +288,36 @@ def test_socioeconomic_context(tsd):
     assert grades["value"].sum() == pytest.approx(
         tsd.loc[tsd["country"] == "MX"].dropna(subset=["gm_2020"])["pop_total"].sum()
     )
+
+
+def test_multiscalar_on_the_mexican_side_equals_pysal(bcs_region):
+    """The MX side of the multiscalar profile, on a named group over its own denominator."""
+    import warnings
+
+    from segregation.dynamics import compute_multiscalar_profile
+    from segregation.singlegroup import Dissim
+
+    from binational.concentration.multiscalar import multiscalar_profile
+
+    units = bcs_region.units
+    prof = multiscalar_profile(
+        units,
+        group="moved_since_2015",
+        total="pop_5plus",
+        distances=[2000, 5000],
+        indices=["spatial_dissimilarity"],
+    )
+    assert set(prof["side"]) == {"MX"}
+    data = units[["moved_since_2015", "pop_5plus", "geometry"]].dropna().reset_index(drop=True)
+    assert (prof["n_units"] == len(data)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = compute_multiscalar_profile(
+            data,
+            segregation_index=Dissim,
+            group_pop_var="moved_since_2015",
+            total_pop_var="pop_5plus",
+            distances=[2000, 5000],
+        )
+    mine = prof.set_index("distance")["value"].reindex(ref.index.astype(float))
+    np.testing.assert_allclose(mine.to_numpy(), ref.to_numpy(), atol=1e-9)

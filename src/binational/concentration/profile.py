@@ -16,9 +16,11 @@ scope was asked for explicitly (``scopes=``), which raises
 :class:`~binational.errors.IndexInputError`. The binational scope uses the same group on both
 sides; with different groups per side it is skipped, unless asked for explicitly
 (``scopes=[..., "binational"]``): the group is then the US column on US units and the MX column
-on MX units (e.g. ``{"US": "poverty_below", "MX": "high_marginalization"}``), named
-``"<us>|<mx>"`` in the table. Units with a missing count are left out of their scope and
-counted in ``n_dropped``.
+on MX units, named ``"<us>|<mx>"`` in the table. Two named groups of
+:mod:`binational.groups` that measure different things (e.g. ``{"US": "poverty_below", "MX":
+"high_marginalization"}``) are not pooled: a cross-border index needs a variable defined on
+both sides; ``mixed_groups=True`` pools them anyway. Units with a missing count are left out
+of their scope and counted in ``n_dropped``.
 
 A scope whose counts cannot give an index (a group with no members there, fewer than two
 units...) is skipped the same way, with the error message in ``note``, unless it was asked for
