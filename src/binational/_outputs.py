@@ -12,12 +12,13 @@
   added and the folder is swapped in whole with one atomic ``renameat2(RENAME_EXCHANGE)``
   (Linux; elsewhere two renames with a recovery step). A run killed at any moment leaves
   either the previous complete output or the new one, never a mix.
-- Files of the previous run that this run did not write are gone with the old folder. Files in
-  ``out`` that no binational run wrote (not in the previous manifest) are carried over
-  unchanged and listed as ``kept`` in the new manifest.
-- When ``out`` is the current folder (or contains it) it cannot be swapped: each file is moved
-  in atomically, the manifest is written last, and the previous run's files that this run did
-  not write are removed (listed in the manifest as ``removed``).
+- Files of the previous run that this run did not write are gone with the old folder.
+- A folder that also holds files no binational run wrote (not in its manifest), or that is the
+  current folder, is never swapped (that could lose the user's files): each file is moved in
+  atomically, the manifest is written last, the previous run's files that this run did not
+  write are removed (listed as ``removed``) and the user's files are left alone (listed as
+  ``kept``). There a kill during the last step can leave a mix, which the manifest (file
+  checksums) shows.
 - A lock (``fcntl.flock`` on ``.<out>.lock`` beside the folder, released by the kernel even
   when the process is killed) makes a second concurrent run into the same folder fail with
   :class:`~binational.errors.OutputError`.
@@ -148,6 +149,25 @@ def _manifest(folder: Path, *, command: str, params: dict | None, extra: dict) -
     return doc
 
 
+def _has_foreign(out: Path) -> bool:
+    """True when ``out`` holds anything that is not the output of an earlier run."""
+    if not out.is_dir():
+        return False
+    ours = _manifest_files(out) | {MANIFEST}
+    for p in out.rglob("*"):
+        rel = p.relative_to(out).as_posix()
+        if p.name.startswith((".binational", ".")) and p.name.endswith((".lock", ".part")):
+            continue
+        if rel.startswith(".binational.tmp-"):
+            continue
+        if p.is_dir():
+            if not any(f.startswith(rel + "/") for f in ours):
+                return True
+        elif rel not in ours:
+            return True
+    return False
+
+
 def _contains_cwd(out: Path) -> bool:
     try:
         cwd = Path.cwd().resolve()
@@ -178,7 +198,9 @@ def run_folder(
             f"{out}: cannot create output folder ({exc.strerror or exc}); choose an output "
             "folder in a writable location (--out)"
         ) from exc
-    in_place = _contains_cwd(out)
+    # a folder that holds files no binational run wrote (or the current folder) is never
+    # swapped: its files are replaced one by one under the manifest and the others left alone
+    in_place = _contains_cwd(out) or _has_foreign(out)
     lock = (out / ".binational.lock") if in_place else out.parent / f".{out.name}.lock"
     with _lock(lock, out):
         _clean_leftovers(out)
@@ -206,23 +228,8 @@ def run_folder(
 
 
 def _commit_swap(tmp: Path, out: Path, *, command: str, params) -> None:
-    kept = []
-    if out.is_dir():
-        ours = _manifest_files(out) | {MANIFEST}
-        written = {p.relative_to(tmp).as_posix() for p in _listing(tmp)}
-        for p in _listing(out):
-            rel = p.relative_to(out).as_posix()
-            if rel in ours or rel in written or p.name == ".binational.lock":
-                continue
-            # not written by a binational run: carried over unchanged
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(p, target)
-            except OSError:
-                shutil.copy2(p, target)
-            kept.append(rel)
-    _manifest(tmp, command=command, params=params, extra={"kept": kept})
+    # ``out`` holds nothing but an earlier run (else run_folder chose the in-place commit)
+    _manifest(tmp, command=command, params=params, extra={"kept": []})
     if not out.exists():
         os.replace(tmp, out)
         return
@@ -238,7 +245,16 @@ def _commit_in_place(tmp: Path, out: Path, *, command: str, params) -> None:
     previous = _manifest_files(out)
     written = [p.relative_to(tmp).as_posix() for p in _listing(tmp)]
     removed = sorted(previous - set(written))
-    _manifest(tmp, command=command, params=params, extra={"removed": removed})
+    kept = sorted(
+        rel
+        for p in _listing(out)
+        if not (rel := p.relative_to(out).as_posix()).startswith(".binational")
+        and rel not in previous
+        and rel not in written
+        and rel != MANIFEST
+        and not p.name.endswith(".part")
+    )
+    _manifest(tmp, command=command, params=params, extra={"removed": removed, "kept": kept})
     for rel in written:
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -433,7 +433,15 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
 
     _expect_xml_root(path, "graphml", "a GraphML file")
-    _bounded.check_size(path)  # a compressed file within the decompression bound
+    try:
+        _bounded.check_size(path)  # a compressed file within the decompression bound
+    except _bounded.DecompressionBombError:
+        raise
+    except DataSourceError as exc:
+        raise DataSourceError(
+            f"{path}: cannot parse GraphML road network: damaged or truncated compressed file "
+            f"({exc.__cause__ or exc})"
+        ) from exc
     log.info("%s: parsing GraphML with osmnx (slow; cached afterwards)", path)
     try:
         G = ox.load_graphml(path)
