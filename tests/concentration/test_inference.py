@@ -11,6 +11,7 @@ from binational.concentration._validate import counts
 from binational.concentration.indices import IndexSet
 from binational.concentration.inference import (
     _random_label,
+    bootstrap_replicates,
     p_value,
     rng_for,
     run_bootstrap,
@@ -78,7 +79,21 @@ def test_random_label_comparison_matches_segregation(sd, sd_2022, reference):
     _same_distribution(sims["dissimilarity"], reference["compare"]["random_label_est_sim"])
     assert row["ci_low"] <= row["difference"] <= row["ci_high"]
     boot = compare(sd, sd_2022, group="hispanic", method="bootstrap", permutations=199, seed=1)
-    assert 0 <= boot.iloc[0]["p_value"] <= 1
+    boot = boot.iloc[0]
+
+    def d_of_resamples(c, stream):
+        """D of 199 bootstrap resamples (the rows compare draws), by hand."""
+        idx = bootstrap_replicates(c.n, 199, rng_for(1, stream))
+        X, T = c.x[idx], c.total[idx]
+        P = X.sum(axis=1, keepdims=True) / T.sum(axis=1, keepdims=True)
+        return np.abs(X - T * P).sum(axis=1) / (2 * (T * P * (1 - P)).sum(axis=1))
+
+    a, b = d_of_resamples(ca, 3), d_of_resamples(cb, 4)
+    # PySAL TwoValueTest(null_approach="bootstrap"): t statistic of the two bootstrap means
+    tt = (a.mean() - b.mean()) / np.sqrt(np.std(a) ** 2 + np.std(b) ** 2)
+    assert boot["p_value"] == pytest.approx(stats.t.sf(np.abs(tt), 198) * 2, rel=1e-9)
+    lo, hi = np.quantile(a - b, [0.025, 0.975])
+    assert (boot["ci_low"], boot["ci_high"]) == pytest.approx((lo, hi), rel=1e-9)
 
 
 def test_two_regions_differ(sd, ep):
