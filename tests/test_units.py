@@ -8,7 +8,7 @@ import pytest
 
 import binational
 from binational import errors, schema
-from binational.units import harmonise_units, population_check
+from binational.units import harmonise_units, official_totals, population_check
 
 
 def _plain_us(data_dir, tracts, acs, key_pop):
@@ -97,12 +97,94 @@ def test_juarez_el_paso(region_ep, data_dir):
     assert r.side("US")["hispanic"].sum() == pytest.approx(691920)
 
 
-def test_population_check_against_official_totals(region_tj, region_ep):
+# Published 2020 Census counts (US Census Bureau, 2020 Census Redistricting Data (PL 94-171),
+# table P1, total population; data.census.gov / QuickFacts). The shared US files hold ACS
+# estimates only, so these four are cited, not read; every Mexican total is read from ITER.
+US_CENSUS_2020 = {
+    "06073": 3_298_634,  # San Diego County, CA
+    "06025": 179_702,  # Imperial County, CA
+    "48141": 865_657,  # El Paso County, TX
+    "35013": 219_561,  # Doña Ana County, NM
+}
+# ACS county sums given in us/SOURCES.md (the files the presets load)
+US_ACS_SUMS = {"06073": 3_288_774, "48141": 836_915}
+
+
+def _iter_pobtot(data_dir) -> pd.Series:
+    """INEGI ITER 2020 POBTOT by municipio, straight from the shared csv."""
+    it = pd.read_csv(
+        data_dir / "mx/inegi_iter2020_municipio_border.csv", dtype={"ENTIDAD": str, "MUN": str}
+    )
+    return it.set_index(it["ENTIDAD"] + it["MUN"])["POBTOT"]
+
+
+def test_official_totals_equal_iter_and_the_census(data_dir):
+    """admin_totals.csv: MX rows = ITER POBTOT and the AGEM polygons' pob; US rows = the
+    published 2020 Census counts."""
+    official = official_totals().set_index("code")
+    assert set(official.index) == set(US_CENSUS_2020) | {
+        "02002",
+        "02003",
+        "02004",
+        "02005",
+        "08037",
+    }
+    mx = official[official["country"] == "MX"]
+    iter_pop = _iter_pobtot(data_dir)
+    pd.testing.assert_series_equal(
+        mx["pop_2020"], iter_pop.loc[mx.index], check_names=False, check_dtype=False
+    )
+    agem = pd.concat(
+        [
+            gpd.read_file(data_dir / "mx/municipios_bc_AGEM_02.geojson"),
+            gpd.read_file(data_dir / "mx/municipio_juarez_AGEM_08037.geojson"),
+        ]
+    ).set_index("cvegeo")
+    assert (mx["pop_2020"] == pd.to_numeric(agem.loc[mx.index, "pob"])).all()
+    assert (mx["name"] == agem.loc[mx.index, "nom_agem"]).all()
+    assert mx.loc["02004", "pop_2020"] == 1_922_523  # mx/SOURCES.md: Tijuana 1,922,523
+    us = official[official["country"] == "US"]
+    assert us["pop_2020"].to_dict() == US_CENSUS_2020
+    assert us["source"].str.contains("2020 Census").all()
+    assert mx["source"].str.contains("ITER").all()
+
+
+def _mx_units_pop(data_dir, gpkg, municipios) -> pd.Series:
+    """Urban-AGEB population each municipio's units should hold: CONAPO POB_TOTAL (= Censo 2020
+    POBTOT, mx/SOURCES.md) of the AGEBs that have a polygon in the AGEB file."""
+    g, imu = _plain_mx(data_dir, gpkg, municipios)
+    imu = imu[imu["CVE_AGEB"].isin(set(g["CVEGEO"]))]
+    return imu["POB_TOTAL"].astype(float).groupby(imu["ENT"] + imu["MUN"]).sum()
+
+
+def test_population_check_against_official_totals(region_tj, region_ep, data_dir):
+    """Each ratio is the one the shared files give: ACS county sum ÷ 2020 count in the US,
+    urban-AGEB sum ÷ ITER POBTOT in Mexico (San Diego 0.9970, El Paso 0.9668, Juárez 0.9932,
+    Tijuana 0.9715, Tecate 0.8406, Rosarito 0.8417)."""
+    iter_pop = _iter_pobtot(data_dir)
+    mx_units = pd.concat(
+        [
+            _mx_units_pop(
+                data_dir, "mx/ageb_urbana_mg_bc_border.gpkg", ("02003", "02004", "02005")
+            ),
+            _mx_units_pop(data_dir, "mx/ageb_urbana_mg_juarez.gpkg", ("08037",)),
+        ]
+    )
+    want_units = {**US_ACS_SUMS, **mx_units.to_dict()}
+    want_2020 = {**US_CENSUS_2020, **iter_pop.to_dict()}
+    seen = set()
     for r in (region_tj, region_ep):
-        check = population_check(r.units)
-        assert check["pop_2020"].notna().all()
-        # ACS estimates and urban-AGEB sums approach (never far exceed) the 2020 counts
-        assert (check["ratio"] > 0.8).all() and (check["ratio"] < 1.05).all()
+        check = population_check(r.units).set_index(schema.ADMIN2)
+        for code, row in check.iterrows():
+            assert row["pop_units"] == want_units[code], code
+            assert row["pop_2020"] == want_2020[code], code
+            assert row["ratio"] == pytest.approx(want_units[code] / want_2020[code], rel=1e-12)
+            seen.add(code)
+    assert seen == {"06073", "48141", "02003", "02004", "02005", "08037"}
+    ratios = {c: want_units[c] / want_2020[c] for c in seen}
+    assert ratios["06073"] == pytest.approx(0.99701, abs=5e-6)
+    assert ratios["48141"] == pytest.approx(0.96680, abs=5e-6)
+    assert ratios["02004"] == pytest.approx(0.97154, abs=5e-6)
 
 
 def test_load_region_needs_data():

@@ -24,7 +24,8 @@ def summarise(region: Region, *, months: int = 12) -> dict[str, pd.DataFrame]:
         ``sides``: units, population and group totals per side; ``admin``: population per
         county / municipio against the official 2020 totals; ``ports``: the ports; ``crossings``:
         the last ``months`` months of crossings per port and measure; ``waits``: median
-        northbound general-lane wait by hour of day per port; ``drops``: dropped/flagged records
+        northbound general-lane wait by hour of day per port, from one source per port (the one
+        the report's wait profile uses); ``drops``: dropped/flagged records
         by layer and reason; ``missing``: layers not available.
     """
     units = region.units
@@ -71,18 +72,21 @@ def last_months(crossings: pd.DataFrame, *, months: int = 12) -> pd.DataFrame:
 def median_wait_by_hour(
     waits: pd.DataFrame, *, lane: str = "general", direction: str = "northbound"
 ) -> pd.DataFrame:
-    """Median wait (minutes) by hour of day, one column per port, for one lane and direction."""
-    if waits.empty:
+    """Median wait (minutes) by hour of day, one column per port, for one lane and direction.
+
+    Sources are never pooled: for each port the one source the report's wait profile uses
+    (:func:`binational.render._tables.wait_by_hour`: the source with the most observations,
+    covering at least 12 hours of the day). ``.attrs["source"]`` names it per port.
+    """
+    from .render._tables import wait_by_hour
+
+    if waits is None or waits.empty:
         return pd.DataFrame()
-    sel = waits[(waits["lane"] == lane) & (waits["direction"] == direction)]
-    sel = sel.dropna(subset=["minutes"])
-    if sel.empty:
+    table = wait_by_hour(waits, lane=lane, direction=direction)
+    if table.empty:
         return pd.DataFrame()
-    hour = sel["hour"]
-    if "time" in sel and hour.isna().any():
-        hour = hour.fillna(pd.to_datetime(sel["time"]).dt.hour)
-    return (
-        sel.assign(hour=hour.astype(int))
-        .pivot_table(index="hour", columns="port_code", values="minutes", aggfunc="median")
-        .round(1)
-    )
+    out = table.T.dropna(how="all").round(1)
+    out.index = out.index.astype(int).rename("hour")
+    out.columns = out.columns.rename("port_code")
+    out.attrs["source"] = dict(table.attrs["source"])
+    return out

@@ -90,13 +90,27 @@ def test_2sfca_equals_pysal_access(tjsd_result, weight):
     supply = units.loc[units.role == "destination", schema.POP_TOTAL].fillna(0).to_numpy()
     threshold = 100.0
     got, _ = two_step_fca(od, demand, supply, threshold=threshold, weight=weight)
-    fn = None if weight == "binary" else (lambda m: float(gaussian_weight(m, threshold)))
+    # the reference weight is Dai's (2010) formula written out here, not our gaussian_weight
+    e = np.exp(-0.5)
+
+    def dai(m):
+        return float((np.exp(-0.5 * (m / threshold) ** 2) - e) / (1 - e)) if m <= threshold else 0.0
+
+    fn = None if weight == "binary" else dai
     ref = _access_2sfca(od, demand, supply, threshold, fn).to_numpy(dtype=float)
     reached = np.isfinite(ref)
     assert reached.sum() > 100
     np.testing.assert_allclose(got[reached], ref[reached], rtol=1e-9)
     # in the result table (60-minute catchment by default) origins carry A_i, destinations R_j
     assert units.loc[units.role == "destination", "access_2sfca"].isna().all()
+
+
+def test_gaussian_weight_hand_values():
+    """Dai (2010): w(d) = (exp(-(d/T)^2/2) - exp(-1/2)) / (1 - exp(-1/2)) for d <= T, else 0.
+    By hand, T = 60: w(0) = 1, w(60) = 0, w(30) = (e^-1/8 - e^-1/2)/(1 - e^-1/2)
+    = (0.8824969 - 0.6065307)/0.3934693 = 0.7013666, w(15) = 0.9218064, w(61) = 0."""
+    got = gaussian_weight(np.array([0.0, 15.0, 30.0, 60.0, 61.0, 500.0]), 60.0)
+    np.testing.assert_allclose(got, [1.0, 0.9218064, 0.7013666, 0.0, 0.0, 0.0], atol=5e-8)
 
 
 def test_2sfca_conserves_supply():

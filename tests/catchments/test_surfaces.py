@@ -78,23 +78,30 @@ def test_zonal_stats_equal_rasterio_mask(surface, tjsd, tmp_path):
     stats = zonal_stats(surface, units, stats=("mean", "min", "max", "count"))
     assert len(stats) == len(units)
     rng = np.random.default_rng(8)
+    compared = 0
     with rasterio.open(path) as src:
         for i in rng.choice(len(units), 40, replace=False):
             geom = units.geometry.iloc[i]
+            row = stats.iloc[i]
             try:
                 data, _ = rasterio.mask.mask(src, [geom], crop=True, filled=False)
-            except ValueError:  # unit off the raster
+            except ValueError:  # unit off the raster: no cell, so the point value
+                assert row["count"] == 0 and row["point_value"] is np.True_
                 continue
             vals = data[0].compressed()
             vals = vals[~np.isnan(vals)]
-            row = stats.iloc[i]
             if len(vals):
                 assert row["count"] == len(vals)
+                assert row["point_value"] is np.False_
                 assert row["mean"] == pytest.approx(vals.mean(), rel=1e-5)
                 assert row["min"] == pytest.approx(vals.min(), rel=1e-6)
                 assert row["max"] == pytest.approx(vals.max(), rel=1e-6)
+                compared += 1
             else:
-                assert row["count"] == 0 and row["point_value"] in (True, False)
+                # no cell centre inside: the value under the representative point
+                assert row["count"] == 0 and row["point_value"] is np.True_
+    # most sampled units hold cells (500 m cells): a run that skips them all cannot pass
+    assert compared >= 30
     # small units take the value under their representative point
     small = stats[stats["count"] == 0]
     if len(small):
@@ -114,17 +121,49 @@ def test_function_surface_and_errors(jep, jep_result):
         res.units["raster_mean_minutes"], zs["mean"].to_numpy(), equal_nan=True
     )
     assert (res.units["raster_cells"] == zs["count"]).all()
-    # straight-line cell value: least over ports of distance x circuity / speed + wait
-    flat = function_surface(
-        lambda x, y, side: np.hypot(x, y) * 0,
+    # function_surface evaluates at cell centres, NaN off land
+    grid = function_surface(
+        lambda x, y, side: x + y / 1000,
         land={"X": shapely.box(0, 0, 2000, 1000)},
         crs="EPSG:32613",
         resolution=500,
     )
-    assert flat.shape == (2, 4) and np.all(flat.values == 0)
+    assert grid.shape == (2, 4)
+    np.testing.assert_array_equal(
+        grid.values, [[250.75, 750.75, 1250.75, 1750.75], [250.25, 750.25, 1250.25, 1750.25]]
+    )
     with pytest.raises(CRSError):
         function_surface(lambda x, y, s: x, land={"X": shapely.box(0, 0, 1, 1)}, crs="EPSG:4326")
     with pytest.raises(SchemaError):
         raster_grid((0, 0, 1e6, 1e6), resolution=1)
     with pytest.raises(CRSMismatchError):
         zonal_stats(s, jep.units.to_crs(4326))
+
+
+def test_straight_line_surface_every_cell(jep, jep_result):
+    """Straight-line branch of travel_time_surface on Juárez–El Paso: every cell on land equals
+    min over ports of (centre-to-port distance × circuity ÷ speed + wait), NaN off land."""
+    from binational.catchments import DEFAULT_CIRCUITY, DEFAULT_SPEED_KPH
+
+    res = jep_result
+    assert res.method == "straight-line"
+    land = land_by_side(jep.units)
+    s = travel_time_surface(res, land=land, resolution=1000.0, port_frame=jep.ports)
+    assert s.tags["method"] == "straight-line"
+    assert s.tags["circuity"] == str(DEFAULT_CIRCUITY)
+    rows, cols = np.indices(s.shape)
+    xs, ys = rasterio.transform.xy(s.transform, rows.ravel(), cols.ravel())
+    xs, ys = np.asarray(xs), np.asarray(ys)
+    on_land = np.zeros(len(xs), bool)
+    for poly in land.values():
+        on_land |= shapely.contains_xy(poly, xs, ys)
+    values = s.values.ravel()
+    np.testing.assert_array_equal(~np.isnan(values), on_land)
+    assert on_land.sum() > 1000  # about 1,300 km² of tracts and urban AGEBs
+    waits = res.waits.set_index(schema.PORT_CODE)["wait_minutes"]
+    speed = DEFAULT_SPEED_KPH / 3.6  # m/s
+    want = np.full(len(xs), np.inf)
+    for code, pt in zip(jep.ports[schema.PORT_CODE], jep.ports.geometry, strict=True):
+        d = np.hypot(xs - pt.x, ys - pt.y)
+        want = np.minimum(want, d * DEFAULT_CIRCUITY / speed / 60 + waits[code])
+    np.testing.assert_allclose(values[on_land], want[on_land], rtol=1e-6)

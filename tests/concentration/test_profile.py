@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from binational.concentration import concentration_profile
+from binational.concentration import concentration_profile, moe_intervals
 from binational.concentration.profile import TABLE_COLUMNS
 from binational.errors import IndexInputError
 
@@ -20,7 +20,7 @@ def tsd_profile(data_dir):
     )
 
 
-def test_region_defaults(tsd_profile, reference):
+def test_region_defaults(tsd_profile, reference, sd):
     table, local = tsd_profile
     assert tuple(table.columns) == TABLE_COLUMNS
     us = table[table["scope"] == "US"].set_index("index")
@@ -31,8 +31,18 @@ def test_region_defaults(tsd_profile, reference):
         assert us.loc[name, "value"] == pytest.approx(reference["sd"][name], abs=1e-9), name
     assert (us["status"] == "ok").all() and (us["n_units"] == 736).all()
     assert (us["permutations"] == 99).all()
-    assert us["p_value"].between(0, 1).all()
-    assert us["moe_low"].notna().all() and us["moe_high"].notna().all()
+    # San Diego's Hispanic segregation lies far above the systematic null: the smallest
+    # two-sided p-value 99 permutations can give, 2 / (99 + 1)
+    for name in ("dissimilarity", "gini", "entropy", "isolation"):
+        assert us.loc[name, "p_value"] == pytest.approx(2 / 100), name
+    # the MOE interval is moe_intervals' on the same tracts and replicates, with the US
+    # scope's seed (the profile seeds each scope with (seed, scope number); US is scope 0)
+    direct = moe_intervals(
+        sd, group="hispanic", indices=list(us.index), replicates=99, seed=(1, 0)
+    ).set_index("index")
+    np.testing.assert_allclose(us["moe_low"], direct.loc[us.index, "moe_low"], rtol=1e-12)
+    np.testing.assert_allclose(us["moe_high"], direct.loc[us.index, "moe_high"], rtol=1e-12)
+    assert (us["moe_high"] > us["moe_low"]).all()
     # MX: AGEB-level grade -> no aspatial index (it would be 1 by construction), one reason
     aspatial = ["dissimilarity", "gini", "entropy", "isolation", "exposure", "atkinson"]
     assert (mx.loc[aspatial, "status"] == "skipped").all()

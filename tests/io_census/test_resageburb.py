@@ -36,6 +36,8 @@ def test_only_ageb_total_rows(resageburb, resageburb_plain):
     assert len(by_keys) == 939
     assert table["POBTOT"].sum() == rows["pobtot"].sum()
     entity_total = resageburb_plain.loc[resageburb_plain["cve_mun"] == "000", "pobtot"].iloc[0]
+    # INEGI, Censo de Población y Vivienda 2020: Baja California Sur has 798,447 inhabitants
+    # (the state total published in INEGI's 2020 results; the file's entity row must carry it)
     assert entity_total == 798_447
     assert table["POBTOT"].sum() <= entity_total
     assert table["POBTOT"].sum() / entity_total > 0.85  # urban AGEBs hold most of the state
@@ -44,6 +46,7 @@ def test_only_ageb_total_rows(resageburb, resageburb_plain):
         (resageburb_plain["cve_loc"] == "0000") & (resageburb_plain["cve_mun"] != "000")
     ]
     mun_totals = mun_rows.set_index("cve_mun")["pobtot"]
+    assert mun_totals.sum() == entity_total  # the five municipios add up to the state
     sums = table.groupby("MUN")["POBTOT"].sum()
     assert (sums <= mun_totals.loc[sums.index]).all()
     # summary rows: one record per kind, with counts

@@ -122,3 +122,64 @@ def test_report_offline_in_chromium(browser, jz, jz_catch, tmp_path, artifacts):
         page.close()
     assert errors == []
     assert blocked == []
+
+
+_DRAWN_JS = """(cls) => {
+  const out = [];
+  for (const k of Object.keys(window)) {
+    const v = window[k];
+    if (v && v instanceof L.Map) {
+      v.eachLayer((l) => {
+        if (l.feature && l.options && l.options.className === cls) {
+          out.push([l.feature.properties.k || null, ...l.feature.properties.t]);
+        }
+      });
+    }
+  }
+  return out;
+}"""
+
+
+def test_cluster_and_isochrone_layers_in_chromium(browser, jz, jz_catch, tmp_path, artifacts):
+    """What Leaflet draws is local_measures()["cluster"] and result.isochrones."""
+    from binational import schema
+    from binational.concentration import local_measures
+
+    us = jz.units[jz.units[schema.COUNTRY] == "US"].reset_index(drop=True)
+    local = local_measures(us, group="hispanic", permutations=99, seed=4)
+    m = maps.new_map(jz.units, tiles=None, offline=True)
+    maps.add_clusters(m, local, show=True)
+    maps.add_isochrones(m, jz_catch.isochrones, ports=jz.ports, method=jz_catch.method)
+    path = maps.save_map(m, tmp_path / "layers.html")
+    page, errors, blocked = open_offline(browser, path)
+    try:
+        drawn = page.evaluate(_DRAWN_JS, "bn-cluster")
+        assert page.locator("path.bn-cluster").count() == len(local) == len(drawn)
+        want = {
+            uid: code
+            for uid, code in zip(local[schema.UNIT_ID], local["cluster"].astype(str), strict=True)
+        }
+        assert {uid: code for code, uid, _ in drawn} == want
+        labels = {code: label for code, _, label in drawn}
+        assert labels["HH"] == "High–High (hot spot)" and labels["LL"] == "Low–Low (cold spot)"
+        # only the first isochrone layer is switched on: its features are on the page
+        iso = jz_catch.isochrones
+        iso = iso[~(iso.geometry.is_empty | iso.geometry.isna())]
+        code, wait = sorted(zip(iso[schema.PORT_CODE], iso["wait_included"], strict=True))[0]
+        first = iso[(iso[schema.PORT_CODE] == code) & (iso["wait_included"] == wait)]
+        shown = page.evaluate(_DRAWN_JS, "bn-isochrone")
+        assert page.locator("path.bn-isochrone").count() == len(first) == len(shown)
+        name = jz.ports.set_index(schema.PORT_CODE).loc[code, "name"]
+        assert sorted(s[1:] for s in shown) == sorted(
+            [
+                name,
+                f"{mn:g} minutes",
+                "including the border wait" if wait else "without the border wait",
+            ]
+            for mn in first["minutes"]
+        )
+        page.screenshot(path=str(artifacts / "layers_juarez_el_paso.png"))
+    finally:
+        page.close()
+    assert errors == []
+    assert blocked == []

@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 from binational.errors import OutputError, RenderError
+from binational.io import crossings
 from binational.render import maps
 from binational.render._offline import inline_assets
 from binational.render._simplify import web_geometry
@@ -55,7 +56,9 @@ def test_classes_match_mapclassify_on_raw_acs(tj_map, sd_acs):
     assert all(us[i] == -1 for i in share[~ok].index)
     # Mexican AGEBs have no Hispanic count: drawn as "no data"
     assert {v for k, v in got.items() if k.startswith("MX:")} == {-1}
-    assert len(feats) == len(layer.data and feats)
+    # one feature per unit, every San Diego tract among them
+    assert len(feats) == len(got)
+    assert set(us) == set(sd_acs.index)
 
 
 def test_tooltip_values_and_share_moe(tj_map, sd_acs):
@@ -173,7 +176,6 @@ def test_wait_profile_matches_raw_csv_and_io_profile(tj, data_dir):
     table = wait_by_hour(tj.waits)
     sources = table.attrs["source"]
     assert 2582 not in table.index  # only a live snapshot for Cross Border Xpress
-    crossings = pytest.importorskip("binational.io.crossings")
     for code, source in sources.items():
         sub = tj.waits[tj.waits["source"] == source]
         other = crossings.wait_profile(sub, port_code=code, by="hour")

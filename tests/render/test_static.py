@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from binational.errors import OutputError, RenderError
+from binational.io import crossings
 from binational.render import static
 from binational.render._classify import fmt_value
 
@@ -47,7 +48,6 @@ def test_monthly_crossings_are_bts_values_and_closure_is_shaded(tj, data_dir):
 
 
 def test_wait_by_hour_chart_matches_io_profile(tj):
-    crossings = pytest.importorskip("binational.io.crossings")
     fig = static.plot_wait_by_hour(tj.waits, ports=tj.ports)
     line = next(ln for ln in fig.axes[0].lines if ln.get_label().startswith("San Ysidro"))
     source = line.get_label().split(" — ")[1]

@@ -94,7 +94,7 @@ def test_one_side_regions_run_when_asked(data_dir, tmp_path):
 
 @pytest.mark.parametrize("name", ["concentration", "catchments", "report"])
 def test_other_tasks_run_or_say_why(name, data_dir, tmp_path):
-    """Each analysis task either runs on Juárez–El Paso or reports the missing module."""
+    """Each analysis task is available and runs on Juárez–El Paso."""
     # Juárez–El Paso has no hourly wait profile in the shared data: catchments need the user's
     # choice of fallback, which the batch passes through task options
     result = run_batch(
@@ -108,12 +108,10 @@ def test_other_tasks_run_or_say_why(name, data_dir, tmp_path):
         task_options={"catchments": {"wait_fallback": "zero"}},
     )
     row = result.manifest.iloc[0]
-    unavailable = TASKS[name].available()
-    if unavailable:
-        assert row["status"] == "not_available" and row["error"] == unavailable
-    else:
-        assert row["status"] == "done", row["error"]
-    if name == "report" and not unavailable:
+    # every built-in task is available in the package itself
+    assert TASKS[name].available() is None
+    assert row["status"] == "done", row["error"]
+    if name == "report":
         html = tmp_path / "regions" / "juarez-el-paso" / "files" / "report" / "juarez-el-paso.html"
         text = html.read_text()
         assert "Ju" in text and "<html" in text.lower() and len(text) > 10_000
@@ -121,8 +119,6 @@ def test_other_tasks_run_or_say_why(name, data_dir, tmp_path):
 
 def test_concentration_batch_equals_direct_call(client, direct, data_dir, tmp_path):
     """Same seed, same values: the batch on 2 workers and concentration_profile called here."""
-    if TASKS["concentration"].available():
-        pytest.skip(TASKS["concentration"].available())
     from binational.concentration import concentration_profile
     from binational.scale.tasks import _profile_parts
 
@@ -215,7 +211,7 @@ def test_cli_batch_options(data_dir, tmp_path, capsys):
     )
     assert code == 0, capsys.readouterr()
     status = read_manifest(tmp_path).iloc[0]
-    assert status["status"] in ("done", "not_available")
+    assert status["status"] == "done", status["error"]
     import json
 
     params = json.loads(
@@ -254,3 +250,41 @@ def test_settings_untouched_after_serial_run(data_dir, tmp_path):
         ["nogales-nogales"], tasks=["load"], scheduler="serial", out_dir=tmp_path, data_dir=data_dir
     )
     assert (binational.settings.data_dir, binational.settings.cache_dir) == before
+
+
+def test_every_builtin_task_is_available():
+    assert {name: task.available() for name, task in TASKS.items()} == dict.fromkeys(TASKS)
+
+
+def test_available_raises_when_our_own_module_fails_to_import(monkeypatch):
+    """An absent module makes a task unavailable; one of ours that fails to import is raised."""
+    import importlib
+
+    from binational.scale.tasks import Task
+
+    def task(*requires):
+        return Task("probe", lambda ctx: None, requires=requires)
+
+    assert (
+        "binational.no_such_module is not available"
+        in task("binational.no_such_module").available()
+    )
+    assert "no_such_package_xyz" in task("no_such_package_xyz").available()
+    assert task("binational.concentration:concentration_profile").available() is None
+    assert "no_such_function" in task("binational.concentration:no_such_function").available()
+
+    real = importlib.import_module
+
+    def broken(name, *args, **kwargs):
+        if name == "binational.concentration":
+            raise ModuleNotFoundError("No module named 'numba'", name="numba")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    with pytest.raises(ModuleNotFoundError, match="numba"):
+        task("binational.concentration:concentration_profile").available()
+    # a third-party requirement that fails to import still only makes the task unavailable
+    monkeypatch.setattr(
+        importlib, "import_module", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
+    )
+    assert "json.decoder is not available" in task("json:decoder").available()

@@ -194,13 +194,17 @@ class Task:
             module, _, attr = need.partition(":")
             try:
                 found = importlib.util.find_spec(module) is not None
-            except ModuleNotFoundError:
-                found = False
-            if found and attr:
-                try:
+                if found and attr:
                     found = hasattr(importlib.import_module(module), attr)
-                except ImportError:  # e.g. a lazy attribute whose submodule is missing
-                    found = False
+            except ImportError as exc:
+                # Only an absent module makes a task unavailable. A module of binational that
+                # exists but fails to import (a bug, a missing dependency) is raised, not hidden.
+                absent = isinstance(exc, ModuleNotFoundError) and f"{module}.".startswith(
+                    f"{exc.name}."
+                )
+                if module.split(".")[0] == "binational" and not absent:
+                    raise
+                found = False
             if not found:
                 return f"{need.replace(':', '.')} is not available in binational {__version__}"
         return None
