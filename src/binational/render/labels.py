@@ -210,6 +210,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "wait_source_table": ("wait table", "tabla de esperas"),
     "wait_source_zero": ("no wait data (0 min)", "sin datos de espera (0 min)"),
+    "map_variable": ("Variable shown", "Variable mostrada"),
     "catchment_params": ("Model settings", "Parámetros del modelo"),
     "yes": ("yes", "sí"),
     "no": ("no", "no"),

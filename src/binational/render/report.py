@@ -55,6 +55,7 @@ from ..errors import BinationalError, RenderError
 from . import _keyfigures, _tables, maps, static
 from ._blocks import figure_block, fmt_number, table_block, table_html
 from ._io import atomic_write_text
+from ._report_map import Variable, add_unit_variables
 from ._tables import side_local
 from .labels import (
     check_lang,
@@ -332,21 +333,58 @@ def summary_section(ctx: ReportContext) -> dict:
     )
 
 
+def map_variables(ctx: ReportContext) -> list[Variable]:
+    """The variables of the report map: density, each group's share, the socio-economic
+    measures and the local clusters (those the units have)."""
+    units = ctx.region.units
+    spec = ctx.region.spec
+
+    def has(col):
+        return col in units.columns and units[col].notna().any()
+
+    out = [Variable("pop_density")]
+    for group in dict.fromkeys((*spec.groups_us, *spec.groups_mx)):
+        if has(group) and group not in SOCIOECONOMIC_GROUPS:
+            out.append(Variable(group, schema.POP_TOTAL))
+    if has("poverty_below") and has("poverty_base"):
+        out.append(Variable("poverty_below", "poverty_base", label=t("poverty_share", ctx.lang)))
+    if has("im_2020"):
+        out.append(Variable("im_2020", cmap="PuRd_r"))
+    if ctx.local is not None and "cluster" in ctx.local.columns:
+        out.append(Variable("cluster", clusters=True, label=t("clusters", ctx.lang)))
+    return out
+
+
+def report_map(ctx: ReportContext):
+    """One interactive map: the units drawn once with a switch between the variables of
+    :func:`map_variables`, the catchments, the border and the ports."""
+    region, lang = ctx.region, ctx.lang
+    units = maps.with_density(region.units)
+    spec = region.spec
+    title = (spec.title_es or spec.title) if lang == "es" else spec.title
+    m = maps.new_map(units, tiles="auto", offline=ctx.offline, lang=lang, title=title)
+    add_unit_variables(m, units, map_variables(ctx), local=ctx.local, lang=lang)
+    iso = getattr(ctx.catchments, "isochrones", None)
+    if iso is not None and len(iso):
+        maps.add_isochrones(
+            m,
+            iso,
+            ports=region.ports,
+            method=getattr(ctx.catchments, "method", None),
+            show_first=False,
+        )
+    maps.add_border(m, ctx.border)
+    if region.ports is not None and len(region.ports):
+        maps.add_ports(m, region.ports, crossings=region.crossings, waits=region.waits)
+    return maps.finish_map(m)
+
+
 def overview_section(ctx: ReportContext) -> dict:
     """Both sides: the interactive map, population density and the official totals."""
     region, lang = ctx.region, ctx.lang
     units = region.units
     blocks: list[dict] = []
-    m = maps.region_map(
-        region,
-        None,
-        lang=lang,
-        catchments=ctx.catchments,
-        border=ctx.border,
-        offline=ctx.offline,
-        decimals=4,
-        tolerance=20.0,
-    )
+    m = report_map(ctx)
     blocks.append(
         {
             "kind": "map",
