@@ -176,9 +176,15 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "medidas distintas y sus colores no son comparables a través del límite.",
     ),
     "not_collected": (
-        "not collected for this side",
-        "no se recoge para este lado",
+        "not in this region's data",
+        "no está en los datos de esta región",
     ),
+    "no_waits_profile": (
+        "no wait times with an hourly profile (at least 12 hours of the day) for this region",
+        "no hay tiempos de espera con perfil horario (al menos 12 horas del día) para esta región",
+    ),
+    "nearest_hour": ("nearest hour", "hora más cercana"),
+    "side_binational": ("Both sides", "Ambos lados"),
     "mx_no_ethnic": (
         "Mexico: no ethnic or language counts by AGEB in the data (INEGI RESAGEBURB missing)",
         "México: sin conteos étnicos o de lengua por AGEB en los datos (falta RESAGEBURB de INEGI)",

@@ -531,8 +531,14 @@ def crossings_section(ctx: ReportContext, *, months: int = 12) -> dict:
             )
         )
     except RenderError as exc:
-        notes.append(f"{t('no_waits', lang)}: {exc}")
+        log.info("no wait chart: %s", exc)
+        notes.append(t("no_waits_profile", lang))
     return _section("crossings", t("crossings_waits", lang), blocks, notes)
+
+
+def _scope(scope, lang: str) -> str:
+    scope = str(scope)
+    return t(f"side_{scope}", lang) if scope in ("US", "MX", "binational") else scope
 
 
 def _index_table(table: pd.DataFrame, groups, lang: str, permutations: int) -> dict | None:
@@ -552,7 +558,7 @@ def _index_table(table: pd.DataFrame, groups, lang: str, permutations: int) -> d
     )
     out = pd.DataFrame(
         {
-            "scope": [t(f"side_{s}", lang) if s in ("US", "MX") else str(s) for s in ok["scope"]],
+            "scope": [_scope(s, lang) for s in ok["scope"]],
             "group": [column_label(str(g), lang) for g in ok["group"]],
             "index": [index_label(str(i), lang) for i in ok["index"]],
             "value": ok["value"].astype("float64").to_numpy(),
@@ -651,7 +657,7 @@ def concentration_section(ctx: ReportContext) -> dict:
         table[table["status"].astype(str) != "ok"] if "status" in table.columns else table.iloc[0:0]
     )
     for (scope, note), _ in skipped.groupby(["scope", "note"], dropna=False):
-        notes.append(f"{scope}: {note_label(str(note), lang)}")
+        notes.append(f"{_scope(scope, lang)}: {note_label(str(note), lang)}")
     units = region.units
 
     def first_with_values(groups, side):
@@ -727,8 +733,9 @@ def _zero_reason(rows: pd.DataFrame, summary, lang: str) -> str:
 
 def _wait_source(value, lang: str) -> str:
     text = str(value)
-    if text == "table":
-        return t("wait_source_table", lang)
+    if text.startswith("table"):
+        rest = text[len("table") :].replace("nearest hour", t("nearest_hour", lang))
+        return t("wait_source_table", lang) + rest
     if text.startswith("none"):
         return t("wait_source_zero", lang)
     return text
