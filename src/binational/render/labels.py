@@ -53,7 +53,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "value": ("Value", "Valor"),
     "moe": ("MOE (95 %)", "MDE (95 %)"),
     "share_of": ("{col} (share of {den})", "{col} (proporción de {den})"),
-    "port": ("Port", "Puerto"),
+    "port": ("Port", "Garita"),
     "garita": ("Garita", "Garita"),
     "crossings_12m": (
         "Inbound crossings, last 12 months ({start} – {end})",
@@ -142,9 +142,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Median AM-peak wait (6–9 h), northbound",
         "Espera mediana en la hora pico matutina (6–9 h), hacia el norte",
     ),
-    "survey_commuters": (
-        "{n} work trips northbound per weekday (SANDAG 2017 survey)",
-        "{n} viajes al trabajo hacia el norte por día hábil (encuesta SANDAG 2017)",
+    "survey_commuters_label": (
+        "Work trips northbound per weekday (SANDAG 2017 survey)",
+        "Viajes al trabajo hacia el norte por día hábil (encuesta SANDAG 2017)",
     ),
     "survey_table": (
         "Cross-border trips per weekday by purpose and lane (SANDAG 2017 survey, northbound)",
@@ -157,8 +157,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "trabajo = basado en el hogar con motivo trabajo (HBW).",
     ),
     "no_survey": (
-        "no cross-border travel survey for this region",
-        "no hay encuesta de viajes transfronterizos para esta región",
+        "no cross-border travel survey in the data for this region",
+        "no hay encuesta de viajes transfronterizos en los datos de esta región",
     ),
     "poverty_share": ("Population below the poverty line", "Población bajo la línea de pobreza"),
     "high_marg_share": (

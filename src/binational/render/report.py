@@ -132,6 +132,13 @@ class ReportContext:
     seed: int = 0
     command: str = ""
     data_files: list[Path] = field(default_factory=list)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def am_peak_waits(self) -> pd.DataFrame:
+        """Morning-peak median waits per port and lane (computed once per report)."""
+        if "am_waits" not in self._cache:
+            self._cache["am_waits"] = _keyfigures.am_peak_waits(self.region.waits)
+        return self._cache["am_waits"]
 
     @property
     def conc_table(self) -> pd.DataFrame | None:
@@ -292,13 +299,21 @@ def summary_section(ctx: ReportContext) -> dict:
     if survey is not None:
         border_lines.append(
             {
-                "label": t("survey_commuters", lang, n="").strip(),
+                "label": t("survey_commuters_label", lang),
                 "value": fmt_number(survey["work"], "people"),
                 "detail": t("survey_note", lang),
             }
         )
         sources.append(ctx.survey.attrs.get("source", "SANDAG 2017"))
-    waits = _keyfigures.am_peak_waits(region.waits)
+    else:
+        border_lines.append(
+            {
+                "label": t("survey_commuters_label", lang),
+                "value": "–",
+                "detail": t("no_survey", lang),
+            }
+        )
+    waits = ctx.am_peak_waits()
     wait_html = ""
     if len(waits):
         names = _port_names(region)
@@ -314,6 +329,10 @@ def summary_section(ctx: ReportContext) -> dict:
             kinds=dict.fromkeys(headers, "minutes"),
         )
         sources += sorted({s.split(" (")[0] for s in waits["source"]})
+    else:
+        border_lines.append(
+            {"label": t("am_wait", lang), "value": "–", "detail": t("no_waits_profile", lang)}
+        )
     return _section(
         "summary",
         t("key_figures", lang),
@@ -480,7 +499,7 @@ def crossings_section(ctx: ReportContext, *, months: int = 12) -> dict:
         )
     else:
         notes.append(t("no_crossings", lang))
-    waits = _keyfigures.am_peak_waits(region.waits)
+    waits = ctx.am_peak_waits()
     if len(waits):
         table = waits.assign(
             port=[names.get(int(c), str(c)) for c in waits["port_code"]],

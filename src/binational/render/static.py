@@ -104,9 +104,22 @@ def _overlay(ax, *, crs, border=None, ports=None, lang="en") -> list:
     if ports is not None and len(ports):
         pts = ports.to_crs(crs)
         pts.plot(ax=ax, color="#4292c6", edgecolor="#08306b", markersize=40, zorder=5)
-        for geom, name in zip(pts.geometry, pts.get("name", pts[schema.PORT_CODE]), strict=True):
+        from matplotlib import patheffects
+
+        labels = pts.get("name", pts[schema.PORT_CODE])
+        order = np.argsort(pts.geometry.x.to_numpy())
+        for rank, i in enumerate(order):
+            geom = pts.geometry.iloc[i]
+            # neighbouring ports (San Ysidro, Cross Border Xpress, Otay Mesa) take turns above
+            # and below their marker so their names do not overprint
             ax.annotate(
-                str(name), (geom.x, geom.y), xytext=(4, 4), textcoords="offset points", fontsize=7
+                str(labels.iloc[i]),
+                (geom.x, geom.y),
+                xytext=(4, 5) if rank % 2 == 0 else (4, -12),
+                textcoords="offset points",
+                fontsize=7,
+                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+                zorder=6,
             )
         handles.append(
             Line2D(
