@@ -335,3 +335,15 @@ def test_sections_are_pluggable(jz, jz_catch):
     page = parts.html
     assert page.index('<section id="catchments">') < page.index('<section id="extra">')
     assert "Extra 42" in page
+
+
+def test_report_finds_the_survey_beside_the_files_the_region_read(tj, data_dir, monkeypatch):
+    from binational import settings
+    from binational.render import report
+
+    monkeypatch.setattr(settings, "data_dir", None)  # only the region's own files tell
+    assert report._data_root(tj) == data_dir
+    missing: dict = {}
+    survey, path = report._read_survey(tj, missing)
+    assert path == data_dir / "crossings/sandag_ome_crossborder_od_survey_2017.csv"
+    assert len(survey) == 7737 and missing == {}

@@ -202,12 +202,30 @@ def _run_catchments(region, missing: dict):
         return None
 
 
+def _data_root(region) -> Path | None:
+    """The data folder the region was loaded from, found from the files it read (so a report
+    of a region loaded with ``data_dir=...`` finds its other files there too)."""
+    src = getattr(region, "sources", None)
+    files = getattr(region.spec, "files", {}) or {}
+    if src is None or "path" not in getattr(src, "columns", []):
+        return None
+    for value in src["path"].astype(str):
+        for path in (Path(p) for p in value.split(";") if p):
+            for rel in files.values():
+                for r in (rel,) if isinstance(rel, str) else tuple(rel):
+                    parts = Path(r).parts
+                    if path.parts[-len(parts) :] == parts:
+                        return Path(*path.parts[: -len(parts)])
+    return None
+
+
 def _read_survey(region, missing: dict) -> tuple[pd.DataFrame | None, Path | None]:
     from ..io.survey import read_od_survey
     from ..settings import resolve_data_dir
 
+    root = _data_root(region)
     try:
-        path = region.spec.file("od_survey", resolve_data_dir(None))
+        path = region.spec.file("od_survey", root or resolve_data_dir(None))
     except Exception:  # no data folder configured: no survey
         path = None
     if path is None:
