@@ -17,8 +17,10 @@ __all__ = [
     "header_label",
     "index_label",
     "lane_label",
+    "layer_label",
     "measure_label",
     "note_label",
+    "param_label",
     "purpose_label",
     "t",
 ]
@@ -433,6 +435,67 @@ _NOTES: dict[str, tuple[str, str]] = {
         "combinarlos",
     ),
 }
+
+
+_PARAMS: dict[str, tuple[str, str]] = {
+    "direction": ("Direction", "Dirección"),
+    "lane": ("Lane", "Carril"),
+    "hour": ("Hour", "Hora"),
+    "weekday": ("Days", "Días"),
+    "minutes": ("Bands (min)", "Bandas (min)"),
+    "method": ("Travel time", "Tiempo de viaje"),
+    "wait_stat": ("Wait statistic", "Estadístico de espera"),
+    "wait_fallback": ("Ports without waits", "Garitas sin esperas"),
+    "speed_kph": ("Speed (km/h)", "Velocidad (km/h)"),
+    "circuity": ("Circuity", "Circuidad"),
+    "access_speed_kph": ("Access speed (km/h)", "Velocidad de acceso (km/h)"),
+    "beta": ("Huff distance decay β", "Decaimiento de Huff β"),
+    "scenario": ("Scenario", "Escenario"),
+}
+_PARAM_VALUES: dict[str, tuple[str, str]] = {
+    "northbound": ("northbound", "hacia el norte"),
+    "southbound": ("southbound", "hacia el sur"),
+    "weekdays": ("weekdays", "entre semana"),
+    "network": ("road network", "red vial"),
+    "straight-line": ("straight line × circuity", "línea recta × circuidad"),
+    "median": ("median", "mediana"),
+    "zero": ("0 minutes", "0 minutos"),
+    "None": ("none", "ninguno"),
+    "base": ("base", "base"),
+    "general": ("General", "General"),
+}
+
+#: Layer ids of ``Region.sources`` → what they are.
+_LAYERS: dict[str, tuple[str, str]] = {
+    "us_units": ("US census tracts and ACS table", "Secciones censales y tabla ACS de EE. UU."),
+    "mx_units": ("Mexican AGEBs and CONAPO table", "AGEB de México y tabla de CONAPO"),
+    "bts": ("BTS crossings", "Cruces BTS"),
+    "bridge_counts": ("Crossings by bridge", "Cruces por puente"),
+    "waits_hourly": ("CBP hourly wait averages", "Promedios horarios de espera de CBP"),
+    "waits_live": ("CBP wait snapshot", "Instantánea de esperas de CBP"),
+    "waits_series": ("Wait time series", "Serie de tiempos de espera"),
+    "waits_sandag": ("SANDAG observed waits 2017", "Esperas observadas SANDAG 2017"),
+    "network": ("Road network", "Red vial"),
+}
+
+
+def param_label(key: str, value, lang: str = "en") -> str | None:
+    """``"Direction: northbound"`` for a known catchment parameter, None for the others."""
+    pair = _PARAMS.get(str(key))
+    if pair is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        text = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    else:
+        vpair = _PARAM_VALUES.get(str(value))
+        text = _pick(vpair, lang) if vpair else str(value)
+    return f"{_pick(pair, lang)}: {text}"
+
+
+def layer_label(layer: str, lang: str = "en") -> str:
+    """A loaded layer id (``us_units``) in words."""
+    pair = _LAYERS.get(str(layer))
+    return _pick(pair, lang) if pair else (check_lang(lang) and str(layer).replace("_", " "))
 
 
 def note_label(note: str, lang: str = "en") -> str:

@@ -63,8 +63,10 @@ from .labels import (
     header_label,
     index_label,
     lane_label,
+    layer_label,
     measure_label,
     note_label,
+    param_label,
     purpose_label,
     t,
 )
@@ -858,14 +860,11 @@ def catchments_section(ctx: ReportContext) -> dict:
         blocks.append({"kind": "heading", "text": t("port_sheds", lang)})
         blocks.append(table_block(sheds, lang=lang, source=src, row_notes=pd.Series(notes_col)))
     params = getattr(catch, "params", {}) or {}
-    if params:
+    shown = [param_label(k, v, lang) for k, v in params.items()]
+    shown = [s for s in shown if s]
+    if shown:
         blocks.append(
-            {
-                "kind": "text",
-                "text": t("catchment_params", lang)
-                + ": "
-                + "; ".join(f"{k} = {v}" for k, v in params.items()),
-            }
+            {"kind": "text", "text": t("catchment_params", lang) + ": " + " · ".join(shown)}
         )
     return _section("catchments", t("catchments", lang), blocks, notes)
 
@@ -906,6 +905,8 @@ def sources_section(ctx: ReportContext) -> dict:
                 .astype(str)
                 .map(lambda p: "; ".join(Path(x).name for x in p.split(";")))
             )
+        if "layer" in table.columns:
+            table["layer"] = [layer_label(v, lang) for v in table["layer"]]
         blocks.append(table_block(table, lang=lang))
     vintages = set()
     for frame in (region.units, region.crossings, region.waits):
