@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -297,6 +298,9 @@ def test_reproduce_box_has_command_versions_and_checksums(jz_report, data_dir):
     assert "geopandas " in box and "binational " in box
     bts = data_dir / "crossings/bts_border_crossing_entry_data_us_mexico_1996-01_2025-02.csv"
     assert hashlib.sha256(bts.read_bytes()).hexdigest() in box
+    ports = Path(report_mod.__file__).parents[3] / "data" / "ports.csv"
+    if ports.is_file():  # the package's ports registry, from a source checkout
+        assert hashlib.sha256(ports.read_bytes()).hexdigest() in box
 
 
 def test_socioeconomic_part_is_apart_from_ethnicity(jz_report):

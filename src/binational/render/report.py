@@ -1008,9 +1008,7 @@ def default_command(region, *, lang: str, permutations: int, out: str = "report"
         args += ["--lang", lang]
     if permutations != 499:
         args += ["--permutations", str(permutations)]
-    data = os.environ.get("BINATIONAL_DATA_DIR")
-    prefix = f"BINATIONAL_DATA_DIR={shlex.quote(data)} " if data else ""
-    return prefix + shlex.join(args)
+    return _with_data_dir(shlex.join(args))
 
 
 def _data_files(region, survey_path) -> list[Path]:
@@ -1021,7 +1019,21 @@ def _data_files(region, survey_path) -> list[Path]:
             files += [Path(p) for p in value.split(";") if p]
     if survey_path is not None:
         files.append(Path(survey_path))
+    try:  # the package's own tables: region presets and the ports registry
+        from .._data import manifest_dir
+
+        files += [manifest_dir() / n for n in ("regions.toml", "ports.csv", "admin_totals.csv")]
+    except FileNotFoundError:  # pragma: no cover - broken install
+        pass
     return files
+
+
+def _with_data_dir(command: str) -> str:
+    """``command`` prefixed with ``BINATIONAL_DATA_DIR=...`` when it depends on it."""
+    data = os.environ.get("BINATIONAL_DATA_DIR")
+    if not data or "--data-dir" in command or command.startswith("BINATIONAL_DATA_DIR="):
+        return command
+    return f"BINATIONAL_DATA_DIR={shlex.quote(data)} {command}"
 
 
 def build_report(
@@ -1104,7 +1116,9 @@ def build_report(
         offline=offline,
         permutations=permutations,
         seed=seed,
-        command=command or default_command(region, lang=lang, permutations=permutations),
+        command=_with_data_dir(command)
+        if command
+        else default_command(region, lang=lang, permutations=permutations),
         data_files=_data_files(region, survey_path),
     )
     built = []
