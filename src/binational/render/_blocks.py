@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -186,12 +186,3 @@ def figure_block(
         "caption": caption,
         "source": t("sources_of_figure", lang, src=source) if source else "",
     }
-
-
-def safe_block(fn: Callable[[], dict], notes: list[str], errors: tuple) -> dict | None:
-    """``fn()``, or None with the error appended to ``notes`` when it raises one of ``errors``."""
-    try:
-        return fn()
-    except errors as exc:
-        notes.append(str(exc))
-        return None
