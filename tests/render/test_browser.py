@@ -183,3 +183,147 @@ def test_cluster_and_isochrone_layers_in_chromium(browser, jz, jz_catch, tmp_pat
         page.close()
     assert errors == []
     assert blocked == []
+
+
+# ------------------------------------------------------------------------------------------------
+# the report as a reader sees it (issue 11)
+
+MAX_BYTES = 1_500_000
+WINDOW = 1400
+#: Proper names and technical terms that are the same in English and Spanish reports.
+ALLOW = {
+    "sentri",
+    "ready",
+    "lane",
+    "fast",
+    "gini",
+    "atkinson",
+    "general",
+    "sha-256",
+    "leaflet",
+    "tijuana",
+    "diego",
+    "juárez",
+    "paso",
+}
+HEADERS_JS = """() => Array.from(document.querySelectorAll(
+    'th, h1, h2, h3, h4, nav a, .kf .l, .card h3'))
+  .filter((e) => e.offsetParent !== null)
+  .map((e) => e.innerText.trim()).filter((x) => x)"""
+
+
+def _raw_names(region, conc, catch) -> set[str]:
+    from binational.units import population_check
+
+    names = set(region.units.columns) | set(population_check(region.units).columns)
+    for frame in (
+        conc.table,
+        conc.local,
+        catch.summary,
+        catch.isochrones,
+        region.sources,
+        region.crossings,
+        region.waits,
+        region.drops.summary(),
+    ):
+        names |= {str(c) for c in frame.columns}
+    return names
+
+
+@pytest.fixture(scope="module")
+def tj_results(tj):
+    import binational
+    from binational.concentration import concentration_profile
+
+    conc = concentration_profile(tj, permutations=19, seed=0)
+    catch = binational.catchments(tj, wait_fallback="zero")
+    return conc, catch
+
+
+@pytest.fixture(scope="module")
+def tj_reports(tj, tj_results, tmp_path_factory):
+    from binational.render.report import write_report
+
+    out = tmp_path_factory.mktemp("tj-report")
+    conc, catch = tj_results
+    return {
+        lang: write_report(tj, out, lang=lang, concentration=conc, catchments=catch)
+        for lang in ("en", "es")
+    }
+
+
+def _english_words(region) -> set[str]:
+    """Words of the English labels that are not also Spanish words, minus proper names."""
+    import re
+
+    from binational.render import labels
+
+    english, spanish = set(), set()
+    for table in (
+        labels._STRINGS,
+        labels._COLUMNS,
+        labels._MEASURES,
+        labels._INDICES,
+        labels._LANES,
+        labels._PURPOSES,
+        labels._CLUSTERS,
+    ):
+        for en, es in table.values():
+            english |= set(re.findall(r"[a-záéíóúñ]{4,}", en.lower()))
+            spanish |= set(re.findall(r"[a-záéíóúñ]{4,}", es.lower()))
+    proper = set()
+    for name in region.ports.get("name", []):
+        proper |= set(re.findall(r"[a-záéíóúñ]{4,}", str(name).lower()))
+    return english - spanish - ALLOW - proper
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_tijuana_report_in_chromium(browser, tj, tj_results, tj_reports, lang, artifacts):
+    import re
+
+    path = tj_reports[lang]
+    size = path.stat().st_size
+    assert size <= MAX_BYTES, f"{path.name}: {size:,} bytes"
+    page = browser.new_page(viewport={"width": WINDOW, "height": 900})
+    blocked: list[str] = []
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(("file:", "data:", "about:"))
+            else (blocked.append(r.request.url), r.abort())
+        ),
+    )
+    try:
+        page.goto(path.resolve().as_uri())
+        page.wait_for_timeout(2500)
+        # renders offline: the map iframe draws its units, every image decodes
+        frames = [f for f in page.frames if f != page.main_frame]
+        assert len(frames) == 1
+        check_map(frames[0], n_units=len(tj.units), n_ports=len(tj.ports))
+        widths = page.evaluate("() => Array.from(document.images).map((i) => i.naturalWidth)")
+        assert len(widths) >= 6 and all(w > 0 for w in widths)
+        # nothing wider than the window
+        assert page.evaluate("document.documentElement.scrollWidth") <= WINDOW
+        wide = page.evaluate(
+            """(w) => Array.from(document.querySelectorAll('main *'))
+              .filter((e) => e.getBoundingClientRect().right > w).map((e) => e.tagName)""",
+            WINDOW,
+        )
+        assert wide == []
+        # no visible header is a raw column name (as written: "Side" is a label, "side" is not)
+        headers = page.evaluate(HEADERS_JS)
+        assert len(headers) > 40
+        raw = _raw_names(tj, *tj_results)
+        assert [h for h in headers if h in raw or "_" in h] == []
+        if lang == "es":
+            english = _english_words(tj)
+            left = [h for h in headers if set(re.findall(r"[a-záéíóúñ]{4,}", h.lower())) & english]
+            assert left == [], left
+        page.screenshot(path=str(artifacts / f"report_tijuana_san_diego_{lang}.png"))
+    finally:
+        page.close()
+    assert errors == []
+    assert blocked == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -28,12 +29,15 @@ def _section(page: str, sid: str) -> str:
 def test_report_sections_and_honest_degradation(jz_report):
     page = jz_report.read_text()
     for sid in (
+        "summary",
         "overview",
         "crossings",
+        "socioeconomic",
         "concentration",
         "catchments",
         "methods",
         "sources",
+        "reproduce",
         "missing",
     ):
         assert f'<section id="{sid}">' in page
@@ -54,7 +58,8 @@ def test_report_dissimilarity_matches_pysal(jz, jz_report):
     ref = segregation.Dissim(us, "hispanic", "pop_total").statistic
     section = _section(jz_report.read_text(), "concentration")
     row = re.search(
-        r"<td[^>]*>US</td><td[^>]*>hispanic</td><td[^>]*>dissimilarity</td><td[^>]*>([0-9.]+)</td>",
+        r"<td[^>]*>United States</td><td[^>]*>Hispanic or Latino population</td>"
+        r"<td[^>]*>Dissimilarity \(D\)</td><td[^>]*>([0-9.]+)</td>",
         section,
     )
     assert row is not None
@@ -180,3 +185,170 @@ def test_report_passes_its_seed_to_the_concentration_profile(region_ep, monkeypa
     build_report(region_ep, catchments=None, permutations=19, seed=7)
     assert seen["seed"] == 7
     assert seen["permutations"] == 19
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 11: a report that reads like a regional study
+
+
+def test_numbers_are_formatted_by_what_they_count():
+    from binational.render._blocks import fmt_number
+
+    assert fmt_number(4.766, "people") == "5"
+    assert fmt_number(0.0, "people") == "0"
+    assert fmt_number(3288774.0, "people") == "3,288,774"
+    assert fmt_number(0.3456, "share") == "34.6 %"
+    assert fmt_number(0.0004, "p") == "< 0.001"
+    assert fmt_number(0.004, "p") == "0.004"
+    assert fmt_number(96.4, "minutes") == "96"
+    assert fmt_number(float("nan"), "people") == "–"
+    assert fmt_number(True, lang="es") == "sí"
+
+
+def test_key_figures_match_plain_pandas(jz_report, data_dir):
+    import pandas as pd
+
+    raw = pd.read_csv(
+        data_dir / "crossings/bts_border_crossing_entry_data_us_mexico_1996-01_2025-02.csv"
+    )
+    raw["month"] = pd.to_datetime(raw["Date"], format="%b %Y")
+    last = raw["month"].max()
+    first = last - pd.DateOffset(months=11)
+    sel = raw[
+        raw["Port Code"].isin([2402, 2401, 2404, 2408])
+        & (raw["month"] >= first)
+        & raw["Measure"].isin(
+            ["Pedestrians", "Personal Vehicle Passengers", "Bus Passengers", "Train Passengers"]
+        )
+    ]
+    days = (last + pd.offsets.MonthEnd(0) - first).days + 1
+    per_day = sel["Value"].sum() / days
+    summary = _section(jz_report.read_text(), "summary")
+    assert f"{per_day:,.0f}" in summary
+    assert "People per day" in summary
+
+
+def test_survey_work_trips_match_the_csv(tj, data_dir):
+    import pandas as pd
+
+    from binational.io.survey import read_od_survey
+    from binational.render import _keyfigures
+    from binational.render.report import ReportContext, summary_section
+
+    path = data_dir / "crossings/sandag_ome_crossborder_od_survey_2017.csv"
+    raw = pd.read_csv(path)
+    want = raw.loc[(raw["Dir"] == "NB") & (raw["Purpose"] == "HBW"), "RevWght"].sum()
+    survey = read_od_survey(path)
+    assert _keyfigures.survey_work_trips(survey)["work"] == pytest.approx(want)
+    section = summary_section(ReportContext(region=tj, lang="es", survey=survey))
+    border = section["blocks"][0]["border"]
+    values = [line["value"] for line in border["lines"]]
+    assert f"{want:,.0f}" in values
+    assert any("encuesta SANDAG 2017" in line["label"] for line in border["lines"])
+
+
+def test_survey_reader_names_bad_values(tmp_path):
+    from binational.errors import DataSourceError, SchemaError
+    from binational.io.survey import read_od_survey
+
+    head = "FromZone,ToZone,ArHour,Purpose,POE,Lane,Dir,RevWght\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(head + "1,2,3,HBW,SY,General,NB,-4\n")
+    with pytest.raises(SchemaError, match=r"RevWght.*lines \[2\]"):
+        read_od_survey(bad)
+    bad.write_text(head + "1,2,3,HBW,XX,General,NB,4\n")
+    with pytest.raises(SchemaError, match=r"POE.*XX"):
+        read_od_survey(bad)
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(SchemaError, match="RevWght"):
+        read_od_survey(bad)
+    with pytest.raises(DataSourceError, match="does not exist"):
+        read_od_survey(tmp_path / "none.csv")
+
+
+def test_all_zero_catchment_rows_say_why(jz, jz_catch):
+    from binational.render.report import ReportContext, catchments_section
+
+    iso = jz_catch.isochrones.copy()
+    flag = iso["wait_included"].astype(bool)
+    iso.loc[flag, "pop"] = 0.0  # as with a 96-minute wait and bands up to 60 minutes
+    summary = jz_catch.summary.assign(wait_minutes=96.0)
+    catch = SimpleNamespace(
+        method=jz_catch.method, isochrones=iso, summary=summary, params=jz_catch.params
+    )
+    section = catchments_section(ReportContext(region=jz, lang="en", catchments=catch))
+    table = next(b["html"] for b in section["blocks"] if b["kind"] == "table" and "≤" in b["html"])
+    rows = re.findall(r"<tr( class='rownote')?>(.*?)</tr>", table)
+    zero_rows = 0
+    for i, (note, row) in enumerate(rows):
+        cells = [
+            c for c in re.findall(r"<td class='n'>([^<]*)</td>", row) if re.fullmatch(r"[0-9,]+", c)
+        ]
+        if not note and cells and all(c == "0" for c in cells):
+            zero_rows += 1
+            assert rows[i + 1][0], f"all-zero row without a reason: {row}"
+            assert "longer than the longest band" in rows[i + 1][1]
+    assert zero_rows == int(flag.groupby([iso["port_code"], iso["side"]]).any().sum())
+
+
+def test_reproduce_box_has_command_versions_and_checksums(jz_report, data_dir):
+    import hashlib
+
+    box = _section(jz_report.read_text(), "reproduce")
+    assert "binational report juarez-el-paso" in box
+    assert "geopandas " in box and "binational " in box
+    bts = data_dir / "crossings/bts_border_crossing_entry_data_us_mexico_1996-01_2025-02.csv"
+    assert hashlib.sha256(bts.read_bytes()).hexdigest() in box
+    ports = Path(report_mod.__file__).parents[3] / "data" / "ports.csv"
+    if ports.is_file():  # the package's ports registry, from a source checkout
+        assert hashlib.sha256(ports.read_bytes()).hexdigest() in box
+
+
+def test_socioeconomic_part_is_apart_from_ethnicity(jz_report):
+    page = jz_report.read_text()
+    ethnic = _section(page, "concentration")
+    socio = _section(page, "socioeconomic")
+    assert "marginalisation" not in ethnic.split("<figure>")[0]
+    assert "Population in high-marginalisation AGEBs" in socio
+    assert "Urban marginalisation index 2020" in socio or "marginalisation grade" in socio
+    # every figure carries its source
+    for fig in re.findall(r"<figure>.*?</figure>", page, flags=re.S):
+        assert 'class="src">Source: ' in fig
+
+
+def test_sections_are_pluggable(jz, jz_catch):
+    from binational.render.report import SECTIONS, build_report, insert_section
+
+    def extra_section(ctx):
+        return {
+            "id": "extra",
+            "title": "Extra " + str(ctx.results["answer"]),
+            "notes": [],
+            "blocks": [],
+        }
+
+    sections = insert_section(SECTIONS, extra_section, after="catchments")
+    names = [s.__name__ for s in sections]
+    assert names.index("extra_section") == names.index("catchments_section") + 1
+    parts = build_report(
+        jz,
+        catchments=jz_catch,
+        concentration=None,
+        sections=sections,
+        results={"answer": 42},
+    )
+    page = parts.html
+    assert page.index('<section id="catchments">') < page.index('<section id="extra">')
+    assert "Extra 42" in page
+
+
+def test_report_finds_the_survey_beside_the_files_the_region_read(tj, data_dir, monkeypatch):
+    from binational import settings
+    from binational.render import report
+
+    monkeypatch.setattr(settings, "data_dir", None)  # only the region's own files tell
+    assert report._data_root(tj) == data_dir
+    missing: dict = {}
+    survey, path = report._read_survey(tj, missing)
+    assert path == data_dir / "crossings/sandag_ome_crossborder_od_survey_2017.csv"
+    assert len(survey) == 7737 and missing == {}

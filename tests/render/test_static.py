@@ -91,3 +91,76 @@ def test_bad_inputs(tj, tmp_path):
     blocker.write_text("")
     with pytest.raises(OutputError):
         static.save_figure(fig, blocker / "x.png")
+
+
+def _legend_outside(fig) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert legend is not None
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1  # beside, never over
+
+
+def test_two_sided_map_classifies_each_side_on_its_own(tj):
+    units = tj.units
+    us = units[units["country"] == "US"]
+    mx = units[units["country"] == "MX"]
+    fig = static.plot_two_sided(
+        units, us=("poverty_below", "poverty_base"), mx=("im_2020", None), ports=tj.ports
+    )
+    texts = [tx.get_text() for tx in fig.axes[0].get_legend().get_texts()]
+    share = (us["poverty_below"] / us["poverty_base"]).to_numpy(dtype=float)
+    share = share[np.isfinite(share)]
+    ref_us = mapclassify.Quantiles(share, k=5)
+    lows = [share.min(), *ref_us.bins[:-1]]
+    want_us = [
+        f"{fmt_value(a, True)} – {fmt_value(b, True)}"
+        for a, b in zip(lows, ref_us.bins, strict=True)
+    ]
+    im = pd.to_numeric(mx["im_2020"], errors="coerce").dropna().to_numpy(dtype=float)
+    ref_mx = mapclassify.Quantiles(im, k=5)
+    lows = [im.min(), *ref_mx.bins[:-1]]
+    want_mx = [f"{fmt_value(a)} – {fmt_value(b)}" for a, b in zip(lows, ref_mx.bins, strict=True)]
+    us_at = texts.index(next(x for x in texts if x.startswith("United States")))
+    mx_at = texts.index(next(x for x in texts if x.startswith("Mexico")))
+    assert texts[us_at + 1 : us_at + 6] == want_us
+    assert texts[mx_at + 1 : mx_at + 6] == want_mx
+    _legend_outside(fig)
+
+
+def test_two_sided_map_says_when_a_side_has_no_data(jz):
+    fig = static.plot_two_sided(
+        jz.units, us=("hispanic", "pop_total"), mx=None, missing_note="no RESAGEBURB", lang="es"
+    )
+    texts = [tx.get_text() for tx in fig.axes[0].get_legend().get_texts()]
+    assert "México" in texts and "no RESAGEBURB" in texts
+    assert any(x.startswith("Estados Unidos: Población hispana") for x in texts)
+
+
+def test_map_legends_sit_beside_the_map(tj, jz_catch, jz):
+    from binational.render import maps
+
+    _legend_outside(
+        static.plot_choropleth(maps.with_density(tj.units), "pop_density", ports=tj.ports)
+    )
+    _legend_outside(static.plot_isochrones(jz_catch.isochrones, units=jz.units, ports=jz.ports))
+
+
+def test_palette_png_is_smaller_and_keeps_the_class_colours(tj):
+    import io
+
+    from PIL import Image
+
+    fig = static.plot_choropleth(tj.units, "pop_total", k=4)
+    rgb = static.figure_bytes(fig, fmt="png", dpi=60)
+    pal = static.figure_bytes(fig, fmt="png", dpi=60, colors=64)
+    assert len(pal) < len(rgb) / 2
+    image = Image.open(io.BytesIO(pal))
+    assert image.mode == "P"
+    colours = {c for _, c in image.convert("RGB").getcolors(maxcolors=256)}
+    legend = fig.axes[0].get_legend()
+    for patch in legend.get_patches()[:4]:
+        want = tuple(round(255 * v) for v in patch.get_facecolor()[:3])
+        assert min(sum(abs(a - b) for a, b in zip(want, c, strict=True)) for c in colours) <= 12

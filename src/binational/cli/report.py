@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -58,7 +60,11 @@ def _run(args: argparse.Namespace, out: Path) -> int:
     t0 = time.perf_counter()
     region = load_region(args.region, data_dir=args.data_dir, network=not args.no_network)
     parts = build_report(
-        region, lang=args.lang, permutations=args.permutations, offline=not args.cdn
+        region,
+        lang=args.lang,
+        permutations=args.permutations,
+        offline=not args.cdn,
+        command=shlex.join(["binational", *sys.argv[1:]]),
     )
     stem = region.spec.name + ("" if args.lang == "en" else f".{args.lang}")
     path = atomic_write_text(out / f"{stem}.html", parts.html)

@@ -1,6 +1,7 @@
 """Static matplotlib maps and charts (PNG/SVG for print), with the same classes as the web maps.
 
-Maps: :func:`plot_choropleth`, :func:`plot_clusters`, :func:`plot_isochrones`.
+Maps: :func:`plot_choropleth`, :func:`plot_two_sided` (a variable on each side),
+:func:`plot_clusters`, :func:`plot_isochrones`; legends sit beside the map, never over the data.
 Charts: :func:`plot_monthly_crossings` (with the 2020–2021 restrictions shaded),
 :func:`plot_wait_by_hour`, :func:`plot_population_reached`. Each returns the
 :class:`matplotlib.figure.Figure`; :func:`save_figure` writes it atomically.
@@ -38,6 +39,7 @@ __all__ = [
     "plot_isochrones",
     "plot_monthly_crossings",
     "plot_population_reached",
+    "plot_two_sided",
     "plot_wait_by_hour",
     "save_figure",
 ]
@@ -47,6 +49,43 @@ __all__ = [
 CLOSURE_2020 = (pd.Timestamp("2020-03-21"), pd.Timestamp("2021-11-08"))
 
 _PORT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+
+
+def _wrap(text: str, width: int = 34) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def _outside_legend(ax, handles, title: str, *, y: float = 1.0):
+    """A legend to the right of the map axes (never over the data); returns it."""
+    legend = ax.legend(
+        handles=handles,
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(1.01, y),
+        borderaxespad=0.0,
+        fontsize=7,
+        title_fontsize=8,
+        frameon=False,
+        alignment="left",
+    )
+    return legend
+
+
+def focus(ax, units: gpd.GeoDataFrame, ports: gpd.GeoDataFrame | None, km: float | None) -> None:
+    """Zoom the map to the units within ``km`` of a port (the twin city rather than the whole
+    county); nothing happens without ports or ``km``."""
+    if not km or ports is None or len(ports) == 0:
+        return
+    pts = ports.to_crs(units.crs).geometry.union_all()
+    near = units[units.geometry.centroid.distance(pts) <= km * 1000]
+    if near.empty:
+        return
+    x0, y0, x1, y1 = near.total_bounds
+    pad = 0.03 * max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
 
 
 def _map_axes(figsize=(8, 8)):
@@ -65,9 +104,22 @@ def _overlay(ax, *, crs, border=None, ports=None, lang="en") -> list:
     if ports is not None and len(ports):
         pts = ports.to_crs(crs)
         pts.plot(ax=ax, color="#4292c6", edgecolor="#08306b", markersize=40, zorder=5)
-        for geom, name in zip(pts.geometry, pts.get("name", pts[schema.PORT_CODE]), strict=True):
+        from matplotlib import patheffects
+
+        labels = pts.get("name", pts[schema.PORT_CODE])
+        order = np.argsort(pts.geometry.x.to_numpy())
+        for rank, i in enumerate(order):
+            geom = pts.geometry.iloc[i]
+            # neighbouring ports (San Ysidro, Cross Border Xpress, Otay Mesa) take turns above
+            # and below their marker so their names do not overprint
             ax.annotate(
-                str(name), (geom.x, geom.y), xytext=(4, 4), textcoords="offset points", fontsize=7
+                str(labels.iloc[i]),
+                (geom.x, geom.y),
+                xytext=(4, 5) if rank % 2 == 0 else (4, -12),
+                textcoords="offset points",
+                fontsize=7,
+                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+                zorder=6,
             )
         handles.append(
             Line2D(
@@ -96,7 +148,8 @@ def plot_choropleth(
     border: gpd.GeoDataFrame | None = None,
     ports: gpd.GeoDataFrame | None = None,
     title: str | None = None,
-    figsize=(8, 8),
+    focus_km: float | None = None,
+    figsize=(8.5, 6.5),
 ) -> Figure:
     """Choropleth of ``column`` (or ``column / normalize``) with the same classes, colours and
     legend as :func:`binational.render.maps.add_units`.
@@ -125,16 +178,95 @@ def plot_choropleth(
     if (classes.classes < 0).any():
         handles.append(Patch(facecolor=NA_COLOR, edgecolor="#999", label=t("no_data", lang)))
     handles += _overlay(ax, crs=units.crs, border=border, ports=ports, lang=lang)
-    ax.legend(
-        handles=handles,
-        title=f"{label}\n{t('legend_scheme', lang, scheme=scheme_label(classes.scheme, lang), k=classes.k)}",
-        loc="lower left",
-        fontsize=7,
-        title_fontsize=8,
-        frameon=True,
+    focus(ax, units, ports, focus_km)
+    _outside_legend(
+        ax,
+        handles,
+        f"{_wrap(label)}\n{t('legend_scheme', lang, scheme=scheme_label(classes.scheme, lang), k=classes.k)}",
     )
     if title:
         ax.set_title(title)
+    return fig
+
+
+def plot_two_sided(
+    units: gpd.GeoDataFrame,
+    *,
+    us: tuple[str, str | None] | None,
+    mx: tuple[str, str | None] | None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    cmaps: tuple[str, str] = ("YlOrRd", "PuBu"),
+    lang: str = "en",
+    border: gpd.GeoDataFrame | None = None,
+    ports: gpd.GeoDataFrame | None = None,
+    missing_note: str | None = None,
+    focus_km: float | None = None,
+    figsize=(9.5, 6.5),
+) -> Figure:
+    """One map of both sides with a variable on each: ``us`` and ``mx`` are ``(column,
+    normalize)`` pairs (``normalize`` None for raw values), each side classified on its own
+    with its own colours and its own legend beside the map. A side given as None is drawn in
+    grey and labelled ``missing_note`` (default "not collected for this side"). ``focus_km``
+    zooms to the units within that distance of a port.
+
+    Raises
+    ------
+    RenderError
+        No units, or a side's column missing or without values.
+    """
+    check_lang(lang)
+    if units is None or len(units) == 0:
+        raise RenderError("units: no rows to draw")
+    fig, ax = _map_axes(figsize)
+    legends = []
+    for side, spec, cmap in ((schema.US, us, cmaps[0]), (schema.MX, mx, cmaps[1])):
+        part = units[units[schema.COUNTRY] == side]
+        if part.empty:
+            continue
+        side_name = t(f"side_{side}", lang)
+        if spec is None:
+            part.plot(ax=ax, color="#eeeeee", edgecolor="#bbb", linewidth=0.15, hatch="///")
+            legends.append(
+                (
+                    [
+                        Patch(
+                            facecolor="#eeeeee",
+                            edgecolor="#999",
+                            hatch="///",
+                            label=_wrap(missing_note or t("not_collected", lang), 40),
+                        )
+                    ],
+                    side_name,
+                )
+            )
+            continue
+        column, normalize = spec
+        classes = classify_column(part, column, normalize=normalize, scheme=scheme, k=k, cmap=cmap)
+        part.plot(ax=ax, color=list(classes.color_of()), edgecolor="#666", linewidth=0.12)
+        label = column_label(column, lang)
+        if normalize:
+            label = t("share_of", lang, col=label, den=column_label(normalize, lang).lower())
+        handles = [
+            Patch(facecolor=c, edgecolor="#999", label=lab)
+            for c, lab in zip(classes.colors, classes.interval_labels(), strict=True)
+        ]
+        if (classes.classes < 0).any():
+            handles.append(Patch(facecolor=NA_COLOR, edgecolor="#999", label=t("no_data", lang)))
+        legends.append((handles, f"{side_name}: {_wrap(label, 30)}"))
+    extra = _overlay(ax, crs=units.crs, border=border, ports=ports, lang=lang)
+    focus(ax, units, ports, focus_km)
+    if extra:
+        legends.append((extra, ""))
+    merged: list = []
+    for handles, title in legends:
+        if title:
+            merged.append(Patch(facecolor="none", edgecolor="none", label=title))
+        merged.extend(handles)
+    legend = _outside_legend(ax, merged, "")
+    for text in legend.get_texts():
+        if text.get_text() in {title for _, title in legends if title}:
+            text.set_fontweight("bold")
     return fig
 
 
@@ -144,10 +276,13 @@ def plot_clusters(
     column: str = "cluster",
     lang: str = "en",
     border: gpd.GeoDataFrame | None = None,
+    ports: gpd.GeoDataFrame | None = None,
     title: str | None = None,
-    figsize=(8, 8),
+    focus_km: float | None = None,
+    figsize=(8.5, 6.5),
 ) -> Figure:
-    """Map of local cluster labels (HH, LL, HL, LH, ns)."""
+    """Map of local cluster labels (HH, LL, HL, LH, ns); ``focus_km`` zooms to the units within
+    that distance of a port."""
     check_lang(lang)
     if local is None or len(local) == 0:
         raise RenderError("local clusters: no rows to draw")
@@ -163,7 +298,8 @@ def plot_clusters(
         if (codes == c).any()
     ]
     handles += _overlay(ax, crs=local.crs, border=border, lang=lang)
-    ax.legend(handles=handles, title=t("clusters", lang), loc="lower left", fontsize=7)
+    focus(ax, local, ports, focus_km)
+    _outside_legend(ax, handles, t("clusters", lang))
     if title:
         ax.set_title(title)
     return fig
@@ -179,7 +315,8 @@ def plot_isochrones(
     method: str | None = None,
     lang: str = "en",
     title: str | None = None,
-    figsize=(8, 8),
+    focus_km: float | None = None,
+    figsize=(8.5, 6.5),
 ) -> Figure:
     """Isochrones of every port, shaded by minute band, over the unit outlines.
 
@@ -209,12 +346,14 @@ def plot_isochrones(
         handles.append(Patch(facecolor=color, label=t("within_minutes", lang, m=f"{mn:g}")))
     handles = handles[::-1]
     handles += _overlay(ax, crs=isochrones.crs, border=border, ports=ports, lang=lang)
+    if units is not None and len(units):
+        focus(ax, units.to_crs(isochrones.crs), ports, focus_km)
     heading = (
         t("isochrones", lang) + ", " + t("with_wait" if wait_included else "without_wait", lang)
     )
     if method and "straight" in str(method):
         heading += "\n" + t("straight_line", lang)
-    ax.legend(handles=handles, title=heading, loc="lower left", fontsize=7, title_fontsize=8)
+    _outside_legend(ax, handles, heading)
     if title:
         ax.set_title(title)
     return fig
@@ -273,7 +412,14 @@ def plot_monthly_crossings(
         ax.grid(alpha=0.3)
     handles, _ = axes[0].get_legend_handles_labels()
     handles.append(Patch(facecolor="#999", alpha=0.2, label=t("closure_2020", lang)))
-    axes[0].legend(handles=handles, fontsize=7, loc="upper left", ncols=2)
+    axes[0].legend(
+        handles=handles,
+        fontsize=7,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.12),
+        ncols=3,
+        frameon=False,
+    )
     axes[-1].set_xlabel(t("month", lang))
     return fig
 
@@ -315,7 +461,7 @@ def plot_wait_by_hour(
     ax.set_ylabel(t("wait_minutes", lang))
     ax.set_title(t("median_wait_hour", lang), fontsize=10, loc="left")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
@@ -402,21 +548,45 @@ def plot_population_reached(
         Line2D([], [], color="#555", ls="-", label=t("with_wait", lang)),
         Line2D([], [], color="#555", ls="--", label=t("without_wait", lang)),
     ]
-    axes[0].legend(handles=handles, fontsize=7)
+    axes[-1].legend(
+        handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False
+    )
     if method and "straight" in str(method):
         fig.suptitle(t("straight_line", lang), fontsize=9)
     return fig
 
 
-def figure_bytes(fig: Figure, *, fmt: str = "png", dpi: int = 110) -> bytes:
-    """The figure encoded as PNG or SVG bytes."""
+def figure_bytes(
+    fig: Figure, *, fmt: str = "png", dpi: int = 110, colors: int | None = None
+) -> bytes:
+    """The figure encoded as PNG or SVG bytes.
+
+    ``colors`` (PNG only) reduces the image to a palette of that many colours (Pillow's
+    median cut, no dithering): maps and charts with flat fills become about four times smaller
+    with no visible change.
+    """
     if fmt not in ("png", "svg"):
         raise RenderError(f"format {fmt!r} not supported (png, svg)")
     buf = io.BytesIO()
     fig.savefig(
-        buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None}
+        buf,
+        format=fmt,
+        dpi=dpi,
+        bbox_inches="tight",
+        metadata={"Software": None} if fmt == "png" else {"Date": None},
     )
-    return buf.getvalue()
+    if fmt != "png" or not colors:
+        return buf.getvalue()
+    from PIL import Image
+
+    buf.seek(0)
+    image = Image.open(buf).convert("RGB")
+    palette = image.quantize(
+        colors=int(colors), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> Path:
