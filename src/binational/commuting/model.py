@@ -179,9 +179,11 @@ def _dest_terms(beta: float, design: ChoiceDesign) -> tuple[np.ndarray, np.ndarr
     finite = np.isfinite(eg) & np.isfinite(ln_size)[None, :]
     z = np.where(finite, ln_size[None, :] + beta * np.where(finite, eg, 0.0), -np.inf)
     ln_d = logsumexp(z, axis=1)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # rows with no reachable destination: NaN, masked
         w = np.exp(z - ln_d[:, None])
-    mean_e = np.where(np.isfinite(ln_d), np.sum(np.where(finite, w * eg, 0.0), axis=1), np.nan)
+        mean_e = np.where(
+            np.isfinite(ln_d), np.sum(np.where(finite, w * eg, 0.0), axis=1), np.nan
+        )
     return ln_d, mean_e
 
 

@@ -99,7 +99,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "sources": ("Data sources", "Fuentes de datos"),
     "missing": ("Data not available", "Datos no disponibles"),
     "dropped": ("Dropped or flagged records", "Registros descartados o marcados"),
-    "interactive_map": ("Interactive map", "Mapa interactivo"),
+    "interactive_map": (
+        "Interactive map (catchments: bands including the border wait; the tables below give "
+        "every band with and without it)",
+        "Mapa interactivo (áreas de captación: bandas con la espera en la frontera; las tablas "
+        "de abajo dan todas las bandas, con y sin ella)",
+    ),
     "side": ("Side", "Lado"),
     "n_units": ("Units", "Unidades"),
     "index": ("Index", "Índice"),

@@ -35,8 +35,10 @@ it opens with no network. It is written atomically (temporary file, then rename)
 from __future__ import annotations
 
 import datetime as _dt
+import html as html_lib
 import os
 import platform
+import re
 import shlex
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -394,6 +396,21 @@ def map_variables(ctx: ReportContext) -> list[Variable]:
     return out
 
 
+#: Isochrone bands drawn on the report's map (the catchment tables give every band).
+MAP_BANDS = 3
+
+
+def map_isochrones(iso):
+    """The isochrones the report's map draws: those that include the border wait, at the
+    largest band and every other one below it (at most :data:`MAP_BANDS`), so the page stays
+    under 1.5 MB with commuter bands up to 180 minutes."""
+    flag = "wait_included" if "wait_included" in iso.columns else "with_wait"
+    if flag in iso.columns:
+        iso = iso[iso[flag].astype(bool)]
+    bands = sorted(pd.unique(iso["minutes"]), reverse=True)[: 2 * MAP_BANDS : 2]
+    return iso[iso["minutes"].isin(bands)]
+
+
 def report_map(ctx: ReportContext):
     """One interactive map: the units drawn once with a switch between the variables of
     :func:`map_variables`, the catchments, the border and the ports."""
@@ -405,12 +422,16 @@ def report_map(ctx: ReportContext):
     add_unit_variables(m, units, map_variables(ctx), local=ctx.local, lang=lang)
     iso = getattr(ctx.catchments, "isochrones", None)
     if iso is not None and len(iso):
+        iso = map_isochrones(iso)
         maps.add_isochrones(
             m,
             iso,
             ports=region.ports,
             method=getattr(ctx.catchments, "method", None),
             show_first=False,
+            # commuter bands reach 180 min: coarser outlines keep the page under 1.5 MB
+            tolerance=300.0,
+            min_area=1_000_000.0,
         )
     maps.add_border(m, ctx.border)
     if region.ports is not None and len(region.ports):
@@ -957,6 +978,68 @@ def reproduce_section(ctx: ReportContext) -> dict:
     )
 
 
+def _fragment_section(sid: str, fragment: str) -> dict:
+    """A section dict around an HTML fragment that brings its own ``<section><h2>``: the
+    heading becomes the section title (for the page's navigation) and the rest one block."""
+    m = re.match(r"\s*<section[^>]*>\s*<h2>(.*?)</h2>(.*)</section>\s*$", fragment, flags=re.S)
+    if m is None:
+        raise RenderError(f"section {sid!r}: fragment does not start with <section><h2>")
+    title = html_lib.unescape(m.group(1))  # the template escapes the title again
+    return _section(sid, title, [{"kind": "html", "html": m.group(2)}])
+
+
+def groups_report_section(ctx: ReportContext) -> dict | None:
+    """Named migrant and ethnic groups per side (``ctx.results["groups"]``, from
+    :func:`binational.pipeline.groups_results`): indices with bootstrap, ACS-MOE and
+    bias-corrected MOE intervals, multigroup and multiscalar profiles, ITER composition and
+    what is and is not compared across the line. Left out when not computed."""
+    res = ctx.results.get("groups")
+    if not res:
+        return None
+    from .groups_section import groups_section
+
+    # the socio-economic context has its own section (socioeconomic_section)
+    kwargs = {k: v for k, v in res.items() if k != "context"}
+    fragment = groups_section(lang=ctx.lang, region=ctx.region.spec.name, context=None, **kwargs)
+    return _fragment_section("groups", fragment)
+
+
+def commuting_report_section(ctx: ReportContext) -> dict | None:
+    """Daily cross-border commuting (``ctx.results["commuting"]``, from
+    :func:`binational.pipeline.commuting_results`): observed trips, the fitted port-and-lane
+    model with its held-out fit table, the time-tax map and the scenario. Left out when not
+    computed."""
+    res = ctx.results.get("commuting")
+    if not res:
+        return None
+    from .commuting_section import commuting_section
+
+    result = res["result"]
+    png = None
+    units = getattr(result, "units", None)
+    if units is not None and "time_tax_minutes" in units.columns:
+        fig = static.plot_two_sided(
+            units,
+            us=("time_tax_minutes", None),
+            mx=("time_tax_minutes", None),
+            lang=ctx.lang,
+            border=ctx.border,
+            ports=ctx.region.ports,
+            focus_km=40,
+        )
+        png = static.figure_bytes(fig, fmt="png", dpi=80, colors=64)
+    fragment = commuting_section(
+        result,
+        lang=ctx.lang,
+        scenario=res.get("scenario"),
+        scenario_name=res.get("scenario_name"),
+        person_hours=res.get("person_hours"),
+        time_tax_png=png,
+        port_names=_port_names(ctx.region),
+    )
+    return _fragment_section("commuting", fragment)
+
+
 def missing_section(ctx: ReportContext) -> dict:
     region, lang = ctx.region, ctx.lang
     items = [f"{k}: {v}" for k, v in {**getattr(region, "missing", {}), **ctx.missing}.items()]
@@ -976,7 +1059,9 @@ SECTIONS: tuple[Section, ...] = (
     crossings_section,
     socioeconomic_section,
     concentration_section,
+    groups_report_section,
     catchments_section,
+    commuting_report_section,
     methods_section,
     sources_section,
     reproduce_section,
