@@ -41,7 +41,7 @@ from pathlib import Path
 
 from ._atomic import file_sha256
 from ._log import get_logger
-from .errors import OutputError
+from .errors import BinationalError, OutputError
 
 log = get_logger(__name__)
 
@@ -213,11 +213,21 @@ def run_folder(
                 "an output folder in a writable location (--out)"
             ) from exc
         try:
+            # errors of the run itself (a missing input, a bad value) pass through as they are;
+            # only the commit's file-system errors are about writing the outputs
             yield tmp
-            if in_place:
-                _commit_in_place(tmp, out, command=command, params=params)
-            else:
-                _commit_swap(tmp, out, command=command, params=params)
+            try:
+                if in_place:
+                    _commit_in_place(tmp, out, command=command, params=params)
+                else:
+                    _commit_swap(tmp, out, command=command, params=params)
+            except OSError as exc:
+                raise OutputError(
+                    f"{out}: cannot write the outputs ({exc.strerror or exc}); nothing was "
+                    "changed in the output folder — check its permissions and free space"
+                ) from exc
+        except BinationalError:  # OutputError from the commit included
+            raise
         except OSError as exc:
             raise OutputError(
                 f"{out}: cannot write the outputs ({exc.strerror or exc}); nothing was changed "
