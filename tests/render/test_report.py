@@ -271,8 +271,10 @@ def test_all_zero_catchment_rows_say_why(jz, jz_catch):
 
     iso = jz_catch.isochrones.copy()
     flag = iso["wait_included"].astype(bool)
-    iso.loc[flag, "pop"] = 0.0  # as with a 96-minute wait and bands up to 60 minutes
-    summary = jz_catch.summary.assign(wait_minutes=96.0)
+    # as with a wait 36 minutes longer than the longest band
+    longest = float(iso["minutes"].max())
+    iso.loc[flag, "pop"] = 0.0
+    summary = jz_catch.summary.assign(wait_minutes=longest + 36)
     catch = SimpleNamespace(
         method=jz_catch.method, isochrones=iso, summary=summary, params=jz_catch.params
     )

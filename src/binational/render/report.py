@@ -477,7 +477,7 @@ def overview_section(ctx: ReportContext) -> dict:
                 check.drop(columns=["source"]),
                 lang=lang,
                 headers={"country": t("side", lang)},
-                source="; ".join(check["source"].astype(str).unique()),
+                source="; ".join(check["source"].dropna().astype(str).unique()),
             )
         )
     except (BinationalError, KeyError, FileNotFoundError) as exc:  # pragma: no cover - manifest
