@@ -235,7 +235,7 @@ def end_to_end(region, graph, G_dom, G_rev, repeat: int) -> None:
             & (iso.wait_included == with_wait)
         ]
         if len(row) and want > 0:
-            rel.append(abs(float(row.pop.iloc[0]) - want) / want)
+            rel.append(abs(float(row["pop"].iloc[0]) - want) / want)
     agree = float(np.mean(best_port == res.units.best_port.to_numpy()))
     print("\n== catchments end to end: 3 ports x 4 bands x (with, without the wait), northbound ==")
     print(f"(warm-up, then best of {repeat} on each side)")

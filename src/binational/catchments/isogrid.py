@@ -281,19 +281,20 @@ def grid_isochrones(
     level = np.searchsorted(order, np.where(np.isfinite(t), t, np.inf), side="left")
     hit = level < nb
     rows, cols = grid.shape
-    levels = np.full(rows * cols, fill, dtype=np.uint8)
-    np.minimum.at(levels, grid.sample_cell[hit], level[hit].astype(np.uint8))
-    levels = levels.reshape(rows, cols)
     n_val = 0 if values is None else values.shape[1]
     polys: dict[float, object] = {}
     sums: dict[float, np.ndarray] = {}
     if hit.any():
-        # work in the window the largest band can reach
+        # work in the window the largest band can reach (not the whole side: a large region
+        # with many ports would otherwise pay for the whole grid at every port)
         rr, cc = np.divmod(grid.sample_cell[hit], cols)
         pad = int(np.ceil(buffer_m / grid.cell_m)) + 2
         r0, r1 = max(rr.min() - pad, 0), min(rr.max() + pad + 1, rows)
         c0, c1 = max(cc.min() - pad, 0), min(cc.max() + pad + 1, cols)
-        win = _disc_min(levels[r0:r1, c0:c1], buffer_m / grid.cell_m, fill)
+        levels = np.full((r1 - r0) * (c1 - c0), fill, dtype=np.uint8)
+        np.minimum.at(levels, (rr - r0) * (c1 - c0) + (cc - c0), level[hit].astype(np.uint8))
+        levels = levels.reshape(r1 - r0, c1 - c0)
+        win = _disc_min(levels, buffer_m / grid.cell_m, fill)
         land = grid.land[r0:r1, c0:c1]
         uoc = grid.unit_of_cell[r0:r1, c0:c1]
         transform = grid.transform @ Affine.translation(c0, r0)
