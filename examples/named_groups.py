@@ -16,13 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 import binational
-from binational.concentration.multiscalar import multiscalar_profile
-from binational.concentration.named import (
-    binational_comparison,
-    named_group_profile,
-    socioeconomic_context,
-)
-from binational.io.mx_census import iter_composition, read_iter
+from binational.pipeline import groups_results
 from binational.render.groups_section import groups_section
 
 
@@ -35,8 +29,8 @@ def main() -> None:
     args = parser.parse_args()
 
     region = binational.load_region(args.region, network=False, crossings=False)
-    units = region.units
-    profile = named_group_profile(region, permutations=args.permutations, seed=0)
+    res = groups_results(region, permutations=args.permutations, seed=0)
+    profile = res["profile"]
     cols = [
         "side",
         "group",
@@ -59,36 +53,7 @@ def main() -> None:
             print(multi.round(3).to_string(index=False))
         for row in profile[profile["status"] == "unavailable"].itertuples():
             print(f"{row.side} {row.group}: {row.note}")
-
-    from binational.groups import denominator
-
-    multiscalar = (
-        multiscalar_profile(units, group="hispanic", total=denominator("hispanic", units.columns))
-        if "hispanic" in units.columns
-        else None
-    )
-    iter_path = region.spec.file("mx_iter", binational.settings.resolve_data_dir())
-    composition = (
-        iter_composition(read_iter(iter_path, municipios=region.spec.mx_municipios))
-        if iter_path is not None and iter_path.exists()
-        else None
-    )
-    mx_groups = [g for g in ("born_elsewhere",) if g in units.columns]
-    comparison = binational_comparison(
-        units,
-        us_group="hispanic",
-        mx_group=mx_groups[0] if mx_groups else "born_elsewhere",
-        profile=profile,
-    )
-    fragment = groups_section(
-        profile=profile,
-        lang=args.lang,
-        region=region.name,
-        multiscalar=multiscalar,
-        iter_composition=composition,
-        context=socioeconomic_context(units),
-        comparison=comparison,
-    )
+    fragment = groups_section(lang=args.lang, region=region.name, **res)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{region.name}_groups.{args.lang}.html"
