@@ -200,6 +200,7 @@ ALLOW = {
     "atkinson",
     "general",
     "sha-256",
+    "comparable",  # the same word in Spanish ("Qué no es comparable")
     "leaflet",
     "tijuana",
     "diego",
@@ -241,13 +242,19 @@ def tj_results(tj):
 
 
 @pytest.fixture(scope="module")
-def tj_reports(tj, tj_results, tmp_path_factory):
+def tj_reports(tj, tj_results, tmp_path_factory, data_dir):
+    from binational.pipeline import report_results
     from binational.render.report import write_report
 
     out = tmp_path_factory.mktemp("tj-report")
     conc, catch = tj_results
+    # the named groups and the commuting model, as `binational report` adds them
+    results, missing = report_results(tj, permutations=19, data_dir=data_dir)
+    assert set(results) == {"groups", "commuting"}, missing
     return {
-        lang: write_report(tj, out, lang=lang, concentration=conc, catchments=catch)
+        lang: write_report(
+            tj, out, lang=lang, concentration=conc, catchments=catch, results=results
+        )
         for lang in ("en", "es")
     }
 
