@@ -14,7 +14,13 @@ from pathlib import Path
 
 from .errors import BinationalError
 
-__all__ = ["commuting_results", "groups_results", "report_results"]
+__all__ = [
+    "COMMUTING_FILES",
+    "commuting_inputs",
+    "commuting_results",
+    "groups_results",
+    "report_results",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,32 @@ def _root(data_dir: str | os.PathLike | None) -> Path | None:
         return resolve_data_dir(data_dir)
     except BinationalError:
         return None
+
+
+def commuting_inputs(paths) -> dict:
+    """Read the commuting model's inputs from the files named in ``paths`` (keys of
+    :data:`COMMUTING_FILES`).
+
+    Returns
+    -------
+    dict
+        ``survey`` (:func:`~binational.io.survey.read_od_survey`), ``zones``
+        (:func:`~binational.io.survey.read_zone_centroids`), ``lanes`` (each port's lanes from
+        the SANDAG configurations and the CBP snapshot) and ``volumes`` (SANDAG observed hourly
+        volumes and waits).
+    """
+    from .io import lanes as io_lanes
+    from .io.survey import read_od_survey, read_zone_centroids
+
+    return {
+        "survey": read_od_survey(paths["survey"]),
+        "zones": read_zone_centroids(paths["zones"]),
+        "lanes": io_lanes.port_lanes(
+            io_lanes.read_port_configurations(paths["configs"]),
+            io_lanes.read_bwt_lanes(paths["bwt"]),
+        ),
+        "volumes": io_lanes.read_sandag_observed_volumes(paths["observed"]),
+    }
 
 
 def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> dict:
@@ -58,8 +90,7 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
     from .commuting.scenario import run_scenario
     from .commuting.timetax import occupancy, person_hours_waiting
     from .errors import DataSourceError
-    from .io import lanes as io_lanes
-    from .io.survey import SURVEY_PORTS, read_od_survey, read_zone_centroids
+    from .io.survey import SURVEY_PORTS
 
     root = _root(data_dir)
     if root is None:
@@ -77,16 +108,13 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
     absent = [str(p) for p in paths.values() if not p.exists()]
     if absent:
         raise DataSourceError(f"commuting model input(s) not found: {', '.join(absent)}")
-    lane_table = io_lanes.port_lanes(
-        io_lanes.read_port_configurations(paths["configs"]),
-        io_lanes.read_bwt_lanes(paths["bwt"]),
-    )
-    volumes = io_lanes.read_sandag_observed_volumes(paths["observed"])
+    inputs = commuting_inputs(paths)
+    volumes = inputs["volumes"]
     result = commuting(
         region,
-        survey=read_od_survey(paths["survey"]),
-        zones=read_zone_centroids(paths["zones"]),
-        lanes=lane_table,
+        survey=inputs["survey"],
+        zones=inputs["zones"],
+        lanes=inputs["lanes"],
         lanes_open=volumes,
     )
     out: dict = {"result": result, "scenario": None, "scenario_name": None, "person_hours": None}

@@ -163,6 +163,38 @@ def _port_names(ports: gpd.GeoDataFrame | None, scenario: Scenario | None) -> di
 # network and straight-line link times
 
 
+def _snapped_links(
+    graph,
+    pt,
+    units,
+    *,
+    direction: str,
+    origin_side: str,
+    access_speed_kph: float,
+    max_snap_m: float,
+    report: DropReport,
+):
+    """Snap ``units`` to ``graph`` (units farther than ``max_snap_m`` reported as
+    :data:`SNAP_TOO_FAR`); return the snap frame and :func:`_network_links` of the units."""
+    snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
+    far = ~snap["snapped"].to_numpy()
+    report.add(
+        "units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}"
+    )
+    return (
+        snap,
+        *_network_links(
+            graph,
+            pt,
+            units,
+            snap,
+            direction=direction,
+            origin_side=origin_side,
+            access_speed_kph=access_speed_kph,
+        ),
+    )
+
+
 def _network_links(
     graph: SparseGraph,
     pt: PortTimes,
@@ -351,19 +383,15 @@ def catchments(
             report.add("ports", absent, PORT_NOT_IN_NETWORK, "no road link across the line")
         pt = port_times(graph)
         _check_port_ends(graph, pt, direction, report)
-        snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
-        far = ~snap["snapped"].to_numpy()
-        report.add(
-            "units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}"
-        )
-        lt, o_idx, d_idx = _network_links(
+        snap, lt, o_idx, d_idx = _snapped_links(
             graph,
             pt,
             units,
-            snap,
             direction=direction,
             origin_side=origin_side,
             access_speed_kph=access_speed_kph,
+            max_snap_m=max_snap_m,
+            report=report,
         )
     else:
         port_frame = _straightline_ports(ports, scenario, crs)

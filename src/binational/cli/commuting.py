@@ -25,12 +25,10 @@ import json
 from pathlib import Path
 
 from ..errors import SchemaError
+from ..pipeline import COMMUTING_FILES, commuting_inputs
 
-SURVEY = "crossings/sandag_ome_crossborder_od_survey_2017.csv"
-ZONES = "osm/tijuana_sandiego_sr11_2017_network.gpkg"
-OBSERVED = "crossings/sandag_ome_observed_hourly_volumes_waits_2017.csv"
-CONFIGS = "crossings/sandag_ome_port_configurations.csv"
-BWT = "crossings/cbp_bwt_us_mexico_crossings_2022-06-29.csv"
+SURVEY = COMMUTING_FILES["survey"]
+ZONES = COMMUTING_FILES["zones"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -86,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
     from ..commuting import CommutingScenario, commuting
     from ..commuting.scenario import run_scenario
     from ..commuting.timetax import occupancy, person_hours_waiting, time_tax_raster
-    from ..io import lanes as io_lanes
-    from ..io.survey import read_od_survey, read_zone_centroids
     from ..render._io import atomic_dir
     from ..units import load_region
 
@@ -95,13 +91,18 @@ def run(args: argparse.Namespace) -> int:
     region = load_region(
         args.region, data_dir=args.data_dir, network=args.method != "straight-line"
     )
-    survey = read_od_survey(Path(args.survey) if args.survey else data_dir / SURVEY)
-    zones = read_zone_centroids(Path(args.zones) if args.zones else data_dir / ZONES)
-    lane_table = io_lanes.port_lanes(
-        io_lanes.read_port_configurations(data_dir / CONFIGS),
-        io_lanes.read_bwt_lanes(data_dir / BWT),
+    paths = {k: data_dir / v for k, v in COMMUTING_FILES.items()}
+    if args.survey:
+        paths["survey"] = Path(args.survey)
+    if args.zones:
+        paths["zones"] = Path(args.zones)
+    inputs = commuting_inputs(paths)
+    survey, zones, lane_table, volumes = (
+        inputs["survey"],
+        inputs["zones"],
+        inputs["lanes"],
+        inputs["volumes"],
     )
-    volumes = io_lanes.read_sandag_observed_volumes(data_dir / OBSERVED)
     result = commuting(
         region,
         survey=survey,

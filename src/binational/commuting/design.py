@@ -19,9 +19,9 @@ import shapely
 
 from .. import schema
 from ..catchments import straightline as sl
-from ..catchments.api import NETWORK, STRAIGHT_LINE, _network_links, _straightline_ports
+from ..catchments.api import NETWORK, STRAIGHT_LINE, _snapped_links, _straightline_ports
 from ..catchments.cost import Scenario, apply_scenario, direction_sides
-from ..catchments.graph import snap_points, sparse_graph
+from ..catchments.graph import sparse_graph
 from ..catchments.traveltime import port_times
 from ..drops import DropReport
 from ..errors import NetworkError, SchemaError
@@ -136,18 +136,15 @@ def port_minutes(
         graph = apply_scenario(
             sparse_graph(network, report=report), scenario, max_snap_m=max_snap_m
         )
-        pt = port_times(graph)
-        snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
-        far = ~snap["snapped"].to_numpy()
-        report.add("units", units.loc[far, schema.UNIT_ID], "unit_farther_than_max_snap", "")
-        lt, o_idx, d_idx = _network_links(
+        _, lt, o_idx, d_idx = _snapped_links(
             graph,
-            pt,
+            port_times(graph),
             units,
-            snap,
             direction=direction,
             origin_side=origin_side,
             access_speed_kph=access_speed_kph,
+            max_snap_m=max_snap_m,
+            report=report,
         )
     else:
         lt = sl.straightline_link_times(
