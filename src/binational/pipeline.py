@@ -138,8 +138,12 @@ def groups_results(
     permutations: int = 199,
     seed: int = 0,
     data_dir: str | os.PathLike | None = None,
+    context: bool = True,
 ) -> dict:
     """Named groups of ``region`` on each side, with what the report's groups section shows.
+
+    ``context=False`` leaves out the socio-economic context (the report has its own section
+    for it).
 
     Returns
     -------
@@ -180,7 +184,7 @@ def groups_results(
         "profile": profile,
         "multiscalar": multiscalar,
         "iter_composition": composition,
-        "context": socioeconomic_context(units, seed=seed),
+        "context": socioeconomic_context(units, seed=seed) if context else None,
         "comparison": comparison,
     }
 
@@ -208,7 +212,9 @@ def report_results(
         (
             "groups",
             groups,
-            lambda: groups_results(region, permutations=permutations, seed=seed, data_dir=data_dir),
+            lambda: groups_results(
+                region, permutations=permutations, seed=seed, data_dir=data_dir, context=False
+            ),
         ),
         ("commuting", commuting, lambda: commuting_results(region, data_dir=data_dir)),
     ]

@@ -1000,7 +1000,7 @@ def groups_report_section(ctx: ReportContext) -> dict | None:
 
     # the socio-economic context has its own section (socioeconomic_section)
     kwargs = {k: v for k, v in res.items() if k != "context"}
-    fragment = groups_section(lang=ctx.lang, region=ctx.region.spec.name, context=None, **kwargs)
+    fragment = groups_section(lang=ctx.lang, region=ctx.region.spec.name, **kwargs)
     return _fragment_section("groups", fragment)
 
 
