@@ -6,7 +6,8 @@ import pandas as pd
 
 from binational import settings
 from binational._cache import cached_table
-from binational.io import crossings, roads
+from binational.io import roads
+from binational.io import waits as io_waits
 
 
 def test_cached_table_round_trip_and_invalidation(tmp_path, data_dir, monkeypatch):
@@ -16,7 +17,7 @@ def test_cached_table_round_trip_and_invalidation(tmp_path, data_dir, monkeypatc
 
     def build():
         calls.append(1)
-        return crossings.read_waits(src)
+        return io_waits.read_waits(src)
 
     first = cached_table(src, kind="t", build=build)
     second = cached_table(src, kind="t", build=build)

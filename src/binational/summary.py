@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import schema
+from .io.waits import wait_by_hour
 from .units import Region, population_check
 
 __all__ = ["summarise"]
@@ -75,11 +76,9 @@ def median_wait_by_hour(
     """Median wait (minutes) by hour of day, one column per port, for one lane and direction.
 
     Sources are never pooled: for each port the one source the report's wait profile uses
-    (:func:`binational.render._tables.wait_by_hour`: the source with the most observations,
+    (:func:`binational.io.waits.wait_by_hour`: the source with the most observations,
     covering at least 12 hours of the day). ``.attrs["source"]`` names it per port.
     """
-    from .render._tables import wait_by_hour
-
     if waits is None or waits.empty:
         return pd.DataFrame()
     table = wait_by_hour(waits, lane=lane, direction=direction)

@@ -195,8 +195,10 @@ def load_region(
     -------
     Region
     """
-    from .io import crossings as io_crossings
+    from .io import bts as io_bts
     from .io import mx_census, us_census
+    from .io import ports as io_ports
+    from .io import waits as io_waits
 
     spec = get_region(region)
     ddir = resolve_data_dir(data_dir) if (data_dir is not None or not files) else None
@@ -266,11 +268,11 @@ def load_region(
     units = harmonise_units(us, mx, crs=spec.crs)
 
     # --- ports, crossings, waits ----------------------------------------------------------------
-    ports = io_crossings.read_ports(region=spec.name, level="port")
+    ports = io_ports.read_ports(region=spec.name, level="port")
     known = set(ports["port_code"].astype(int))
     wanted = [p for p in spec.ports if p not in known]
     if wanted:
-        all_ports = io_crossings.read_ports(level="port")
+        all_ports = io_ports.read_ports(level="port")
         ports = pd.concat([ports, all_ports[all_ports["port_code"].isin(wanted)]])
     ports = ports[ports["port_code"].isin(spec.ports)].to_crs(spec.crs)
     # units far from the region's ports: a mislabelled CRS (error) or shifted records (dropped)
@@ -292,7 +294,7 @@ def load_region(
                         first("bts"),
                         kind=f"read_bts:{sorted(spec.ports)}",
                         report=report,
-                        read=lambda rep: io_crossings.read_bts(
+                        read=lambda rep: io_bts.read_bts(
                             first("bts"), ports=list(spec.ports), report=rep
                         ),
                     ),
@@ -304,7 +306,7 @@ def load_region(
             bridges = timed(
                 "bridge_counts",
                 [first("bridge_counts")],
-                lambda: io_crossings.read_bridge_counts(first("bridge_counts"), report=report),
+                lambda: io_bts.read_bridge_counts(first("bridge_counts"), report=report),
             )
             crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
         for role in ("waits_hourly", "waits_live", "waits_series", "waits_sandag"):
@@ -316,7 +318,7 @@ def load_region(
                         path,
                         kind="read_waits",
                         report=report,
-                        read=lambda rep, path=path: io_crossings.read_waits(path, report=rep),
+                        read=lambda rep, path=path: io_waits.read_waits(path, report=rep),
                     ),
                 )
                 wait_tables.append(table[table["port_code"].isin(spec.ports)])
@@ -328,7 +330,7 @@ def load_region(
         else pd.DataFrame(columns=list(schema.CROSSINGS_COLUMNS))
     )
     waits_df = (
-        io_crossings.combine_waits(wait_tables)
+        io_waits.combine_waits(wait_tables)
         if wait_tables
         else pd.DataFrame(columns=list(schema.WAITS_COLUMNS))
     )

@@ -16,7 +16,7 @@ from binational.commuting.bridges import (
     walk_network,
 )
 from binational.drops import DropReport
-from binational.io import crossings as cx
+from binational.io import ports as io_ports
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def jep_sl(data_dir):
 
 @pytest.fixture(scope="module")
 def registry():
-    return cx.read_ports(region="juarez-el-paso", level="finest")
+    return io_ports.read_ports(region="juarez-el-paso", level="finest")
 
 
 def test_bridges_have_their_own_coordinates(registry, data_dir):

@@ -14,7 +14,8 @@ from binational._bounded import DecompressionBombError
 from binational._plausible import today
 from binational.drops import DropReport
 from binational.errors import DataSourceError, SchemaError
-from binational.io import crossings as cx
+from binational.io import bts as io_bts
+from binational.io import waits as io_waits
 
 from .conftest import BRIDGES, HOURLY, LIVE, SANDAG, SERIES
 
@@ -26,7 +27,7 @@ def _replace_first(rows, old, new):
 
 
 def _bts(path, rep):
-    return cx.read_bts(path, ports=[2504], report=rep)
+    return io_bts.read_bts(path, ports=[2504], report=rep)
 
 
 def test_x01_negative_bts_count_is_dropped_and_reported(bts_excerpt):
@@ -120,7 +121,7 @@ def test_x10_cbp_live_api_error_body(tmp_path):
     path = tmp_path / "bwt.json"
     path.write_text(json.dumps({"message": "An error has occurred."}))
     with pytest.raises(DataSourceError, match=r"bwt\.json.*API error.*An error has occurred"):
-        cx.read_waits(path, report=DropReport())
+        io_waits.read_waits(path, report=DropReport())
 
 
 def _hourly(copy_file, edit):
@@ -134,7 +135,7 @@ def _hourly(copy_file, edit):
 def test_x11_negative_cbp_wait_is_dropped_and_reported(copy_file):
     path = _hourly(copy_file, lambda d: d.__setitem__("pv_time_avg", [-90, *d["pv_time_avg"][1:]]))
     rep = DropReport()
-    w = cx.read_waits(path, report=rep)
+    w = io_waits.read_waits(path, report=rep)
     assert w["minutes"].min() >= 0
     d = rep.to_frame().query("reason == 'wait_out_of_range'")
     assert len(d) >= 1 and "-90" in d["detail"].iloc[0] and path.name in d["detail"].iloc[0]
@@ -145,7 +146,7 @@ def test_x12_wait_above_600_minutes_is_dropped_and_reported(copy_file):
         copy_file, lambda d: d.__setitem__("ped_time_avg", [900, *d["ped_time_avg"][1:]])
     )
     rep = DropReport()
-    w = cx.read_waits(path, report=rep)
+    w = io_waits.read_waits(path, report=rep)
     assert w["minutes"].max() <= 600
     assert (rep.to_frame()["reason"] == "wait_out_of_range").sum() >= 1
 
@@ -157,7 +158,7 @@ def test_x13_series_snapshot_in_the_future_is_dropped_and_reported(data_dir, tmp
     path = tmp_path / "series.csv"
     raw.to_csv(path, index=False)
     rep = DropReport()
-    w = cx.read_waits(path, report=rep)
+    w = io_waits.read_waits(path, report=rep)
     assert w["time"].max() <= pd.Timestamp.now(tz="UTC")
     assert (rep.to_frame()["reason"] == "date_out_of_range").sum() == 1
 
@@ -166,14 +167,14 @@ def test_x14_empty_wait_file(tmp_path):
     path = tmp_path / "waits.csv"
     path.write_text("")
     with pytest.raises(DataSourceError, match=r"waits\.csv.*empty"):
-        cx.read_waits(path, report=DropReport())
+        io_waits.read_waits(path, report=DropReport())
 
 
 def test_x15_unknown_wait_shape_names_the_header(tmp_path):
     path = tmp_path / "waits.csv"
     path.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(SchemaError, match=r"waits\.csv.*a,b,c"):
-        cx.read_waits(path, report=DropReport())
+        io_waits.read_waits(path, report=DropReport())
 
 
 def test_x16_gzip_bomb_is_refused_while_streaming(tmp_path, monkeypatch, bts_lines):
@@ -195,7 +196,7 @@ def test_x17_sandag_negative_wait_is_dropped_and_reported(copy_file):
     df.loc[0, "wait_time"] = -15
     df.to_csv(path, index=False)
     rep = DropReport()
-    w = cx.read_waits(path, report=rep)
+    w = io_waits.read_waits(path, report=rep)
     assert w["minutes"].min() >= 0
     assert (rep.to_frame()["reason"] == "wait_out_of_range").sum() == 1
 
@@ -206,7 +207,7 @@ def test_x18_negative_bridge_count_is_dropped_and_reported(copy_file):
     df.loc[0, "Northbound Crossing"] = -1229
     df.to_csv(path, index=False)
     rep = DropReport()
-    out = cx.read_bridge_counts(path, report=rep)
+    out = io_bts.read_bridge_counts(path, report=rep)
     assert (out["value"] >= 0).all()
     assert (rep.to_frame()["reason"] == "negative_count").sum() == 1
 
@@ -223,7 +224,7 @@ def test_x19_live_snapshot_negative_delay_is_reported(copy_file):
             break
     path.write_text(json.dumps(doc))
     rep = DropReport()
-    w = cx.read_waits(path, report=rep)
+    w = io_waits.read_waits(path, report=rep)
     assert (w["minutes"].dropna() >= 0).all()
     assert (rep.to_frame()["reason"] == "wait_out_of_range").sum() >= 1
 

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from binational.drops import DropReport
-from binational.io import crossings as cx
+from binational.io import bts as io_bts
+from binational.io import ports as io_ports
+from binational.io import waits as io_waits
 
 BTS_MX = "bts_border_crossing_entry_data_us_mexico_1996-01_2025-02.csv"
 BTS_ALL = "bts_border_crossing_entry_data_1996-01_2025-02.csv.gz"
@@ -46,7 +48,7 @@ def _load(fn, path):
 
 @pytest.fixture(scope="session")
 def bts_mx(cdir):
-    return _load(cx.read_bts, cdir / BTS_MX)
+    return _load(io_bts.read_bts, cdir / BTS_MX)
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +58,7 @@ def bts_mx_raw(cdir) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def bts_all(cdir):
-    return _load(cx.read_bts, cdir / BTS_ALL)
+    return _load(io_bts.read_bts, cdir / BTS_ALL)
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +68,7 @@ def bts_all_raw(cdir) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def bridges(cdir):
-    return _load(cx.read_bridge_counts, cdir / BRIDGES)
+    return _load(io_bts.read_bridge_counts, cdir / BRIDGES)
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +78,7 @@ def bridges_raw(cdir) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def hourly(cdir):
-    return _load(cx.read_waits_hourly, cdir / HOURLY)
+    return _load(io_waits.read_waits_hourly, cdir / HOURLY)
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +88,7 @@ def hourly_raw(cdir) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def live(cdir):
-    return _load(cx.read_waits_live, cdir / BWT_JSON)
+    return _load(io_waits.read_waits_live, cdir / BWT_JSON)
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +98,7 @@ def live_csv_raw(cdir) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def series_tj(cdir):
-    return _load(cx.read_waits_series, cdir / SERIES_TJ)
+    return _load(io_waits.read_waits_series, cdir / SERIES_TJ)
 
 
 @pytest.fixture(scope="session")
@@ -116,14 +118,14 @@ def series_tj_raw(series_tj_file) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def series_tecate(cdir):
-    return _load(cx.read_waits_series, cdir / SERIES_TECATE)
+    return _load(io_waits.read_waits_series, cdir / SERIES_TECATE)
 
 
 @pytest.fixture(scope="session")
 def sandag(cdir):
-    return _load(cx.read_sandag_observed_waits, cdir / SANDAG)
+    return _load(io_waits.read_sandag_observed_waits, cdir / SANDAG)
 
 
 @pytest.fixture(scope="session")
 def registry():
-    return cx.read_ports(level="all", planned=True)
+    return io_ports.read_ports(level="all", planned=True)

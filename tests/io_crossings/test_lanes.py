@@ -6,18 +6,18 @@ import pandas as pd
 import pytest
 
 from binational.drops import DropReport
-from binational.io import crossings as cx
 from binational.io import lanes as ln
+from binational.io import waits as io_waits
 
 
 @pytest.fixture(scope="module")
 def waits(files):
-    return cx.combine_waits(
+    return io_waits.combine_waits(
         [
-            cx.read_sandag_observed_waits(files.sandag),
-            cx.read_waits_hourly(files.hourly),
-            cx.read_waits_series(files.series_tj),
-            cx.read_waits_series(files.series_tecate),
+            io_waits.read_sandag_observed_waits(files.sandag),
+            io_waits.read_waits_hourly(files.hourly),
+            io_waits.read_waits_series(files.series_tj),
+            io_waits.read_waits_series(files.series_tecate),
         ]
     )
 

@@ -8,7 +8,7 @@ import pytest
 
 from binational._data import manifest
 from binational.errors import DataSourceError, RegionError, SchemaError
-from binational.io import crossings as cx
+from binational.io import ports as io_ports
 from binational.regions import get_region, list_regions
 
 
@@ -18,7 +18,7 @@ def _ids(series: pd.Series) -> set[str]:
 
 def test_every_bts_port_is_a_port_row(files):
     bts = pd.read_csv(files.bts_ports)
-    ports = cx.read_ports()
+    ports = io_ports.read_ports()
     assert len(ports) == 28
     assert sorted(ports["port_code"].astype(int)) == sorted(bts["Port Code"])
     merged = ports.merge(bts, left_on=ports["port_code"].astype(int), right_on="Port Code")
@@ -31,7 +31,7 @@ def test_port_points_are_the_bts_points(files, bts_mx_raw):
     """Port rows carry the BTS `Point`, except where coord_source names another source."""
     pts = bts_mx_raw.drop_duplicates("Port Code").set_index("Port Code")["Point"]
     xy = pts.str.extract(r"POINT \(([-\d.]+) ([-\d.]+)\)").astype(float)
-    ports = cx.read_ports().set_index(cx.read_ports()["port_code"].astype(int))
+    ports = io_ports.read_ports().set_index(io_ports.read_ports()["port_code"].astype(int))
     from_bts = ports["coord_source"].str.startswith("BTS")
     assert from_bts.sum() == 27  # Calexico (2503) uses the Calexico West point
     np.testing.assert_allclose(
@@ -52,7 +52,7 @@ def test_port_points_are_the_bts_points(files, bts_mx_raw):
 
 
 def test_geometry_is_lon_lat_in_4326():
-    ports = cx.read_ports(level="all", planned=True)
+    ports = io_ports.read_ports(level="all", planned=True)
     assert ports.crs.to_epsg() == 4326
     np.testing.assert_allclose(ports.geometry.x, ports["lon"])
     np.testing.assert_allclose(ports.geometry.y, ports["lat"])
@@ -78,7 +78,7 @@ def test_every_bwt_crossing_id_is_mapped(files, registry):
 
 def test_bwt_ids_map_to_the_bts_port_of_their_prefix_except_known_cases(files, registry):
     bwt = pd.read_csv(files.bwt_csv, dtype=str)
-    index = cx._bwt_index(cx._registry())
+    index = io_ports.bwt_index(io_ports.registry_table())
     exceptions = {
         "250409": 2582,  # CBX: BWT under San Ysidro, its own BTS port
         "240203": 2401,  # Ysleta: BWT under El Paso
@@ -148,27 +148,27 @@ def test_regions_match_the_presets():
     """Every preset's ports are found by read_ports(region=...)."""
     for name in list_regions():
         spec = get_region(name)
-        got = cx.read_ports(region=name)
+        got = io_ports.read_ports(region=name)
         assert set(spec.ports) <= set(got["port_code"].astype(int)), name
-    tsd = cx.read_ports(region="tijuana-san-diego")
+    tsd = io_ports.read_ports(region="tijuana-san-diego")
     assert sorted(tsd["port_code"].astype(int)) == sorted(get_region("tijuana-san-diego").ports)
     assert (
-        cx.read_ports(region="juarez-el-paso", level="crossing")["poe_id"]
+        io_ports.read_ports(region="juarez-el-paso", level="crossing")["poe_id"]
         .str.startswith(("2401", "2402", "2404", "2408"))
         .all()
     )
 
 
 def test_levels_and_planned():
-    all_rows = cx.read_ports(level="all", planned=True)
-    assert len(cx.read_ports(level="port")) == 28
-    assert len(cx.read_ports(level="port", planned=True)) == 29
+    all_rows = io_ports.read_ports(level="all", planned=True)
+    assert len(io_ports.read_ports(level="port")) == 28
+    assert len(io_ports.read_ports(level="port", planned=True)) == 29
     ome = all_rows[all_rows["status"] == "planned"]
     assert ome["poe_id"].tolist() == ["2599-otay-mesa-east"]
     assert (ome[["lat", "lon"]].to_numpy() == [[32.5530, -116.9058]]).all()
-    crossings = cx.read_ports(level="crossing")
+    crossings = io_ports.read_ports(level="crossing")
     assert len(crossings) == (all_rows["level"] == "crossing").sum()
-    finest = cx.read_ports(region="tijuana-san-diego", level="finest")
+    finest = io_ports.read_ports(region="tijuana-san-diego", level="finest")
     assert set(finest["poe_id"]) == {
         "2505",
         "2582",
@@ -189,7 +189,7 @@ def test_registry_is_small_and_cites_sources():
 
 
 def test_time_zones():
-    ports = cx.read_ports()
+    ports = io_ports.read_ports()
     tz = dict(zip(ports["port_code"].astype(int), ports["tz"], strict=True))
     assert tz[2504] == "America/Los_Angeles" and tz[2604] == "America/Phoenix"
     assert tz[2402] == tz[2401] == tz[2404] == tz[2406] == "America/Denver"
@@ -213,25 +213,25 @@ def raw_registry() -> pd.DataFrame:
 def test_missing_column_names_file_and_column(tmp_path, raw_registry):
     path = _write_registry(tmp_path, raw_registry.drop(columns=["tz"]))
     with pytest.raises(SchemaError, match=r"ports\.csv.*tz"):
-        cx.read_ports(path=path)
+        io_ports.read_ports(path=path)
 
 
 def test_duplicate_key(tmp_path, raw_registry):
     df = raw_registry.copy()
     df.loc[1, "poe_id"] = df.loc[0, "poe_id"]
     with pytest.raises(SchemaError, match=r"poe_id.*duplicate"):
-        cx.read_ports(path=_write_registry(tmp_path, df))
+        io_ports.read_ports(path=_write_registry(tmp_path, df))
 
 
 def test_bad_coordinate_and_bad_code(tmp_path, raw_registry):
     df = raw_registry.copy()
     df.loc[3, "lat"] = "north"
     with pytest.raises(SchemaError, match="'lat'"):
-        cx.read_ports(path=_write_registry(tmp_path, df))
+        io_ports.read_ports(path=_write_registry(tmp_path, df))
     df = raw_registry.copy()
     df.loc[3, "port_code"] = "25O4"
     with pytest.raises(SchemaError, match=r"port_code.*25O4"):
-        cx.read_ports(path=_write_registry(tmp_path, df, "b.csv"))
+        io_ports.read_ports(path=_write_registry(tmp_path, df, "b.csv"))
 
 
 def test_crossing_of_unknown_port(tmp_path, raw_registry):
@@ -239,23 +239,23 @@ def test_crossing_of_unknown_port(tmp_path, raw_registry):
     i = df.index[df["poe_id"] == "2504-pedwest"][0]
     df.loc[i, "port_code"] = "2598"
     with pytest.raises(SchemaError, match="without a port row"):
-        cx.read_ports(path=_write_registry(tmp_path, df))
+        io_ports.read_ports(path=_write_registry(tmp_path, df))
 
 
 def test_html_and_missing_registry(tmp_path):
     html = tmp_path / "ports.csv"
     html.write_text("<!DOCTYPE html><html><body>Not found</body></html>")
     with pytest.raises(DataSourceError, match="HTML"):
-        cx.read_ports(path=html)
+        io_ports.read_ports(path=html)
     with pytest.raises(DataSourceError, match="does not exist"):
-        cx.read_ports(path=tmp_path / "nope.csv")
+        io_ports.read_ports(path=tmp_path / "nope.csv")
 
 
 def test_bad_arguments():
     with pytest.raises(RegionError, match="no ports"):
-        cx.read_ports(region="atlantis-nowhere")
+        io_ports.read_ports(region="atlantis-nowhere")
     with pytest.raises(SchemaError, match="level"):
-        cx.read_ports(level="bridge")
+        io_ports.read_ports(level="bridge")
 
 
 def test_bwt_json_ids_equal_csv_ids(files):

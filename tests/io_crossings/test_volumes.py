@@ -11,7 +11,7 @@ import pytest
 from binational import schema
 from binational.drops import DropReport
 from binational.errors import DataSourceError, SchemaError
-from binational.io import crossings as cx
+from binational.io import bts as io_bts
 
 KEY = ["Port Code", "Date", "Measure"]
 
@@ -94,7 +94,7 @@ def test_national_gz_equals_the_mexico_file(bts_all, bts_mx, bts_all_raw):
 
 def test_national_file_canada_border(files, bts_all_raw):
     """border=None keeps every row; the Canadian border alone matches pandas."""
-    ca = cx.read_bts(files.bts_all, border="US-Canada Border", start="2024-01", end="2024-12")
+    ca = io_bts.read_bts(files.bts_all, border="US-Canada Border", start="2024-01", end="2024-12")
     raw = bts_all_raw
     raw = raw[(raw["Border"] == "US-Canada Border") & raw["Date"].str.endswith("2024")]
     assert len(ca) == len(raw.drop_duplicates())
@@ -103,7 +103,7 @@ def test_national_file_canada_border(files, bts_all_raw):
 
 
 def test_filters_equal_pandas(files, bts_mx_raw):
-    df = cx.read_bts(
+    df = io_bts.read_bts(
         files.bts_mx,
         ports=[2504, 2506],
         measures=["Pedestrians", "Personal Vehicles"],
@@ -119,14 +119,14 @@ def test_filters_equal_pandas(files, bts_mx_raw):
     assert len(df) == len(ref) == 2 * 2 * 24
     assert df["value"].sum() == ref["Value"].sum()
     with pytest.raises(SchemaError, match="unknown measure"):
-        cx.read_bts(files.bts_mx, measures=["Camels"])
+        io_bts.read_bts(files.bts_mx, measures=["Camels"])
 
 
 def test_conflict_policies(files, bts_mx_raw):
     sasabe = dict(ports=[2606], measures=["Bus Passengers"], start="2021-02", end="2021-02")
-    kept = cx.read_bts(files.bts_mx, **sasabe)
+    kept = io_bts.read_bts(files.bts_mx, **sasabe)
     assert sorted(kept["value"]) == [0, 2175]
-    first = cx.read_bts(files.bts_mx, conflicts="first", **sasabe)
+    first = io_bts.read_bts(files.bts_mx, conflicts="first", **sasabe)
     in_file_order = bts_mx_raw[
         (bts_mx_raw["Port Code"] == 2606)
         & (bts_mx_raw["Measure"] == "Bus Passengers")
@@ -134,11 +134,11 @@ def test_conflict_policies(files, bts_mx_raw):
     ]["Value"].iloc[0]
     assert first["value"].tolist() == [in_file_order]
     report = DropReport()
-    dropped = cx.read_bts(files.bts_mx, conflicts="drop", report=report, **sasabe)
+    dropped = io_bts.read_bts(files.bts_mx, conflicts="drop", report=report, **sasabe)
     assert dropped.empty
     assert (report.to_frame()["reason"] == "conflicting_duplicate_dropped").sum() == 2
     with pytest.raises(SchemaError, match="different values"):
-        cx.read_bts(files.bts_mx, conflicts="raise", **sasabe)
+        io_bts.read_bts(files.bts_mx, conflicts="raise", **sasabe)
 
 
 def _subset(bts_mx_raw: pd.DataFrame) -> pd.DataFrame:
@@ -164,10 +164,10 @@ def test_socrata_csv_and_json_shapes(tmp_path, bts_mx_raw):
     soc_json = tmp_path / "keg4-3bc2.json"
     records = soc.astype(str).to_dict(orient="records")  # Socrata sends every value as text
     soc_json.write_text(json.dumps(records))
-    want = cx.read_bts(orig).drop(columns="source")
+    want = io_bts.read_bts(orig).drop(columns="source")
     assert len(want) == len(sub)
     for path in (soc_csv, soc_json):
-        got = cx.read_bts(path).drop(columns="source")
+        got = io_bts.read_bts(path).drop(columns="source")
         pd.testing.assert_frame_equal(got, want)
 
 
@@ -177,8 +177,8 @@ def test_bridge_counts_equal_pandas(bridges, bridges_raw):
     assert len(df) == len(bridges_raw)
     assert df["port_code"].notna().all()
     assert len(bridges.report) == 0
-    assert set(df["measure"]) == set(cx.BRIDGE_MODE_TO_MEASURE.values())
-    ref = bridges_raw.assign(measure=bridges_raw["Modes"].map(cx.BRIDGE_MODE_TO_MEASURE))
+    assert set(df["measure"]) == set(io_bts.BRIDGE_MODE_TO_MEASURE.values())
+    ref = bridges_raw.assign(measure=bridges_raw["Modes"].map(io_bts.BRIDGE_MODE_TO_MEASURE))
     ref = ref.groupby(["Crossing", "measure"])["Northbound Crossing"].sum()
     got = df.groupby(["crossing", "measure"])["value"].sum().astype("int64")
     got.index = got.index.set_names(["Crossing", "measure"])
@@ -255,7 +255,7 @@ def test_bridge_sums_equal_bts_port_values(bts_mx, bridges, port, bridges_of_por
 
 
 def test_bridge_count_filters_and_unmapped(tmp_path, bridges_raw, files):
-    df = cx.read_bridge_counts(
+    df = io_bts.read_bridge_counts(
         files.bridges, ports=[2401], measures=["Trucks"], start="2024-01", end="2024-06"
     )
     ref = bridges_raw[
@@ -268,7 +268,7 @@ def test_bridge_count_filters_and_unmapped(tmp_path, bridges_raw, files):
     path = tmp_path / "monthly.csv"
     odd.to_csv(path, index=False)
     report = DropReport()
-    got = cx.read_bridge_counts(path, report=report)
+    got = io_bts.read_bridge_counts(path, report=report)
     assert len(got) == 20
     assert got["port_code"].isna().sum() == 5
     assert got.attrs["unmapped_crossings"] == ["Puente Imaginario"]
@@ -277,7 +277,7 @@ def test_bridge_count_filters_and_unmapped(tmp_path, bridges_raw, files):
 
 def test_yearly_file_is_refused(files):
     with pytest.raises(SchemaError, match="yearly"):
-        cx.read_bridge_counts(files.bridges_yearly)
+        io_bts.read_bridge_counts(files.bridges_yearly)
 
 
 # ---------------------------------------------------------------------------------- bad input
@@ -287,9 +287,9 @@ def test_html_saved_as_csv(tmp_path):
     path = tmp_path / "bts.csv"
     path.write_text("<!DOCTYPE html>\n<html><head><title>Error</title></head></html>\n")
     with pytest.raises(DataSourceError, match=r"bts\.csv.*HTML"):
-        cx.read_bts(path)
+        io_bts.read_bts(path)
     with pytest.raises(DataSourceError, match="HTML"):
-        cx.read_bridge_counts(path)
+        io_bts.read_bridge_counts(path)
 
 
 def test_truncated_gzip(tmp_path, files):
@@ -297,11 +297,11 @@ def test_truncated_gzip(tmp_path, files):
     path = tmp_path / "bts.csv.gz"
     path.write_bytes(raw[: len(raw) // 3])
     with pytest.raises(DataSourceError, match=r"bts\.csv\.gz.*(truncated|damaged)"):
-        cx.read_bts(path)
+        io_bts.read_bts(path)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     with pytest.raises(DataSourceError, match="empty"):
-        cx.read_bts(empty)
+        io_bts.read_bts(empty)
 
 
 def test_missing_column_and_bad_values(tmp_path, bts_mx_raw):
@@ -309,24 +309,24 @@ def test_missing_column_and_bad_values(tmp_path, bts_mx_raw):
     path = tmp_path / "no_value.csv"
     sub.drop(columns="Value").to_csv(path, index=False)
     with pytest.raises(SchemaError, match=r"no_value\.csv.*value"):
-        cx.read_bts(path)
+        io_bts.read_bts(path)
     bad = sub.astype({"Value": str}).copy()
     bad.loc[bad.index[3], "Value"] = "twelve"
     path = tmp_path / "bad_value.csv"
     bad.to_csv(path, index=False)
     with pytest.raises(SchemaError, match=r"'value'.*twelve"):
-        cx.read_bts(path)
+        io_bts.read_bts(path)
     bad.loc[bad.index[3], "Value"] = ""
     bad.to_csv(path, index=False)
     report = DropReport()
-    assert len(cx.read_bts(path, report=report)) == 29
+    assert len(io_bts.read_bts(path, report=report)) == 29
     assert report.to_frame()["reason"].tolist() == ["missing_value"]
     bad = sub.copy()
     bad.loc[bad.index[2], "Date"] = "Smarch 2020"
     path = tmp_path / "bad_date.csv"
     bad.to_csv(path, index=False)
     with pytest.raises(SchemaError, match=r"'date'.*Smarch"):
-        cx.read_bts(path)
+        io_bts.read_bts(path)
 
 
 def test_report_for_ports_missing_from_registry(tmp_path, bts_mx_raw):
@@ -335,7 +335,7 @@ def test_report_for_ports_missing_from_registry(tmp_path, bts_mx_raw):
     path = tmp_path / "new_port.csv"
     sub.to_csv(path, index=False)
     report = DropReport()
-    df = cx.read_bts(path, report=report)
+    df = io_bts.read_bts(path, report=report)
     assert len(df) == 10
     assert report.to_frame()["reason"].tolist() == ["port_not_in_registry"]
 
@@ -344,6 +344,6 @@ def test_gzip_of_the_mexico_file(tmp_path, files, bts_mx):
     path = tmp_path / "mx.csv.gz"
     with gzip.open(path, "wb") as fh:
         fh.write(files.bts_mx.read_bytes())
-    got = cx.read_bts(path, ports=[2504])
+    got = io_bts.read_bts(path, ports=[2504])
     want = bts_mx.df[bts_mx.df["port_code"] == 2504].reset_index(drop=True)
     pd.testing.assert_frame_equal(got.drop(columns="source"), want.drop(columns="source"))

@@ -13,9 +13,10 @@ import pytest
 from binational import schema
 from binational.drops import DropReport
 from binational.errors import DataSourceError, SchemaError
-from binational.io import crossings as cx
+from binational.io import waits as io_waits
+from binational.io.waits import bordify as io_bordify
 
-LIVE_PREFIXES = {prefix: lane for prefix, lane in cx.LIVE_LANES.values()}
+LIVE_PREFIXES = {prefix: lane for prefix, lane in io_waits.LIVE_LANES.values()}
 
 
 def _check_schema(df: pd.DataFrame) -> None:
@@ -37,7 +38,7 @@ def test_hourly_values_equal_the_raw_columns(hourly, hourly_raw):
     _check_schema(df)
     assert (df["port_code"] == 2504).all() and (df["crossing_id"] == "250401").all()
     assert df["time"].isna().all() and (df["direction"] == "northbound").all()
-    for col, lane in cx.HOURLY_LANES.items():
+    for col, lane in io_waits.HOURLY_LANES.items():
         got = df[df["lane"] == lane].sort_values(["month", "weekday", "hour"])
         if (hourly_raw[col] == 0).all():
             assert got.empty  # CBP's zeros for lanes San Ysidro does not have
@@ -51,15 +52,17 @@ def test_hourly_values_equal_the_raw_columns(hourly, hourly_raw):
 
 
 def test_hourly_profile_equals_pandas_groupby(hourly, hourly_raw):
-    got = cx.wait_profile(hourly.df, port_code=2504)  # general lane, by weekday and hour
+    got = io_waits.wait_profile(hourly.df, port_code=2504)  # general lane, by weekday and hour
     ref = hourly_raw.groupby(["bwt_day", "bwt_hour"])["pv_time_avg"].median()
     assert got.index.names == ["weekday", "hour"]
     np.testing.assert_allclose(got.to_numpy(), ref.to_numpy())
-    by_hour = cx.wait_profile(hourly.df, port_code=2504, lane="sentri", by="hour", stat="mean")
+    by_hour = io_waits.wait_profile(
+        hourly.df, port_code=2504, lane="sentri", by="hour", stat="mean"
+    )
     np.testing.assert_allclose(
         by_hour.to_numpy(), hourly_raw.groupby("bwt_hour")["xpv_time_avg"].mean()
     )
-    q = cx.wait_profile(hourly.df, port_code=2504, lane="pedestrian", by=("month",), stat=0.9)
+    q = io_waits.wait_profile(hourly.df, port_code=2504, lane="pedestrian", by=("month",), stat=0.9)
     np.testing.assert_allclose(
         q.to_numpy(), hourly_raw.groupby("bwt_month")["ped_time_avg"].quantile(0.9)
     )
@@ -69,13 +72,13 @@ def test_hourly_crossing_id_from_name_or_argument(tmp_path, files, hourly):
     named = tmp_path / "syR-hist-09250401.csv"
     named.write_bytes(files.hourly.read_bytes())
     pd.testing.assert_frame_equal(
-        cx.read_waits_hourly(named).drop(columns="source"), hourly.df.drop(columns="source")
+        io_waits.read_waits_hourly(named).drop(columns="source"), hourly.df.drop(columns="source")
     )
     anonymous = tmp_path / "hist.csv"
     anonymous.write_bytes(files.hourly.read_bytes())
     with pytest.raises(SchemaError, match="crossing_id"):
-        cx.read_waits_hourly(anonymous)
-    otay = cx.read_waits_hourly(anonymous, crossing_id="250601")
+        io_waits.read_waits_hourly(anonymous)
+    otay = io_waits.read_waits_hourly(anonymous, crossing_id="250601")
     assert (otay["port_code"] == 2506).all()
 
 
@@ -85,8 +88,8 @@ def test_bwt_day_zero_is_monday(hourly, series_tj):
     The San Ysidro averages (month x weekday x hour) correlate much better with the 2025-26
     observed series when bwt_day 0 is Monday (pandas' convention) than when it is Sunday."""
     for lane in ("general", "ready", "sentri"):
-        cbp = cx.wait_profile(hourly.df, port_code=2504, lane=lane, stat="mean")
-        obs = cx.wait_profile(series_tj.df, port_code=2504, lane=lane, crossing_id="250401")
+        cbp = io_waits.wait_profile(hourly.df, port_code=2504, lane=lane, stat="mean")
+        obs = io_waits.wait_profile(series_tj.df, port_code=2504, lane=lane, crossing_id="250401")
         cbp_grid = cbp.unstack("hour").sort_index()
         obs_grid = obs.unstack("hour").sort_index()
         r_monday = np.corrcoef(cbp_grid.to_numpy().ravel(), obs_grid.to_numpy().ravel())[0, 1]
@@ -141,7 +144,7 @@ def test_live_equals_plain_pandas(live, live_csv_raw):
 
 
 def test_live_json_and_csv_agree(files, live):
-    from_csv = cx.read_waits_live(files.bwt_csv)
+    from_csv = io_waits.read_waits_live(files.bwt_csv)
     pd.testing.assert_frame_equal(from_csv.drop(columns="source"), live.df.drop(columns="source"))
 
 
@@ -161,10 +164,10 @@ def test_live_snapshot_time(live):
 
 
 def test_live_other_borders(files):
-    both = cx.read_waits_live(files.bwt_json, border=None)
+    both = io_waits.read_waits_live(files.bwt_json, border=None)
     doc = json.loads(files.bwt_json.read_text())
     assert both["crossing_id"].nunique() == len(doc) == 76
-    canada = cx.read_waits_live(files.bwt_json, border="Canadian Border")
+    canada = io_waits.read_waits_live(files.bwt_json, border="Canadian Border")
     assert canada["crossing_id"].nunique() == 30
 
 
@@ -176,7 +179,7 @@ def test_live_unknown_ids(tmp_path, files):
     path = tmp_path / "snap.json"
     path.write_text(json.dumps(mx))
     report = DropReport()
-    df = cx.read_waits_live(path, report=report)
+    df = io_waits.read_waits_live(path, report=report)
     assert "x12345" not in set(df["crossing_id"])
     assert (df.loc[df["crossing_id"] == "269901", "port_code"] == 2699).all()
     reasons = report.to_frame().groupby("id")["reason"].apply(set)
@@ -201,7 +204,7 @@ def test_series_rows_equal_the_raw_file(series_tj, series_tj_raw):
     )
     labelled = raw["modo"].notna().to_numpy()
     want_lane = (raw["modo"] + "|" + raw["tipo_carril"].str.lower()).map(
-        {f"{m}|{t}": lane for (m, t), lane in cx.SERIES_LANES.items()}
+        {f"{m}|{t}": lane for (m, t), lane in io_waits.SERIES_LANES.items()}
     )
     np.testing.assert_array_equal(
         df.loc[labelled, "lane"].to_numpy(), want_lane[labelled].to_numpy()
@@ -232,7 +235,7 @@ def test_series_times_are_not_after_their_commit(series_tj, series_tj_raw):
 
 def test_modo_inference_reproduces_labelled_snapshots(series_tj_file, series_tecate):
     raw = series_tj_file[series_tj_file["modo"].notna()].head(50_000)
-    guessed = cx._infer_modo(raw.assign(modo=""))
+    guessed = io_bordify._infer_modo(raw.assign(modo=""))
     assert (guessed == raw["modo"]).all()
     inferred = series_tecate.report.to_frame().query("reason == 'mode_inferred'")
     assert len(inferred) == 84  # SOURCES.md: empty in the first 42 Tecate snapshots (2 rows each)
@@ -248,7 +251,9 @@ def test_series_profile_equals_pandas(series_tj, series_tj_raw):
     hour = pd.to_datetime(sel["ultima_actualizacion_local"], format="ISO8601").dt.hour
     ref = sel["wait_minutes"].groupby(hour).median()
     labelled = series_tj.df[raw["modo"].notna().to_numpy()]
-    got = cx.wait_profile(labelled, port_code=2504, lane="general", by="hour", crossing_id="250401")
+    got = io_waits.wait_profile(
+        labelled, port_code=2504, lane="general", by="hour", crossing_id="250401"
+    )
     np.testing.assert_allclose(got.to_numpy(), ref.to_numpy())
 
 
@@ -266,7 +271,7 @@ def test_unknown_garita_is_reported(tmp_path, series_tj_raw, caplog):
     sub.to_csv(path, index=False)
     report = DropReport()
     with caplog.at_level(logging.WARNING, logger="binational"):
-        df = cx.read_waits_series(path, report=report)
+        df = io_waits.read_waits_series(path, report=report)
     assert len(df) == 35
     assert (report.to_frame()["reason"] == "unknown_garita").sum() == 5
     assert "Mesa de Otay II" in caplog.text
@@ -288,13 +293,13 @@ def test_sandag_equals_raw(sandag, files):
     dropped = sandag.report.to_frame()
     assert len(dropped) == len(raw) - 144
     assert (raw.loc[raw["direction"] == "Southbound", "wait_time"]).isna().all()
-    survey = cx.read_sandag_observed_waits(files.sandag, wait_source="survey")
+    survey = io_waits.read_sandag_observed_waits(files.sandag, wait_source="survey")
     assert len(survey) == raw["wait_time_survey"].notna().sum()
-    prof = cx.wait_profile(df, port_code=2506, lane="ready", by="hour")
+    prof = io_waits.wait_profile(df, port_code=2506, lane="ready", by="hour")
     ref = have[(have["port_name"] == "Otay Mesa") & (have["traveler_type"] == "Ready")]
     np.testing.assert_allclose(prof.to_numpy(), ref["wait_time"].to_numpy())
     with pytest.raises(SchemaError, match="weekday"):
-        cx.wait_profile(df, port_code=2506, lane="ready")  # SANDAG has no weekday
+        io_waits.wait_profile(df, port_code=2506, lane="ready")  # SANDAG has no weekday
 
 
 # ------------------------------------------------------------------------- dispatch, combine
@@ -311,48 +316,48 @@ def test_sandag_equals_raw(sandag, files):
 )
 def test_read_waits_dispatches(files, request, name, fixture):
     expected = request.getfixturevalue(fixture).df
-    pd.testing.assert_frame_equal(cx.read_waits(getattr(files, name)), expected)
+    pd.testing.assert_frame_equal(io_waits.read_waits(getattr(files, name)), expected)
 
 
 def test_read_waits_flattened_csv(files, live):
     pd.testing.assert_frame_equal(
-        cx.read_waits(files.bwt_csv).drop(columns="source"), live.df.drop(columns="source")
+        io_waits.read_waits(files.bwt_csv).drop(columns="source"), live.df.drop(columns="source")
     )
 
 
 def test_combine_waits(hourly, live, series_tecate, sandag):
     parts = [hourly.df, live.df, series_tecate.df, sandag.df]
-    both = cx.combine_waits(parts)
+    both = io_waits.combine_waits(parts)
     assert len(both) == sum(len(p) for p in parts)
     assert str(both["time"].dt.tz) == "UTC"
     n = len(hourly.df) + len(live.df)
     assert both["time"].iloc[n] == series_tecate.df["time"].iloc[0]
     # a mixed table still gives a profile (San Ysidro: historical + SANDAG by hour)
-    prof = cx.wait_profile(both, port_code=2504, by="hour")
+    prof = io_waits.wait_profile(both, port_code=2504, by="hour")
     assert prof.index.tolist() == list(range(24))
 
 
 def test_wait_profile_is_pure_and_checks_arguments(hourly):
     before = hourly.df.copy()
-    cx.wait_profile(hourly.df, port_code=2504)
+    io_waits.wait_profile(hourly.df, port_code=2504)
     pd.testing.assert_frame_equal(hourly.df, before)
     with pytest.raises(SchemaError, match="lane"):
-        cx.wait_profile(hourly.df, port_code=2504, lane="carpool")
+        io_waits.wait_profile(hourly.df, port_code=2504, lane="carpool")
     with pytest.raises(SchemaError, match="by="):
-        cx.wait_profile(hourly.df, port_code=2504, by=("minute",))
+        io_waits.wait_profile(hourly.df, port_code=2504, by=("minute",))
     with pytest.raises(SchemaError, match="no northbound 'general' waits for port 2402"):
-        cx.wait_profile(hourly.df, port_code=2402)
+        io_waits.wait_profile(hourly.df, port_code=2402)
     with pytest.raises(SchemaError, match="stat"):
-        cx.wait_profile(hourly.df, port_code=2504, stat="mode")
+        io_waits.wait_profile(hourly.df, port_code=2504, stat="mode")
     with pytest.raises(SchemaError, match="lacks column"):
-        cx.wait_profile(hourly.df.drop(columns="hour"), port_code=2504)
+        io_waits.wait_profile(hourly.df.drop(columns="hour"), port_code=2504)
 
 
 def test_profile_from_time_when_keys_are_missing(series_tecate):
     df = series_tecate.df.head(5000)
     blank = df.assign(hour=pd.NA, weekday=pd.NA)
     pd.testing.assert_series_equal(
-        cx.wait_profile(blank, port_code=2505), cx.wait_profile(df, port_code=2505)
+        io_waits.wait_profile(blank, port_code=2505), io_waits.wait_profile(df, port_code=2505)
     )
 
 
@@ -363,20 +368,20 @@ def test_bad_wait_files(tmp_path, files):
     html = tmp_path / "bwt.json"
     html.write_text("<!doctype html><html><body>503 Service Unavailable</body></html>")
     with pytest.raises(DataSourceError, match=r"bwt\.json.*HTML"):
-        cx.read_waits(html)
+        io_waits.read_waits(html)
     cut = tmp_path / "cut.json"
     cut.write_text(files.bwt_json.read_text()[:5000])
     with pytest.raises(DataSourceError, match=r"cut\.json.*JSON"):
-        cx.read_waits_live(cut)
+        io_waits.read_waits_live(cut)
     raw = files.series_tj.read_bytes()
     trunc = tmp_path / "tj.csv.gz"
     trunc.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(DataSourceError, match=r"tj\.csv\.gz.*(truncated|damaged)"):
-        cx.read_waits(trunc)
+        io_waits.read_waits(trunc)
     other = tmp_path / "other.csv"
     other.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(SchemaError, match=r"other\.csv.*not a known wait-time shape"):
-        cx.read_waits(other)
+        io_waits.read_waits(other)
 
 
 def test_bad_hourly_values(tmp_path, hourly_raw):
@@ -385,11 +390,11 @@ def test_bad_hourly_values(tmp_path, hourly_raw):
     path = tmp_path / "san_ysidro_hist.csv"
     bad.to_csv(path, index=False)
     with pytest.raises(SchemaError, match=r"'bwt_day'.*0-6"):
-        cx.read_waits_hourly(path)
+        io_waits.read_waits_hourly(path)
     path2 = tmp_path / "san_ysidro_nolanes.csv"
     hourly_raw[["bwt_month", "bwt_day", "bwt_hour"]].to_csv(path2, index=False)
     with pytest.raises(SchemaError, match="no wait column"):
-        cx.read_waits_hourly(path2)
+        io_waits.read_waits_hourly(path2)
 
 
 def test_series_missing_column(tmp_path, series_tj_raw):
@@ -397,4 +402,4 @@ def test_series_missing_column(tmp_path, series_tj_raw):
     with gzip.open(path, "wt") as fh:
         series_tj_raw.head(20).drop(columns="tipo_carril").to_csv(fh, index=False)
     with pytest.raises(SchemaError, match=r"tj\.csv\.gz.*tipo_carril"):
-        cx.read_waits_series(path)
+        io_waits.read_waits_series(path)

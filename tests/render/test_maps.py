@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from binational.errors import OutputError, RenderError
-from binational.io import crossings
+from binational.io import waits as io_waits
 from binational.render import maps
 from binational.render._offline import inline_assets
 from binational.render._simplify import web_geometry
@@ -178,7 +178,7 @@ def test_wait_profile_matches_raw_csv_and_io_profile(tj, data_dir):
     assert 2582 not in table.index  # only a live snapshot for Cross Border Xpress
     for code, source in sources.items():
         sub = tj.waits[tj.waits["source"] == source]
-        other = crossings.wait_profile(sub, port_code=code, by="hour")
+        other = io_waits.wait_profile(sub, port_code=code, by="hour")
         np.testing.assert_allclose(
             table.loc[code, other.index].to_numpy(dtype=float), other.to_numpy(dtype=float)
         )

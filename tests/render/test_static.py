@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from binational.errors import OutputError, RenderError
-from binational.io import crossings
+from binational.io import waits as io_waits
 from binational.render import static
 from binational.render._classify import fmt_value
 
@@ -52,7 +52,7 @@ def test_wait_by_hour_chart_matches_io_profile(tj):
     line = next(ln for ln in fig.axes[0].lines if ln.get_label().startswith("San Ysidro"))
     source = line.get_label().split(" — ")[1]
     sub = tj.waits[tj.waits["source"].str.startswith(source)]
-    ref = crossings.wait_profile(sub, port_code=2504, by="hour")
+    ref = io_waits.wait_profile(sub, port_code=2504, by="hour")
     np.testing.assert_allclose(np.asarray(line.get_ydata())[ref.index], ref.to_numpy())
 
 

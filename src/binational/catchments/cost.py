@@ -30,6 +30,7 @@ from .. import schema
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import NetworkError, SchemaError
+from ..io.waits import fill_calendar
 from .graph import NORTHBOUND, SOUTHBOUND, SparseGraph
 
 __all__ = [
@@ -262,25 +263,6 @@ def _weekday_values(weekday) -> list[int] | None:
     return [w]
 
 
-def _with_calendar(waits: pd.DataFrame) -> pd.DataFrame:
-    """Fill weekday/hour/month from ``time`` where the profile columns are empty."""
-    waits = waits.copy()
-    for col in ("weekday", "hour", "month"):
-        if col not in waits.columns:
-            waits[col] = np.nan
-        waits[col] = pd.to_numeric(waits[col], errors="coerce")
-    if "time" in waits.columns:
-        attrs = {"weekday": "dayofweek", "hour": "hour", "month": "month"}
-        for col, attr in attrs.items():
-            gap = waits[col].isna() & waits["time"].notna()
-            if gap.any():
-                # each timestamp on its own (local) clock, as the loaders record it
-                waits.loc[gap, col] = [
-                    float(getattr(pd.Timestamp(t), attr)) for t in waits.loc[gap, "time"]
-                ]
-    return waits
-
-
 def _check_waits(waits: pd.DataFrame, name: str) -> pd.DataFrame:
     need = {schema.PORT_CODE, "lane", "direction", "minutes"}
     missing = sorted(need - set(waits.columns))
@@ -293,7 +275,7 @@ def _check_waits(waits: pd.DataFrame, name: str) -> pd.DataFrame:
         raise SchemaError(f"{name}: {int(bad.sum())} row(s) have no numeric port_code")
     waits[schema.PORT_CODE] = waits[schema.PORT_CODE].astype(int)
     waits["minutes"] = pd.to_numeric(waits["minutes"], errors="coerce")
-    return _with_calendar(waits)
+    return fill_calendar(waits, keys=("weekday", "hour", "month"))
 
 
 def _match(

@@ -41,7 +41,8 @@ from .. import schema
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import SchemaError
-from .crossings import _check_file, _read_csv, _snake
+from ._files import check_file, read_source_csv, snake
+from .waits import fill_calendar
 
 __all__ = [
     "COMMUTER_LANES",
@@ -109,9 +110,9 @@ def read_port_configurations(path: PathLike, *, report: DropReport | None = None
     """
     path = Path(path)
     report = report if report is not None else DropReport()
-    _check_file(path, what="SANDAG port configuration")
-    df = _read_csv(path, what="SANDAG port configuration")
-    df.columns = [_snake(c) for c in df.columns]
+    check_file(path, what="SANDAG port configuration")
+    df = read_source_csv(path, what="SANDAG port configuration")
+    df.columns = [snake(c) for c in df.columns]
     need = ["port_name", "vehicle_type", "traveler_type", "direction"]
     missing = [c for c in need if c not in df.columns]
     if missing:
@@ -162,8 +163,8 @@ def read_bwt_lanes(path: PathLike) -> pd.DataFrame:
         entries into the US).
     """
     path = Path(path)
-    _check_file(path, what="CBP BWT crossings")
-    df = _read_csv(path, what="CBP BWT crossings", dtype=str, keep_default_na=False)
+    check_file(path, what="CBP BWT crossings")
+    df = read_source_csv(path, what="CBP BWT crossings", dtype=str, keep_default_na=False)
     if "port_number" not in df.columns:
         raise SchemaError(f"{path}: no port_number column (the flattened CBP BWT snapshot)")
     rows = []
@@ -246,21 +247,6 @@ def check_lanes(
             )
 
 
-def _with_calendar(waits: pd.DataFrame) -> pd.DataFrame:
-    """Fill weekday and hour from ``time`` (each timestamp on its own local clock) where empty."""
-    w = waits.copy()
-    for col in ("weekday", "hour"):
-        w[col] = pd.to_numeric(w[col], errors="coerce") if col in w else np.nan
-    if "time" in w.columns:
-        for col, attr in (("weekday", "day_of_week"), ("hour", "hour")):
-            gap = w[col].isna() & w["time"].notna()
-            if gap.any():
-                w.loc[gap, col] = [
-                    float(getattr(pd.Timestamp(t), attr)) for t in w.loc[gap, "time"]
-                ]
-    return w
-
-
 def _weekday_filter(waits: pd.DataFrame, weekday) -> pd.Series:
     """Rows for the weekdays asked; rows without a weekday (SANDAG's Tue–Thu) count as weekdays."""
     wd = pd.to_numeric(waits["weekday"], errors="coerce")
@@ -329,7 +315,7 @@ def lane_waits(
     missing = [c for c in need if c not in waits.columns]
     if missing:
         raise SchemaError(f"wait table lacks column(s) {missing} (see schema.WAITS_COLUMNS)")
-    w = _with_calendar(waits)
+    w = fill_calendar(waits, keys=("weekday", "hour"))
     w = w[(w["direction"].astype(str) == direction) & w["lane"].isin(list(lanes))]
     w = w[w["minutes"].notna()]
     w = w[_weekday_filter(w, weekday)]
@@ -468,9 +454,9 @@ def read_sandag_observed_volumes(path: PathLike) -> pd.DataFrame:
         source`` for passenger lanes (southbound rows have no wait: ``wait_minutes`` NaN).
     """
     path = Path(path)
-    _check_file(path, what="SANDAG observed volumes")
-    df = _read_csv(path, what="SANDAG observed volumes")
-    df.columns = [_snake(c) for c in df.columns]
+    check_file(path, what="SANDAG observed volumes")
+    df = read_source_csv(path, what="SANDAG observed volumes")
+    df.columns = [snake(c) for c in df.columns]
     need = ["hour", "port_name", "direction", "vehicle_type", "traveler_type", "volume"]
     missing = [c for c in need if c not in df.columns]
     if missing:

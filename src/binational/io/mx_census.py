@@ -899,6 +899,4 @@ def load_mx_units(
     )
     if crs is not None:
         units = units.to_crs(crs)
-    return _plausible.check_unit_counts(
-        units, path=primary_path, layer=LAYER_UNITS, report=report
-    )
+    return _plausible.check_unit_counts(units, path=primary_path, layer=LAYER_UNITS, report=report)

@@ -33,7 +33,7 @@ import pandas as pd
 from .. import schema
 from ..drops import DropReport
 from ..errors import SchemaError
-from .crossings import _check_file, _read_csv
+from ._files import check_file, read_source_csv
 
 __all__ = [
     "SURVEY_COLUMNS",
@@ -98,8 +98,8 @@ def read_od_survey(
         raise SchemaError(f"on_bad={on_bad!r}: use 'raise' or 'drop'")
     path = Path(path)
     report = report if report is not None else DropReport()
-    _check_file(path, what="SANDAG OD survey")
-    df = _read_csv(path, what="SANDAG OD survey", dtype=str, keep_default_na=False)
+    check_file(path, what="SANDAG OD survey")
+    df = read_source_csv(path, what="SANDAG OD survey", dtype=str, keep_default_na=False)
     missing = [c for c in _RAW if c not in df.columns]
     if missing:
         raise SchemaError(
@@ -177,7 +177,7 @@ def read_zone_centroids(path: str | os.PathLike, *, layer: str = "nodes") -> gpd
         ``zone`` (int), ``country``, ``geometry`` (the file's CRS).
     """
     path = Path(path)
-    _check_file(path, what="SANDAG zone centroids")
+    check_file(path, what="SANDAG zone centroids")
     try:
         nodes = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio raises several error types for a bad file or layer

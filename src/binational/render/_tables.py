@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from .. import schema
+from ..io.waits import wait_by_hour  # noqa: F401 - the one hourly rule, for the renderers
 
 # Measures that count people (BTS); their sum is the "persons" volume that sizes port markers.
 PERSON_MEASURES = (
@@ -78,72 +79,6 @@ def monthly(crossings: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return df
     return df.groupby(["port_code", "month", "measure"], as_index=False)["value"].sum()
-
-
-def _hours(df: pd.DataFrame) -> pd.Series:
-    hour = pd.to_numeric(df["hour"], errors="coerce") if "hour" in df.columns else None
-    if hour is None:
-        hour = pd.Series(np.nan, index=df.index)
-    if "time" in df.columns and hour.isna().any():
-        from_time = pd.to_datetime(df["time"], errors="coerce", utc=False)
-        hour = hour.fillna(pd.Series(getattr(from_time.dt, "hour", np.nan), index=df.index))
-    return hour
-
-
-def wait_by_hour(
-    waits: pd.DataFrame,
-    *,
-    lane: str = "general",
-    direction: str = "northbound",
-    source: str | None = None,
-    min_hours: int = 12,
-) -> pd.DataFrame:
-    """Median wait (minutes) per port and hour of day (0–23) for one lane and direction.
-
-    Sources are never mixed: for each port the source with the most observations is used
-    (``source`` picks one by substring instead), and only if it covers at least ``min_hours``
-    distinct hours (a single live snapshot is not a profile). Works on historical averages
-    (month × weekday × hour cells; the median is over the cells) and on time series.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Port × hour (columns 0..23; NaN where no observation). ``.attrs["source"]`` maps each
-        port to the source used.
-    """
-    empty = pd.DataFrame(columns=range(24))
-    empty.attrs["source"] = {}
-    if waits is None or waits.empty:
-        return empty
-    df = waits
-    if lane is not None and "lane" in df.columns:
-        df = df[df["lane"].astype(str) == lane]
-    if direction is not None and "direction" in df.columns:
-        df = df[df["direction"].astype(str) == direction]
-    src = df["source"].astype(str) if "source" in df.columns else pd.Series("", index=df.index)
-    if source is not None:
-        keep = src.str.contains(source, regex=False)
-        df, src = df[keep], src[keep]
-    df = df.assign(
-        hour=_hours(df),
-        minutes=pd.to_numeric(df["minutes"], errors="coerce"),
-        _src=src,
-    ).dropna(subset=["hour", "minutes", "port_code"])
-    if df.empty:
-        return empty
-    rows, used = {}, {}
-    for code, part in df.groupby("port_code"):
-        counts = part.groupby("_src")["hour"].agg(["size", "nunique"])
-        counts = counts[counts["nunique"] >= min_hours]
-        if counts.empty:
-            continue
-        best = counts["size"].idxmax()
-        sel = part[part["_src"] == best]
-        rows[code] = sel.groupby(sel["hour"].astype(int))["minutes"].median()
-        used[code] = best
-    table = pd.DataFrame(rows).T.reindex(columns=range(24)) if rows else empty.copy()
-    table.attrs["source"] = used
-    return table
 
 
 def side_local(

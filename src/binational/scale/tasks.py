@@ -346,7 +346,7 @@ def register_task(task: Task) -> Task:
     return task
 
 
-_UNITS = ("binational.io.us_census", "binational.io.mx_census", "binational.io.crossings")
+_UNITS = ("binational.io.us_census", "binational.io.mx_census", "binational.io.ports")
 register_task(Task("load", load_task, requires=_UNITS, params=("network",)))
 register_task(
     Task(
