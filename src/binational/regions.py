@@ -1,6 +1,6 @@
 """Region presets: which counties, municipios, ports and CRS make up a twin city.
 
-Presets live in the package manifest ``regions.toml``. Users define another pair (e.g.
+Presets live in the package data file ``regions.toml``. Users define another pair (e.g.
 Mexicali–Calexico, Nogales–Nogales) in a TOML file of the same layout and load it with
 :func:`load_regions_file`, or build a :class:`RegionSpec` directly and :func:`register` it.
 """
@@ -8,12 +8,11 @@ Mexicali–Calexico, Nogales–Nogales) in a TOML file of the same layout and lo
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._data import manifest
+from ._data import package_file, read_toml
 from .errors import RegionError
 
 __all__ = ["RegionSpec", "get_region", "list_regions", "load_regions_file", "register"]
@@ -148,13 +147,7 @@ def load_regions_file(path: str | os.PathLike, *, register_all: bool = True) -> 
     list of RegionSpec
     """
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise RegionError(f"{path}: regions file does not exist") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RegionError(f"{path}: not a valid TOML file: {exc}") from exc
+    doc = read_toml(path, what="regions", error=RegionError)
     specs = [_spec_from_table(name, table, str(path)) for name, table in doc.items()]
     if register_all:
         for spec in specs:
@@ -168,14 +161,14 @@ def register(spec: RegionSpec) -> None:
     _REGISTRY[spec.name] = spec
 
 
-# Manifests holding presets: the two twin cities with data, then the other US–Mexico pairs.
+# Package data files holding presets: the two twin cities with data, then the other US–Mexico pairs.
 PRESET_FILES = ("regions.toml", "twin_cities.toml")
 
 
 def _ensure_presets() -> None:
     if not _REGISTRY:
         for fname in PRESET_FILES:
-            path = manifest(fname)
+            path = package_file(fname)
             if path.is_file():
                 for spec in load_regions_file(path, register_all=False):
                     _REGISTRY.setdefault(spec.name, spec)

@@ -21,8 +21,9 @@ import pandas as pd
 
 from . import _plausible, schema
 from ._cache import cached_table
-from ._data import manifest
+from ._data import package_file
 from ._log import get_logger
+from ._roles import OPTIONAL_ROLES, roles_for
 from .drops import DropReport
 from .errors import SchemaError
 from .regions import RegionSpec, get_region
@@ -121,11 +122,6 @@ def harmonise_units(
     return units[[*core, *rest, "geometry"]]
 
 
-#: Roles a preset may name before the file is there (e.g. after ``binational fetch --dest``):
-#: the paths that exist are used, in order, and the layer is reported missing when none does.
-OPTIONAL_ROLES = frozenset({"mx_resageburb"})
-
-
 def _role_paths(
     spec: RegionSpec, data_dir: Path | None, files: Mapping[str, object] | None
 ) -> dict[str, list[Path]]:
@@ -182,9 +178,10 @@ def load_region(
         Folder laid out like ``shared/data``; defaults to ``settings.data_dir``
         (``BINATIONAL_DATA_DIR``). Not needed if ``files`` names every layer.
     files
-        Role → path overrides (roles as in ``regions.toml``: ``us_tracts``, ``us_acs``,
-        ``mx_agebs``, ``mx_conapo``, ``mx_resageburb``, ``bts``, ``waits_hourly``, ``network``, ...),
-        e.g. the result of :func:`binational.sources.fetch_region`.
+        Role → path overrides (roles as in ``regions.toml``, registry
+        :data:`binational._roles.REGISTRY`: ``us_tracts``, ``us_acs``, ``mx_agebs``, ``mx_conapo``,
+        ``mx_resageburb``, ``bts``, ``waits_hourly``, ``network``, ...), e.g. the result of
+        :func:`binational.sources.fetch_region`.
     network
         Load the road network when the region has one (the slowest layer; cached after the
         first parse).
@@ -279,9 +276,7 @@ def load_region(
     unit_files = ", ".join(
         str(p) for r in ("us_tracts", "mx_agebs") for p in ([first(r)] if first(r) else [])
     )
-    units = _plausible.check_units_in_region(
-        units, anchors=ports, report=report, files=unit_files
-    )
+    units = _plausible.check_units_in_region(units, anchors=ports, report=report, files=unit_files)
     crossing_tables: list[pd.DataFrame] = []
     wait_tables: list[pd.DataFrame] = []
     if crossings:
@@ -309,7 +304,7 @@ def load_region(
                 lambda: io_bts.read_bridge_counts(first("bridge_counts"), report=report),
             )
             crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
-        for role in ("waits_hourly", "waits_live", "waits_series", "waits_sandag"):
+        for role in roles_for("waits"):
             for path in roles.get(role, []):
                 table = timed(
                     role,
@@ -370,9 +365,9 @@ def load_region(
 def official_totals() -> pd.DataFrame:
     """Official 2020 census population of each county / municipio the presets use.
 
-    From the manifest ``admin_totals.csv`` (US Census Bureau 2020 Census; INEGI Censo 2020 ITER).
+    From the package data file ``admin_totals.csv`` (US Census Bureau 2020 Census; INEGI Censo 2020 ITER).
     """
-    return pd.read_csv(manifest("admin_totals.csv"), dtype={"code": str})
+    return pd.read_csv(package_file("admin_totals.csv"), dtype={"code": str})
 
 
 def population_check(units: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -10,11 +10,12 @@ import zipfile
 
 import pytest
 
-from binational import _download, settings
+from binational import settings
 from binational._bounded import DecompressionBombError
 from binational.errors import CRSError, DataSourceError, NetworkError, UnsafeArchiveError
 from binational.io import roads
 from binational.io._vector import read_bytes
+from binational.sources import archive, download
 
 from .conftest import GRAPHML
 
@@ -131,7 +132,7 @@ def test_a01_zip_path_traversal(tmp_path):
     path = tmp_path / "evil.zip"
     path.write_bytes(_zip({"../../escape.csv": b"a,b\n1,2\n"}))
     with pytest.raises(UnsafeArchiveError, match=r"evil\.zip"):
-        _download.extract(path, dest=tmp_path / "out")
+        archive.extract(path, dest=tmp_path / "out")
     assert not (tmp_path / "escape.csv").exists()
 
 
@@ -139,7 +140,7 @@ def test_a02_zip_bomb_ratio(tmp_path):
     path = tmp_path / "bomb.zip"
     path.write_bytes(_zip({"big.csv": b"0" * 50_000_000}))
     with pytest.raises(UnsafeArchiveError, match=r"bomb\.zip"):
-        _download.extract(path, dest=tmp_path / "out")
+        archive.extract(path, dest=tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
@@ -151,7 +152,7 @@ def test_a03_tar_symlink(tmp_path):
         info.linkname = "/etc/passwd"
         tf.addfile(info)
     with pytest.raises(UnsafeArchiveError, match=r"links\.tar"):
-        _download.extract(path, dest=tmp_path / "out")
+        archive.extract(path, dest=tmp_path / "out")
 
 
 def test_a04_local_zip_member_bomb_is_bounded(tmp_path, monkeypatch):
@@ -206,8 +207,8 @@ def test_a08_redirect_to_unlisted_host_is_refused(monkeypatch):
         return Resp()
 
     monkeypatch.setattr(requests, "get", fake_get)
-    with pytest.raises(_download.DownloadError, match=r"another host 'evil\.example\.net'"):
-        _download._get_checked_redirects("https://www2.census.gov/geo/x.zip", headers={})
+    with pytest.raises(download.DownloadError, match=r"another host 'evil\.example\.net'"):
+        download._get_checked_redirects("https://www2.census.gov/geo/x.zip", headers={})
     assert calls == ["https://www2.census.gov/geo/x.zip"]  # the other host is never contacted
 
 
@@ -231,7 +232,7 @@ def test_a09_redirect_to_catalogue_host_is_followed(monkeypatch):
 
     answers = iter([Redirect(), Final()])
     monkeypatch.setattr(requests, "get", lambda url, **kw: next(answers))
-    out = _download._get_checked_redirects("https://www2.census.gov/geo/x.zip", headers={})
+    out = download._get_checked_redirects("https://www2.census.gov/geo/x.zip", headers={})
     assert isinstance(out, Final)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from binational._data import manifest
+from binational._data import package_file
 from binational.errors import DataSourceError, RegionError, SchemaError
 from binational.io import ports as io_ports
 from binational.regions import get_region, list_regions
@@ -180,7 +180,7 @@ def test_levels_and_planned():
 
 
 def test_registry_is_small_and_cites_sources():
-    path = manifest("ports.csv")
+    path = package_file("ports.csv")
     assert path.stat().st_size < 100_000
     raw = pd.read_csv(path, dtype=str)
     assert raw["source"].notna().all() and raw["coord_source"].notna().all()
@@ -207,7 +207,7 @@ def _write_registry(tmp_path, df: pd.DataFrame, name="ports.csv"):
 
 @pytest.fixture()
 def raw_registry() -> pd.DataFrame:
-    return pd.read_csv(manifest("ports.csv"), dtype=str, keep_default_na=False)
+    return pd.read_csv(package_file("ports.csv"), dtype=str, keep_default_na=False)
 
 
 def test_missing_column_names_file_and_column(tmp_path, raw_registry):

@@ -24,7 +24,8 @@ import pandas as pd
 import pytest
 import requests
 
-from binational import _download, settings
+from binational import settings
+from binational.sources import download
 
 LOCAL = "http://127.0.0.1"
 
@@ -156,7 +157,7 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setattr(settings, "progress", False)
     monkeypatch.setattr(settings, "census_api_key", None)
     monkeypatch.setattr(settings, "timeout", 10.0)
-    monkeypatch.setattr(_download, "BACKOFF", 0.0)
+    monkeypatch.setattr(download, "BACKOFF", 0.0)
     monkeypatch.delenv("HTTP_PROXY", raising=False)
     monkeypatch.delenv("http_proxy", raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import tomllib
 
-from binational._data import manifest
+from binational._data import package_file
 from binational.sources import ROLE_SOURCES, attributions
 
 
 def test_attributions_equal_the_catalogue_file():
-    with open(manifest("sources.toml"), "rb") as fh:
+    with open(package_file("sources.toml"), "rb") as fh:
         doc = tomllib.load(fh)["sources"]
     want = [f"{t['attribution']} — {t['licence']}" for t in doc.values()]
     assert attributions() == want

@@ -9,9 +9,9 @@ import logging
 import pandas as pd
 import pytest
 
-from binational import _download, settings
+from binational import settings
 from binational.errors import ChecksumError, DataSourceError, DownloadError
-from binational.sources import fetch, read_manifest
+from binational.sources import download, fetch, read_provenance
 
 
 def _cache_files():
@@ -30,7 +30,7 @@ def test_fetch_then_cache_hit_makes_no_second_request(server, built, data_dir):
     assert json.loads(path.read_text()) == json.loads(
         (data_dir / "crossings/cbp_bwt_api_snapshot_2022-06-29.json").read_text()
     )
-    manifest = read_manifest(path)
+    manifest = read_provenance(path)
     assert manifest["sha256"] == hashlib.sha256(built["cbp_live"]).hexdigest()
     assert manifest["size"] == len(built["cbp_live"])
     assert manifest["url"] == url
@@ -125,7 +125,7 @@ def test_connection_refused_is_retried_then_fails(server, monkeypatch):
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
     calls = []
-    monkeypatch.setattr(_download.time, "sleep", lambda s: calls.append(s))
+    monkeypatch.setattr(download.time, "sleep", lambda s: calls.append(s))
     with pytest.raises(DownloadError, match="after 3 attempt"):
         fetch(f"http://127.0.0.1:{port}/x.csv", retries=3)
     assert len(calls) == 2
@@ -158,14 +158,14 @@ def test_invalid_json_refused(server, built):
 def test_changed_source_is_detected_and_recorded(server, built, caplog):
     url = server.add("/bwt.json", built["cbp_live"])
     first = fetch(url)
-    old = read_manifest(first)["sha256"]
+    old = read_provenance(first)["sha256"]
     changed = json.dumps(json.loads(built["cbp_live"])[:10]).encode()
     server.add("/bwt.json", changed)
     with caplog.at_level(logging.WARNING, logger="binational"):
         second = fetch(url, cache=False)
     assert second == first
     assert second.read_bytes() == changed
-    manifest = read_manifest(second)
+    manifest = read_provenance(second)
     assert manifest["previous_sha256"] == old
     assert manifest["sha256"] == hashlib.sha256(changed).hexdigest()
     assert any("changed since it was last downloaded" in r.message for r in caplog.records)
@@ -176,7 +176,7 @@ def test_api_key_never_reaches_cache_key_or_manifest(server, built):
     a = fetch(url + "?get=NAME&key=SECRET1", filename="a.json")
     b = fetch(url + "?get=NAME&key=SECRET2", filename="a.json")
     assert a == b  # same cache entry whatever the key
-    text = (a.parent / "a.json.manifest.json").read_text()
+    text = (a.parent / "a.json.provenance.json").read_text()
     assert "SECRET" not in text and "REDACTED" in text
     assert server.count("/data") == 1
 

@@ -122,17 +122,17 @@ def test_total_size_bound(sandbox, built):
 
 def test_understated_sizes_caught_while_writing(sandbox, monkeypatch):
     """Declared sizes can lie: the bytes actually written are counted too."""
-    from binational import _download
+    from binational.sources import archive as archive_module
 
     archive = _zip(sandbox / "a.zip", [("a.csv", b"x" * 5000), ("b.csv", b"y" * 5000)])
-    real = _download._zip_members
+    real = archive_module._zip_members
 
     def lying(path, zf):
         for m in real(path, zf):
             m.size = 1
             yield m
 
-    monkeypatch.setattr(_download, "_zip_members", lying)
+    monkeypatch.setattr(archive_module, "_zip_members", lying)
     with pytest.raises(UnsafeArchiveError, match="understate"):
         extract(archive, dest=sandbox / "out", max_total_bytes=6000)
     assert not (sandbox / "out").exists()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from binational import settings
-from binational._data import manifest
+from binational._data import package_file
 from binational.cli import main
 from binational.errors import DataSourceError, DownloadError
 from binational.sources import (
@@ -22,7 +22,7 @@ from binational.sources import (
 
 
 def test_default_acs_variables_are_the_cells_the_column_map_reads():
-    text = manifest("column_maps.toml").read_text(encoding="utf-8")
+    text = package_file("column_maps.toml").read_text(encoding="utf-8")
     assert f"[{ACS_COLUMN_MAP}.columns]" in text
     block = text.split(f"[{ACS_COLUMN_MAP}.columns]")[1].split("\n[")[0]
     cells = set(re.findall(r'acs = "([A-Z0-9_]+)"', block))

@@ -26,7 +26,7 @@ from binational.sources import (
     fetch_resageburb,
     fetch_tiger_tracts,
     get_source,
-    read_manifest,
+    read_provenance,
     region_crossing_ids,
 )
 
@@ -154,7 +154,7 @@ def test_acs_chunked_and_merged(official, built, server, monkeypatch):
     for f in cache.rglob("*"):
         if f.is_file():
             assert b"TOPSECRET" not in f.read_bytes(), f
-    assert read_manifest(path)["derived_from"]["parts"][0]["url"].endswith("key=REDACTED")
+    assert read_provenance(path)["derived_from"]["parts"][0]["url"].endswith("key=REDACTED")
 
 
 def test_acs_variable_expansion(official, built):

@@ -30,6 +30,7 @@ import pyogrio
 import shapely
 
 from .. import _bounded, drops
+from .._sniff import markup_kind
 from ..drops import DropReport
 from ..errors import CRSError, DataQualityWarning, DataSourceError, GeometryError, SchemaError
 
@@ -97,11 +98,6 @@ def _require_file(path: Path) -> None:
 def _head(path: Path, n: int = 512) -> bytes:
     with path.open("rb") as fh:
         return fh.read(n)
-
-
-def _looks_like_html(head: bytes) -> bool:
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<"))
 
 
 def _zip_infos(path: Path) -> list[zipfile.ZipInfo]:
@@ -187,7 +183,7 @@ def _vector_source(path: Path, layer: str | None) -> tuple[str, str | None, str]
             except (OSError, EOFError) as exc:
                 raise DataSourceError(f"{path}: not a readable gzip file: {exc}") from exc
         start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        if _looks_like_html(head):
+        if markup_kind(head) is not None:
             raise DataSourceError(
                 f"{path}: not GeoJSON: the file is HTML/XML (a web page saved under a GeoJSON name?)"
             )
@@ -460,8 +456,7 @@ def decode(
 
 def read_csv_text(text: str, *, path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     """``pandas.read_csv`` of decoded text, all columns as strings, with errors naming ``path``."""
-    head = text.lstrip()[:200].lower()
-    if head.startswith(("<!doctype", "<html", "<?xml")):
+    if markup_kind(text[:4096]) is not None:
         raise DataSourceError(f"{path}: not a CSV table: the file is HTML/XML")
     try:
         return pd.read_csv(

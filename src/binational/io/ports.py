@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .._data import manifest
+from .._data import package_file
 from .._log import get_logger
 from ..errors import DataSourceError, RegionError, SchemaError
 from ._files import check_file, column_error
@@ -153,7 +153,7 @@ def _registry_cached(path: str, mtime_ns: int) -> pd.DataFrame:
 
 
 def registry_table(path: PathLike | None = None) -> pd.DataFrame:
-    p = Path(path) if path is not None else manifest("ports.csv")
+    p = Path(path) if path is not None else package_file("ports.csv")
     if not p.is_file():
         raise DataSourceError(f"{p}: ports registry does not exist")
     return _registry_cached(str(p.resolve()), p.stat().st_mtime_ns).copy()

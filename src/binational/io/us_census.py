@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -45,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _plausible, drops, schema
-from .._data import manifest
+from .._data import package_file, read_toml
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import DataSourceError, SchemaError
@@ -338,9 +337,7 @@ def _map_from_table(name: str, table: Mapping) -> ColumnMap:
 @cache
 def column_maps() -> dict[str, ColumnMap]:
     """The named column maps of the package manifest ``column_maps.toml``."""
-    path = manifest("column_maps.toml")
-    with path.open("rb") as fh:
-        doc = tomllib.load(fh)
+    doc = read_toml(package_file("column_maps.toml"), what="column maps")
     return {name: _map_from_table(name, table) for name, table in doc.items()}
 
 

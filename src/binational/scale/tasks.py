@@ -405,7 +405,7 @@ def census_skip_reason(spec: RegionSpec, data_dir: Path, *, both_sides: bool = T
         schema.US: (("us_tracts",), ("us_acs",)),
         schema.MX: (("mx_agebs",), ("mx_conapo", "mx_resageburb")),
     }
-    from ..units import OPTIONAL_ROLES
+    from .._roles import OPTIONAL_ROLES
 
     def named(role: str) -> bool:  # optional roles count only when a file is there
         if role in OPTIONAL_ROLES:

@@ -1,37 +1,29 @@
-"""Safe downloads and archive extraction (the low level under :mod:`binational.sources`).
+"""Safe downloads into the cache, each with a provenance record beside it.
 
-Guarantees
-----------
-- A download is streamed to a temporary file in the cache folder and renamed into place only
-  after it is complete: its size matches ``Content-Length``, it is within ``max_bytes``, its
-  sha256 matches the expected one (when given), and its first bytes look like the expected
-  format (a zip is a zip, a CSV or JSON is not an HTML error page). Anything else raises and
-  leaves nothing in the cache.
-- Every cached download has a sidecar manifest (``<file>.manifest.json``) with the URL (any API
-  key removed), size, sha256, time and HTTP validators. A later download of the same URL whose
-  bytes differ is logged and recorded (``previous_sha256``), so a silently changed source is
-  detected even where no published checksum exists.
-- Archives are extracted member by member into a temporary folder that is renamed into place:
-  absolute names, ``..`` components, links and device files are refused
-  (:class:`~binational.errors.UnsafeArchiveError`), and the total size and per-member
-  compression ratio are bounded (zip bombs). Nothing is ever unpickled.
+A download is streamed to a temporary file in the cache folder and renamed into place only
+after it is complete: its size matches ``Content-Length``, it is within ``max_bytes``, its
+sha256 matches the expected one (when given), and its first bytes look like the expected
+format (:func:`binational._sniff.sniff`: a zip is a zip, a CSV or JSON is not an HTML error
+page). Anything else raises and leaves nothing in the cache.
+
+Every cached download has a provenance record (``<file>.provenance.json``) with the URL (any
+API key removed), size, sha256, time and HTTP validators. A later download of the same URL
+whose bytes differ is logged and recorded (``previous_sha256``), so a silently changed source
+is detected even where no published checksum exists. Redirects are followed only to hosts the
+catalogue lists.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import hashlib
 import json
 import os
 import re
-import shutil
-import stat
 import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -39,29 +31,21 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import requests
 from tqdm.auto import tqdm
 
-from . import settings
-from ._atomic import atomic_write_bytes, file_sha256
-from ._log import get_logger
-from ._version import __version__
-from .errors import (
+from .. import settings
+from .._atomic import atomic_write_bytes, file_sha256
+from .._data import package_toml
+from .._log import get_logger
+from .._sniff import is_html
+from .._version import __version__
+from ..errors import (
     ChecksumError,
     DataSourceError,
     DownloadError,
-    OutputError,
-    UnsafeArchiveError,
 )
 
-__all__ = [
-    "CHUNK_SIZE",
-    "extract",
-    "fetch",
-    "file_sha256",
-    "read_manifest",
-    "redact_url",
-    "sniff",
-]
-
 log = get_logger(__name__)
+
+__all__ = ["CHUNK_SIZE", "fetch", "provenance_path", "read_provenance", "redact_url", "sniff"]
 
 #: Bytes read per chunk while streaming and hashing.
 CHUNK_SIZE = 1 << 16
@@ -70,32 +54,14 @@ RETRIES = 3
 #: First back-off in seconds; doubled after each failed attempt.
 BACKOFF = 1.0
 #: A member whose uncompressed size exceeds its compressed size by more than this factor is
-#: refused (only checked for members larger than ``RATIO_MIN_BYTES``).
-MAX_RATIO = 200
-RATIO_MIN_BYTES = 1 << 20
-#: At most this many members are extracted from one archive.
-MAX_MEMBERS = 100_000
-#: Query parameters whose values never reach a log line, a manifest or a cache key.
+#: Query parameters whose values never reach a log line, a provenance record or a cache key.
 SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token", "access_token", "$$app_token"})
 
-_MANIFEST_SUFFIX = ".manifest.json"
-_EXTRACT_MARKER = ".binational-extract.json"
+PROVENANCE_SUFFIX = ".provenance.json"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_KINDS = {
-    ".zip": "zip",
-    ".csv": "csv",
-    ".txt": "csv",
-    ".json": "json",
-    ".geojson": "json",
-    ".xml": "xml",
-    ".gz": "gzip",
-    ".tgz": "gzip",
-    ".bz2": "bz2",
-    ".tar": "tar",
-}
 
 # ----------------------------------------------------------------------------------------------
-# URLs, names, hashes, manifests
+# URLs, names, provenance records
 
 
 def redact_url(url: str) -> str:
@@ -112,7 +78,7 @@ def _url_key(url: str) -> str:
     return hashlib.sha256(redact_url(url).encode("utf-8")).hexdigest()[:20]
 
 
-def _safe_filename(name: str | None, url: str) -> str:
+def safe_filename(name: str | None, url: str) -> str:
     """A plain file name (no folders, no leading dot) for a download."""
     if name is not None:
         if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
@@ -123,35 +89,42 @@ def _safe_filename(name: str | None, url: str) -> str:
     return base[:120]
 
 
-def _manifest_path(path: Path) -> Path:
-    return path.with_name(path.name + _MANIFEST_SUFFIX)
+def provenance_path(path: Path) -> Path:
+    return path.with_name(path.name + PROVENANCE_SUFFIX)
 
 
-def read_manifest(path: str | os.PathLike) -> dict | None:
-    """The sidecar manifest of a downloaded file (``None`` if it has none)."""
-    mpath = _manifest_path(Path(path))
+def read_provenance(path: str | os.PathLike) -> dict | None:
+    """The provenance record of a downloaded (or derived) file (``None`` if it has none)."""
+    mpath = provenance_path(Path(path))
     try:
         return json.loads(mpath.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        log.warning("%s: unreadable download manifest (%s); ignoring it", mpath, exc)
+        log.warning("%s: unreadable provenance record (%s); ignoring it", mpath, exc)
         return None
 
 
-def _write_json_atomic(path: Path, obj) -> None:
+def write_json_atomic(path: Path, obj) -> None:
     atomic_write_bytes(path, json.dumps(obj, indent=2, sort_keys=True).encode("utf-8"))
+
+
+_KINDS = {
+    ".zip": "zip",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".json": "json",
+    ".geojson": "json",
+    ".xml": "xml",
+    ".gz": "gzip",
+    ".tgz": "gzip",
+    ".bz2": "bz2",
+    ".tar": "tar",
+}
 
 
 # ----------------------------------------------------------------------------------------------
 # Content sniffing
-
-
-def _looks_like_html(head: bytes) -> bool:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return text.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or (
-        text.startswith(b"<") and b"<html" in text[:1024]
-    )
 
 
 def sniff(path: str | os.PathLike, *, expect: str | None, url: str | None = None) -> None:
@@ -178,7 +151,7 @@ def sniff(path: str | os.PathLike, *, expect: str | None, url: str | None = None
         head = fh.read(4096)
     if expect == "html":
         return
-    if _looks_like_html(head):
+    if is_html(head):
         raise DataSourceError(
             f"{where}: the server sent an HTML page, not {expect or 'the data file'} "
             "(an error or landing page; check the URL or try again later)"
@@ -208,7 +181,7 @@ def sniff(path: str | os.PathLike, *, expect: str | None, url: str | None = None
             raise DataSourceError(f"{where}: not an XML document")
 
 
-def _kind_from_name(name: str) -> str | None:
+def kind_from_name(name: str) -> str | None:
     return _KINDS.get(Path(name).suffix.lower())
 
 
@@ -244,13 +217,13 @@ def fetch(
     ----------
     url
         http(s) URL. Secret query parameters (``key=``) are kept out of the cache key, logs and
-        manifest.
+        provenance record.
     sha256
         Expected hex sha256 of the file; a mismatch raises ChecksumError and nothing is cached.
     filename
         Name of the cached file (a plain name); defaults to the last part of the URL path.
     cache
-        Reuse an earlier complete download of the same URL (checked against its manifest and,
+        Reuse an earlier complete download of the same URL (checked against its record and,
         when ``sha256`` is given, re-hashed). ``False`` always downloads and replaces it.
     max_bytes
         Upper bound on the download size; defaults to ``settings.max_download_bytes``.
@@ -268,7 +241,7 @@ def fetch(
     Returns
     -------
     pathlib.Path
-        ``<cache>/downloads/<url-hash>/<filename>``, with ``<filename>.manifest.json`` beside it.
+        ``<cache>/downloads/<url-hash>/<filename>``, with its provenance record ``<filename>.provenance.json`` beside it.
 
     Raises
     ------
@@ -280,14 +253,14 @@ def fetch(
         The content is not what was expected (HTML error page, not a zip, invalid JSON).
     """
     _check_scheme(url)
-    name = _safe_filename(filename, url)
-    expect = expect if expect is not None else _kind_from_name(name)
+    name = safe_filename(filename, url)
+    expect = expect if expect is not None else kind_from_name(name)
     sha256 = sha256.lower() if sha256 else None
     root = Path(cache_dir) if cache_dir is not None else settings.resolve_cache_dir("downloads")
     folder = root / _url_key(url)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
-    previous = read_manifest(target) if target.exists() else None
+    previous = read_provenance(target) if target.exists() else None
 
     if cache and previous is not None and _cache_valid(target, previous, sha256):
         log.debug("cache hit for %s: %s", redact_url(url), target)
@@ -340,7 +313,7 @@ def _fetch_into(
             continue
         try:
             _verify(tmp, info, url=url, sha256=sha256, expect=expect)
-            manifest = {
+            record = {
                 **info,
                 "url": redact_url(url),
                 "file": name,
@@ -349,8 +322,8 @@ def _fetch_into(
                 "binational_version": __version__,
             }
             if previous and previous.get("sha256") and previous["sha256"] != info["sha256"]:
-                manifest["previous_sha256"] = previous["sha256"]
-                manifest["previous_fetched_at"] = previous.get("fetched_at")
+                record["previous_sha256"] = previous["sha256"]
+                record["previous_fetched_at"] = previous.get("fetched_at")
                 log.warning(
                     "%s changed since it was last downloaded (%s): sha256 %s -> %s",
                     redact_url(url),
@@ -358,12 +331,12 @@ def _fetch_into(
                     previous["sha256"][:12],
                     info["sha256"][:12],
                 )
-            # Remove the old manifest first: a crash between the two renames then leaves a file
-            # without manifest, which is never taken as a cache hit.
+            # Remove the old record first: a crash between the two renames then leaves a file
+            # without record, which is never taken as a cache hit.
             with contextlib.suppress(FileNotFoundError):
-                _manifest_path(target).unlink()
+                provenance_path(target).unlink()
             os.replace(tmp, target)
-            _write_json_atomic(_manifest_path(target), manifest)
+            write_json_atomic(provenance_path(target), record)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -373,13 +346,13 @@ def _fetch_into(
     raise DownloadError(f"{redact_url(url)}: download failed after {attempts} attempt(s): {last}")
 
 
-def _cache_valid(target: Path, manifest: dict, sha256: str | None) -> bool:
+def _cache_valid(target: Path, record: dict, sha256: str | None) -> bool:
     try:
         size = target.stat().st_size
     except OSError:
         return False
-    if size != manifest.get("size"):
-        log.warning("%s: cached file size differs from its manifest; downloading again", target)
+    if size != record.get("size"):
+        log.warning("%s: cached file size differs from its record; downloading again", target)
         return False
     if sha256 is not None:
         actual = file_sha256(target)
@@ -487,15 +460,10 @@ def allowed_hosts(url: str) -> set[str]:
     ``redirect_hosts`` list of each ``[sources.<id>]``), and the hosts of
     ``settings.base_urls`` overrides. Any other host is refused.
     """
-    import tomllib
-
-    from ._data import manifest
-
     hosts = {urlsplit(url).hostname or ""}
     try:
-        with open(manifest("sources.toml"), "rb") as fh:
-            doc = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+        doc = package_toml("sources.toml")
+    except DataSourceError:
         doc = {}
     for table in doc.get("sources", {}).values():
         hosts.add(urlsplit(str(table.get("base_url", ""))).hostname or "")
@@ -541,7 +509,7 @@ def _error_detail(resp: requests.Response) -> str:
         text = resp.text[:300].strip()
     except Exception:  # pragma: no cover - undecodable body
         return ""
-    if not text or _looks_like_html(text.encode("utf-8", "replace")):
+    if not text or is_html(text.encode("utf-8", "replace")):
         return ""
     return f": {' '.join(text.split())}"
 
@@ -556,281 +524,3 @@ def _verify(tmp: Path, info: dict, *, url: str, sha256: str | None, expect: str 
         sniff(tmp, expect=expect, url=url)
     except DataSourceError as exc:
         raise DataSourceError(f"{exc}; the file was not cached") from None
-
-
-# ----------------------------------------------------------------------------------------------
-# Archives
-
-
-def _member_parts(archive: Path, name: str) -> tuple[str, ...]:
-    """Validated path components of an archive member name."""
-    if not name or "\x00" in name:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} has an empty or invalid name")
-    norm = name.replace("\\", "/")
-    if norm.startswith("/") or re.match(r"^[A-Za-z]:", norm):
-        raise UnsafeArchiveError(f"{archive}: member {name!r} has an absolute path; refused")
-    parts = tuple(p for p in norm.split("/") if p not in ("", "."))
-    if any(p == ".." for p in parts):
-        raise UnsafeArchiveError(
-            f"{archive}: member {name!r} would be written outside the extraction folder; refused"
-        )
-    return parts
-
-
-class _Member:
-    """An archive member reduced to what extraction needs."""
-
-    __slots__ = ("compressed", "is_dir", "name", "open", "parts", "size")
-
-    def __init__(self, name, parts, size, compressed, is_dir, opener):
-        self.name = name
-        self.parts = parts
-        self.size = size
-        self.compressed = compressed
-        self.is_dir = is_dir
-        self.open = opener
-
-
-def _zip_members(archive: Path, zf: zipfile.ZipFile) -> Iterator[_Member]:
-    for info in zf.infolist():
-        parts = _member_parts(archive, info.filename)
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            raise UnsafeArchiveError(
-                f"{archive}: member {info.filename!r} is a symbolic link; links are refused"
-            )
-        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise UnsafeArchiveError(
-                f"{archive}: member {info.filename!r} is not a regular file; refused"
-            )
-        yield _Member(
-            info.filename,
-            parts,
-            info.file_size,
-            info.compress_size,
-            info.is_dir(),
-            lambda info=info: zf.open(info),
-        )
-
-
-def _tar_members(archive: Path, tf: tarfile.TarFile) -> Iterator[_Member]:
-    for info in tf.getmembers():
-        parts = _member_parts(archive, info.name)
-        if info.issym() or info.islnk():
-            raise UnsafeArchiveError(
-                f"{archive}: member {info.name!r} is a link (to {info.linkname!r}); "
-                "links are refused"
-            )
-        if not (info.isfile() or info.isdir()):
-            raise UnsafeArchiveError(
-                f"{archive}: member {info.name!r} is not a regular file; refused"
-            )
-        yield _Member(
-            info.name, parts, info.size, None, info.isdir(), lambda info=info: tf.extractfile(info)
-        )
-
-
-def _select(archive: Path, members: list[_Member], patterns: Sequence[str] | None) -> list[_Member]:
-    files = [m for m in members if not m.is_dir]
-    if patterns is None:
-        return files
-    chosen: list[_Member] = []
-    for pattern in patterns:
-        hits = [m for m in files if fnmatch.fnmatchcase("/".join(m.parts), pattern)]
-        if not hits:
-            raise DataSourceError(
-                f"{archive}: no member matches {pattern!r} "
-                f"(members: {', '.join('/'.join(m.parts) for m in files[:20])}"
-                f"{', ...' if len(files) > 20 else ''})"
-            )
-        chosen.extend(m for m in hits if m not in chosen)
-    return chosen
-
-
-def _check_sizes(archive: Path, chosen: list[_Member], *, max_total: int, max_ratio: float) -> None:
-    if len(chosen) > MAX_MEMBERS:
-        raise UnsafeArchiveError(
-            f"{archive}: {len(chosen)} members to extract, more than {MAX_MEMBERS}; refused"
-        )
-    total = 0
-    for m in chosen:
-        if m.compressed is not None and m.size > RATIO_MIN_BYTES:
-            ratio = m.size / max(m.compressed, 1)
-            if ratio > max_ratio:
-                raise UnsafeArchiveError(
-                    f"{archive}: member {m.name!r} expands {ratio:.0f}-fold ({m.compressed} -> "
-                    f"{m.size} bytes), more than the allowed {max_ratio:g}; refused as a "
-                    "possible zip bomb"
-                )
-        total += m.size
-    if total > max_total:
-        raise UnsafeArchiveError(
-            f"{archive}: members to extract total {total} bytes, more than the bound of "
-            f"{max_total} bytes (max_total_bytes / settings.max_download_bytes); refused"
-        )
-
-
-def _open_archive(archive: Path) -> tuple[str, object]:
-    if zipfile.is_zipfile(archive):
-        try:
-            return "zip", zipfile.ZipFile(archive)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise DataSourceError(f"{archive}: corrupt zip archive: {exc}") from exc
-    try:
-        return "tar", tarfile.open(archive, mode="r:*")
-    except (tarfile.TarError, OSError) as exc:
-        with archive.open("rb") as fh:
-            head = fh.read(4096)
-        what = "an HTML page" if _looks_like_html(head) else f"first bytes {head[:8]!r}"
-        raise DataSourceError(f"{archive}: not a zip or tar archive ({what})") from exc
-
-
-def _archive_stamp(archive: Path) -> dict:
-    st = archive.stat()
-    return {"archive": str(archive), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def extract(
-    archive: str | os.PathLike,
-    *,
-    members: Sequence[str] | None = None,
-    dest: str | os.PathLike | None = None,
-    max_total_bytes: int | None = None,
-    max_ratio: float | None = None,
-) -> Path:
-    """Extract a zip or tar archive safely and return the extraction folder.
-
-    Parameters
-    ----------
-    archive
-        The zip or tar(.gz/.bz2/.xz) file.
-    members
-        Members to extract, as exact names or shell patterns matched against the normalised
-        member path (e.g. ``"conjunto_de_datos/02a.*"``); all files when omitted. A pattern that
-        matches nothing raises DataSourceError.
-    dest
-        Folder to create. Defaults to a folder beside the archive named after it (and after the
-        member selection). An existing folder from an earlier extraction of the same archive and
-        members is reused; any other existing, non-empty folder is refused (OutputError) rather
-        than overwritten.
-    max_total_bytes
-        Bound on the total uncompressed size; defaults to ``settings.max_download_bytes``.
-    max_ratio
-        Bound on one member's uncompressed/compressed size ratio (zip only); defaults to
-        ``MAX_RATIO``.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder holding the extracted members under their archive paths.
-
-    Raises
-    ------
-    binational.errors.UnsafeArchiveError
-        A member name is absolute or climbs out with ``..``, a member is a link or device, or a
-        size bound is exceeded. Nothing is written outside a temporary folder, which is removed.
-    binational.errors.DataSourceError
-        The file is not a readable archive, or a requested member is missing.
-    """
-    archive = Path(archive)
-    if not archive.is_file():
-        raise DataSourceError(f"{archive}: archive does not exist")
-    max_total = settings.max_download_bytes if max_total_bytes is None else int(max_total_bytes)
-    ratio = MAX_RATIO if max_ratio is None else float(max_ratio)
-    selection = None if members is None else list(members)
-    if dest is None:
-        stem = archive.name.split(".")[0] or "archive"
-        if selection is not None:
-            stem += "-" + hashlib.sha256("\n".join(selection).encode()).hexdigest()[:8]
-        dest = archive.with_name(stem)
-    dest = Path(dest)
-    stamp = {**_archive_stamp(archive), "members": selection}
-    if dest.exists():
-        marker = dest / _EXTRACT_MARKER
-        previous = _read_marker(marker)
-        if previous == stamp:
-            log.debug("reusing extraction %s of %s", dest, archive)
-            return dest
-        if previous is None and any(dest.iterdir()):
-            raise OutputError(
-                f"{dest}: folder exists and is not a binational extraction folder; "
-                "pass another dest or remove it"
-            )
-
-    kind, handle = _open_archive(archive)
-    with handle:  # type: ignore[union-attr]
-        try:
-            listed = list(
-                _zip_members(archive, handle) if kind == "zip" else _tar_members(archive, handle)
-            )
-        except (zipfile.BadZipFile, tarfile.TarError) as exc:
-            raise DataSourceError(f"{archive}: corrupt archive: {exc}") from exc
-        chosen = _select(archive, listed, selection)
-        _check_sizes(archive, chosen, max_total=max_total, max_ratio=ratio)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"))
-        try:
-            _write_members(archive, chosen, tmp, max_total=max_total)
-            _write_json_atomic(tmp / _EXTRACT_MARKER, stamp)
-            _swap_into_place(tmp, dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    log.info("extracted %d member(s) of %s -> %s", len(chosen), archive, dest)
-    return dest
-
-
-def _read_marker(marker: Path) -> dict | None:
-    try:
-        return json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_members(archive: Path, chosen: Iterable[_Member], root: Path, *, max_total: int):
-    written = 0
-    base = root.resolve()
-    for m in chosen:
-        target = root.joinpath(*m.parts)
-        # Defence in depth: the resolved target must stay inside the temporary folder.
-        if os.path.commonpath([base, target.resolve()]) != str(base):
-            raise UnsafeArchiveError(
-                f"{archive}: member {m.name!r} would be written outside the extraction folder"
-            )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            src = m.open()
-            if src is None:  # pragma: no cover - tar non-file (already refused)
-                raise UnsafeArchiveError(f"{archive}: member {m.name!r} has no data")
-            with src, open(target, "xb") as out:
-                for block in iter(lambda src=src: src.read(CHUNK_SIZE), b""):
-                    written += len(block)
-                    if written > max_total:
-                        raise UnsafeArchiveError(
-                            f"{archive}: extraction exceeds {max_total} bytes at member "
-                            f"{m.name!r} (sizes in the archive understate the content); refused"
-                        )
-                    out.write(block)
-        except UnsafeArchiveError:
-            raise
-        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
-            if isinstance(exc, FileExistsError):
-                raise UnsafeArchiveError(
-                    f"{archive}: member {m.name!r} appears twice; refused"
-                ) from exc
-            raise DataSourceError(f"{archive}: member {m.name!r} is corrupt: {exc}") from exc
-        os.chmod(target, 0o644)
-
-
-def _swap_into_place(tmp: Path, dest: Path) -> None:
-    if dest.exists():
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}-{time.monotonic_ns()}")
-        os.replace(dest, old)
-        try:
-            os.replace(tmp, dest)
-        except BaseException:
-            os.replace(old, dest)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, dest)
