@@ -26,6 +26,7 @@ from ._log import get_logger
 from ._roles import OPTIONAL_ROLES, roles_for
 from .drops import DropReport
 from .errors import SchemaError
+from .harmonise import load_mx_units, load_us_units
 from .regions import RegionSpec, get_region
 from .settings import resolve_data_dir
 
@@ -102,6 +103,10 @@ def harmonise_units(
     us: gpd.GeoDataFrame | None, mx: gpd.GeoDataFrame | None, *, crs
 ) -> gpd.GeoDataFrame:
     """Stack the US and MX unit tables into one GeoDataFrame in ``crs``.
+
+    Each side is built by :func:`binational.harmonise.load_us_units` /
+    :func:`~binational.harmonise.load_mx_units` (or is a user's own table with the schema's core
+    columns).
 
     Columns present on one side only are kept (missing on the other side as NaN); the schema's
     core columns come first. Unit ids must be unique across both sides.
@@ -193,7 +198,6 @@ def load_region(
     Region
     """
     from .io import bts as io_bts
-    from .io import mx_census, us_census
     from .io import ports as io_ports
     from .io import waits as io_waits
 
@@ -228,7 +232,7 @@ def load_region(
         us = timed(
             "us_units",
             paths,
-            lambda: us_census.load_us_units(
+            lambda: load_us_units(
                 first("us_tracts"),
                 first("us_acs"),
                 column_map=(files or {}).get("us_column_map") or spec.us_column_map,
@@ -245,7 +249,7 @@ def load_region(
         mx = timed(
             "mx_units",
             paths,
-            lambda: mx_census.load_mx_units(
+            lambda: load_mx_units(
                 first("mx_agebs"),
                 conapo_path=first("mx_conapo"),
                 resageburb_path=first("mx_resageburb"),

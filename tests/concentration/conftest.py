@@ -66,7 +66,7 @@ def ep(jep):
 
 @pytest.fixture(scope="session")
 def sd_2022(data_dir):
-    from binational.io.us_census import load_us_units
+    from binational.harmonise import load_us_units
 
     spec = binational.get_region("tijuana-san-diego")
     units = load_us_units(

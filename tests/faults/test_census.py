@@ -13,16 +13,17 @@ import pytest
 import shapely
 
 import binational
+from binational import harmonise
 from binational._plausible import PlausibilityError
 from binational.drops import DropReport
 from binational.errors import BinationalError, CRSError, DataSourceError, SchemaError
-from binational.io import mx_census, us_census
+from binational.io import us_census
 
 from .conftest import EP
 
 
 def _us(tracts, acs, report):
-    return us_census.load_us_units(
+    return harmonise.load_us_units(
         tracts,
         acs,
         column_map="tidycensus-jtrummler",
@@ -33,7 +34,7 @@ def _us(tracts, acs, report):
 
 
 def _mx(agebs, conapo, report):
-    return mx_census.load_mx_units(
+    return harmonise.load_mx_units(
         agebs, conapo_path=conapo, municipios=["08037"], crs="EPSG:32613", report=report
     )
 

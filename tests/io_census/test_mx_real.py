@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from binational import drops, schema
+from binational import drops, harmonise, schema
 from binational.drops import DropReport
 from binational.io import mx_census
 
@@ -142,7 +142,7 @@ def test_read_iter_and_conapo_coverage(mx_dir):
 )
 def test_load_mx_units_conapo(mx_dir, conapo_plain, gpkg, municipios, n_units, no_attr, no_geom):
     report = DropReport()
-    units = mx_census.load_mx_units(
+    units = harmonise.load_mx_units(
         mx_dir / gpkg,
         conapo_path=mx_dir / "conapo_imu2020_ageb_border.csv",
         municipios=municipios,
@@ -182,7 +182,7 @@ def test_tijuana_unmatched_conapo_agebs_are_in_listed_localities(mx_dir):
     """SOURCES.md: the 12 Tijuana IMU AGEBs without a polygon lie in localities 1041, 1348,
     1615, 1931 plus 2 in 0001."""
     report = DropReport()
-    mx_census.load_mx_units(
+    harmonise.load_mx_units(
         mx_dir / "ageb_urbana_mg_bc_border.gpkg",
         conapo_path=mx_dir / "conapo_imu2020_ageb_border.csv",
         municipios=["02004"],

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from binational import drops, schema
+from binational import drops, harmonise, schema
 from binational.drops import DropReport
 from binational.io import mx_census
 
@@ -199,7 +199,7 @@ def test_load_mx_units_with_resageburb(resageburb, resageburb_path, tmp_path):
     path = tmp_path / "03a.gpkg"
     gdf.to_file(path, driver="GPKG")
     report = DropReport()
-    units = mx_census.load_mx_units(
+    units = harmonise.load_mx_units(
         path, resageburb_path=resageburb_path, municipios=None, crs="EPSG:32612", report=report
     )
     assert len(units) == len(codes) - 5

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from binational import drops, schema
+from binational import drops, harmonise, schema
 from binational.drops import DropReport
 from binational.io import us_census
 
@@ -195,7 +195,7 @@ def test_read_acs_ep_b01003_both_files(us_dir):
 )
 def test_load_us_units_real(us_dir, region, tracts, acs, cmap, county, crs, n, pop, hisp):
     report = DropReport()
-    units = us_census.load_us_units(
+    units = harmonise.load_us_units(
         us_dir / tracts, us_dir / acs, column_map=cmap, counties=[county], crs=crs, report=report
     )
     assert len(units) == n
@@ -237,7 +237,7 @@ def test_load_us_units_reports_unmatched(us_dir, tmp_path):
     path = tmp_path / "ep_acs.csv"
     pd.concat([cut, extra, other_county]).to_csv(path, index=False)
     report = DropReport()
-    units = us_census.load_us_units(
+    units = harmonise.load_us_units(
         us_dir / "ep/ep_tracts_2020.geojson",
         path,
         column_map="tidycensus-jtrummler",

@@ -5,8 +5,9 @@
   (RESAGEBURB): the AGEB-total rows only.
 * :func:`read_conapo_imu` — CONAPO Índice de Marginación Urbana 2020 by AGEB.
 * :func:`read_iter` — INEGI ITER municipio totals.
-* :func:`load_mx_units` — AGEBs joined to those tables in the binational unit table
-  (:mod:`binational.schema`).
+
+The unit table's MX side (AGEBs joined to those tables) is built by
+:func:`binational.harmonise.load_mx_units`.
 
 RESAGEBURB rows
 ---------------
@@ -66,7 +67,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import _plausible, drops, schema
+from .. import drops, schema
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import SchemaError
@@ -78,7 +79,6 @@ __all__ = [
     "NAMED_GROUPS_MX",
     "RESAGEBURB_GROUPS",
     "iter_composition",
-    "load_mx_units",
     "read_agebs",
     "read_conapo_imu",
     "read_iter",
@@ -150,7 +150,7 @@ def _cvegeo(values: pd.Series) -> pd.Series:
     return s.where(s.str.len() != 12, "0" + s)
 
 
-def _normalise_municipios(municipios: Iterable[str] | None) -> tuple[str, ...] | None:
+def normalise_municipios(municipios: Iterable[str] | None) -> tuple[str, ...] | None:
     if municipios is None:
         return None
     if isinstance(municipios, str):
@@ -260,7 +260,7 @@ def read_agebs(
     DataSourceError, CRSError, SchemaError, GeometryError
         As for :func:`binational.io.us_census.read_tracts`.
     """
-    municipios = _normalise_municipios(municipios)
+    municipios = normalise_municipios(municipios)
     gdf = read_vector(path, layer=layer)
     cols = {str(c).strip().upper(): c for c in gdf.columns}
     if "CVEGEO" in cols:
@@ -357,7 +357,7 @@ def read_resageburb(
         suppressed), ``n_suppressed`` and ``<VAR>_suppressed`` flags (see module docstring).
         ``attrs``: ``encoding``, ``suppression_codes`` (count per code), ``row_kinds``.
     """
-    municipios = _normalise_municipios(municipios)
+    municipios = normalise_municipios(municipios)
     text, enc = read_text(path, encoding=encoding, prefer="conjunto_de_datos")
     df = read_csv_text(text, path=path)
     df = _inegi_keys(df, ("ENTIDAD", "MUN", "LOC", "AGEB", "MZA"), path)
@@ -480,7 +480,7 @@ def read_conapo_imu(
         (:data:`GM_GRADES`), plus ``high_marginalization`` (``POB_TOTAL`` where ``GM_2020`` is
         "Alto" or "Muy alto", 0 otherwise, NaN without a grade).
     """
-    municipios = _normalise_municipios(municipios)
+    municipios = normalise_municipios(municipios)
     text, enc = read_text(path, encoding=encoding)
     df = read_csv_text(text, path=path)
     df = df.rename(columns=lambda c: str(c).strip().upper())
@@ -558,7 +558,7 @@ def read_iter(
         Indexed by ``CVE`` (5-digit ENT + MUN); INEGI's columns, numbers as float (``*`` and
         ``N/D`` → NaN).
     """
-    municipios = _normalise_municipios(municipios)
+    municipios = normalise_municipios(municipios)
     text, enc = read_text(path, encoding=encoding)
     df = read_csv_text(text, path=path)
     df = _inegi_keys(df, ("ENTIDAD", "MUN"), path)
@@ -727,176 +727,3 @@ def resageburb_named_groups(table: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(cols, index=table.index)
     out.attrs.update(source_path=str(path), denominators=denominators, missing=missing)
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# unit table
-# --------------------------------------------------------------------------------------------
-
-
-def _resageburb_groups(rs: pd.DataFrame, path) -> pd.DataFrame:
-    """Canonical group columns (and their suppression flags) from RESAGEBURB variables."""
-    cols: dict[str, pd.Series] = {}
-    flags: dict[str, pd.Series] = {}
-    for group, var in RESAGEBURB_GROUPS.items():
-        if var not in rs.columns:
-            if group == schema.POP_TOTAL:
-                raise SchemaError(f"{path}: column POBTOT is missing")
-            log.info("%s: no %s column; group %s not available", path, var, group)
-            continue
-        cols[group] = rs[var]
-        flag = f"{var}_suppressed"
-        if flag in rs.columns:
-            flags[f"{group}_suppressed"] = rs[flag]
-    out = pd.DataFrame(cols)
-    if flags:
-        out = pd.concat([out, pd.DataFrame(flags)], axis=1)
-    named = resageburb_named_groups(rs)
-    extra = [c for c in named.columns if c not in out.columns]
-    out = pd.concat([out, named[extra]], axis=1)
-    out["n_suppressed"] = rs["n_suppressed"]
-    return out
-
-
-def load_mx_units(
-    agebs_path: str | os.PathLike,
-    *,
-    conapo_path: str | os.PathLike | None = None,
-    resageburb_path: str | os.PathLike | None = None,
-    municipios: Iterable[str] | None,
-    crs,
-    report: DropReport | None = None,
-    layer: str | None = None,
-    source_label: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Mexican side of the binational unit table: urban AGEBs joined by CVEGEO to attributes.
-
-    Parameters
-    ----------
-    agebs_path
-        Urban AGEB polygons (:func:`read_agebs`).
-    conapo_path
-        CONAPO IMU 2020 table (:func:`read_conapo_imu`): marginalisation and, without
-        RESAGEBURB, ``pop_total``.
-    resageburb_path
-        INEGI RESAGEBURB 2020 table (:func:`read_resageburb`); when given it is the primary
-        attribute table (``pop_total`` = POBTOT and the census groups).
-    municipios
-        5-digit municipio keys of the region (None: keep all).
-    crs
-        Output CRS (None keeps the polygons' CRS).
-    report
-        Drop report: polygons without an attribute row (``no_attributes``), attribute rows
-        without a polygon (``no_geometry``, e.g. AGEBs re-coded in a later Marco
-        Geoestadístico), rows outside the municipios, zero-population AGEBs (kept, flagged).
-    layer
-        GeoPackage layer of the polygons.
-    source_label
-        Value of the ``source`` column (default: the products and file names).
-
-    Returns
-    -------
-    GeoDataFrame
-        ``unit_id`` (``"MX:<CVEGEO>"``), ``country`` (``"MX"``), ``admin2`` (ENT + MUN),
-        ``name`` (``"AGEB 0019, Mexicali (loc 0001)"``), ``pop_total``, ``flag_zero_pop``,
-        ``source``, groups (see module docstring), ``im_2020``, ``gm_2020``, ``imn_2020``,
-        ``geometry``.
-    """
-    if conapo_path is None and resageburb_path is None:
-        raise SchemaError("load_mx_units needs conapo_path and/or resageburb_path")
-    municipios = _normalise_municipios(municipios)
-    agebs = read_agebs(agebs_path, layer=layer, municipios=municipios, report=report)
-    rs = imu = None
-    if resageburb_path is not None:
-        rs = read_resageburb(resageburb_path, municipios=municipios, report=report)
-    if conapo_path is not None:
-        imu = read_conapo_imu(conapo_path, municipios=municipios, report=report)
-    primary, primary_path, primary_layer = (
-        (rs, resageburb_path, LAYER_RESAGEBURB)
-        if rs is not None
-        else (imu, conapo_path, LAYER_CONAPO)
-    )
-
-    has_attr = agebs["CVEGEO"].isin(primary.index)
-    note(
-        report,
-        LAYER_AGEBS,
-        _uids(agebs.loc[~has_attr, "CVEGEO"]),
-        drops.NO_ATTRIBUTES,
-        f"AGEB not in {Path(primary_path).name}",
-    )
-    polygons = set(agebs["CVEGEO"])
-    tables = [(primary, primary_path, primary_layer)]
-    if rs is not None and imu is not None:
-        tables.append((imu, conapo_path, LAYER_CONAPO))
-    for table, tpath, tlayer in tables:
-        orphan = ~table.index.isin(polygons)
-        note(
-            report,
-            tlayer,
-            _uids(table.index[orphan]),
-            drops.NO_GEOMETRY,
-            f"no polygon in {Path(agebs_path).name} ({Path(tpath).name})",
-        )
-    agebs = agebs.loc[has_attr].reset_index(drop=True)
-    cvegeo = agebs["CVEGEO"]
-
-    parts: list[pd.DataFrame] = []
-    names = pd.Series(np.nan, index=cvegeo, dtype=object)
-    if rs is not None:
-        sub = rs.reindex(cvegeo)
-        parts.append(_resageburb_groups(sub, resageburb_path))
-        if "NOM_MUN" in sub.columns:
-            names = names.fillna(sub["NOM_MUN"].astype(object))
-    if imu is not None:
-        sub = imu.reindex(cvegeo)
-        conapo = pd.DataFrame(
-            {
-                "high_marginalization": sub["high_marginalization"],
-                "im_2020": sub.get("IM_2020"),
-                "gm_2020": sub["GM_2020"],
-                "imn_2020": sub.get("IMN_2020"),
-            },
-            index=sub.index,
-        )
-        if rs is None:
-            conapo.insert(0, schema.POP_TOTAL, sub["POB_TOTAL"])
-        parts.append(conapo)
-        if "NOM_MUN" in sub.columns:
-            names = names.fillna(sub["NOM_MUN"].astype(object))
-    attrs = pd.concat(parts, axis=1).reset_index(drop=True)
-    names = names.reset_index(drop=True).fillna(cvegeo.str[:5].map(lambda c: f"municipio {c}"))
-
-    if source_label is None:
-        labels = []
-        if rs is not None:
-            labels.append(f"INEGI Censo 2020 RESAGEBURB ({Path(resageburb_path).name})")
-        if imu is not None:
-            labels.append(f"CONAPO IMU 2020 ({Path(conapo_path).name})")
-        labels.append(f"AGEBs: INEGI Marco Geoestadístico ({Path(agebs_path).name})")
-        source_label = "; ".join(labels)
-
-    pop = attrs.pop(schema.POP_TOTAL).astype("float64")
-    zero = (pop == 0).to_numpy()
-    note(report, LAYER_UNITS, _uids(cvegeo[zero]), drops.ZERO_POPULATION, "pop_total == 0, kept")
-    core = pd.DataFrame(
-        {
-            schema.UNIT_ID: _uids(cvegeo),
-            schema.COUNTRY: schema.MX,
-            schema.ADMIN2: cvegeo.str[:5],
-            schema.NAME: [
-                f"AGEB {c[9:]}, {n} (loc {c[5:9]})" for c, n in zip(cvegeo, names, strict=True)
-            ],
-            schema.POP_TOTAL: pop,
-            schema.FLAG_ZERO_POP: zero,
-            schema.SOURCE: source_label,
-        }
-    )
-    units = gpd.GeoDataFrame(
-        pd.concat([core, attrs], axis=1),
-        geometry=agebs.geometry.to_numpy(),
-        crs=agebs.crs,
-    )
-    if crs is not None:
-        units = units.to_crs(crs)
-    return _plausible.check_unit_counts(units, path=primary_path, layer=LAYER_UNITS, report=report)

@@ -1,17 +1,15 @@
 """US census units: TIGER/Line or cartographic-boundary tracts joined to ACS tables.
 
-Three public readers and one harmoniser:
+Public readers (the unit table's US side is built by :func:`binational.harmonise.load_us_units`):
 
 * :func:`read_tracts` — tract polygons (shp, zipped shp, gpkg, GeoJSON) with an 11-digit
   ``GEOID``.
 * :func:`read_acs` — an ACS table (Census Data API JSON, data.census.gov CSV export, or a
   renamed CSV/JSON with a column map) as canonical columns (``pop_total``, ``hispanic``,
   ``spanish_home``, ...) with 95 % margins of error in ``<col>_moe``.
-* :func:`load_us_units` — both joined into the binational unit table
-  (:mod:`binational.schema`).
 
 Column maps (which source column holds which canonical column, and the confidence level of its
-MOE) live in the package manifest ``column_maps.toml``; see :func:`column_maps`.
+MOE) live in the package data file ``column_maps.toml``; see :func:`column_maps`.
 
 Margins of error
 ----------------
@@ -43,7 +41,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import _plausible, drops, schema
+from .. import drops, schema
 from .._data import package_file, read_toml
 from .._log import get_logger
 from ..drops import DropReport
@@ -54,7 +52,6 @@ __all__ = [
     "ColumnMap",
     "column_maps",
     "get_column_map",
-    "load_us_units",
     "read_acs",
     "read_tracts",
     "tract_name",
@@ -157,7 +154,7 @@ def _tract_code_from_name(names: pd.Series) -> pd.Series:
     return base + suffix
 
 
-def _normalise_counties(counties: Iterable[str] | None) -> tuple[str, ...] | None:
+def normalise_counties(counties: Iterable[str] | None) -> tuple[str, ...] | None:
     if counties is None:
         return None
     if isinstance(counties, str):
@@ -218,7 +215,7 @@ def read_tracts(
     GeometryError
         Non-polygon geometries.
     """
-    counties = _normalise_counties(counties)
+    counties = normalise_counties(counties)
     gdf = read_vector(path, layer=layer)
     geoid = _validate_geoids(_geoids_from(gdf, path), path)
     check_unique(geoid, key="GEOID", path=path)
@@ -647,117 +644,3 @@ def read_acs(
         acs_codes=codes,
     )
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# unit table
-# --------------------------------------------------------------------------------------------
-
-
-def load_us_units(
-    tracts_path: str | os.PathLike,
-    acs_path: str | os.PathLike,
-    *,
-    column_map: str | Mapping | ColumnMap | None,
-    counties: Iterable[str] | None,
-    crs,
-    source_label: str | None = None,
-    report: DropReport | None = None,
-    year: int | None = None,
-    layer: str | None = None,
-) -> gpd.GeoDataFrame:
-    """US side of the binational unit table: tracts joined by GEOID to an ACS table.
-
-    Parameters
-    ----------
-    tracts_path, acs_path
-        See :func:`read_tracts` and :func:`read_acs`.
-    column_map
-        Column map of the ACS table (None: detected).
-    counties
-        5-digit county FIPS codes of the region (None: keep all).
-    crs
-        Output CRS (the region's projected CRS); None keeps the tracts' CRS.
-    source_label
-        Value of the ``source`` column; default names the ACS vintage and both files.
-    report
-        Drop report: tracts without an ACS row (``no_attributes``), ACS rows without a polygon
-        (``no_geometry``), rows outside the counties (``outside_region``), zero-population
-        tracts (kept, ``zero_population_flagged``), annotations and geometry repairs.
-    year, layer
-        Passed to :func:`read_acs` / :func:`read_tracts`.
-
-    Returns
-    -------
-    GeoDataFrame
-        ``unit_id`` (``"US:<GEOID>"``), ``country`` (``"US"``), ``admin2`` (county FIPS),
-        ``name`` (``"Census Tract 101.01"``), ``pop_total``, ``flag_zero_pop``, ``source``, the
-        map's group columns, their ``*_moe`` (95 %), ``geometry``.
-    """
-    counties = _normalise_counties(counties)
-    tracts = read_tracts(tracts_path, layer=layer, counties=counties, report=report)
-    acs = read_acs(acs_path, column_map=column_map, year=year, report=report)
-    if counties is not None:
-        inside = acs.index.str[:5].isin(counties)
-        note(
-            report,
-            LAYER_ACS,
-            _uids(acs.index[~inside]),
-            drops.OUTSIDE_REGION,
-            f"county not in {', '.join(counties)} ({Path(acs_path).name})",
-        )
-        acs = acs.loc[inside]
-    has_attr = tracts["GEOID"].isin(acs.index)
-    note(
-        report,
-        LAYER_TRACTS,
-        _uids(tracts.loc[~has_attr, "GEOID"]),
-        drops.NO_ATTRIBUTES,
-        f"tract not in {Path(acs_path).name}",
-    )
-    has_geom = acs.index.isin(tracts["GEOID"])
-    note(
-        report,
-        LAYER_ACS,
-        _uids(acs.index[~has_geom]),
-        drops.NO_GEOMETRY,
-        f"no polygon in {Path(tracts_path).name}",
-    )
-    tracts = tracts.loc[has_attr]
-    attrs = acs.loc[tracts["GEOID"]].reset_index(drop=True)
-    geoid = tracts["GEOID"].reset_index(drop=True)
-
-    if source_label is None:
-        vintage = acs.attrs.get("vintage")
-        product = f"ACS 5-year {vintage}" if vintage else "ACS"
-        source_label = f"{product} ({Path(acs_path).name}); tracts: {Path(tracts_path).name}"
-    pop = attrs[schema.POP_TOTAL]
-    zero = (pop == 0).to_numpy()
-    note(report, LAYER_UNITS, _uids(geoid[zero]), drops.ZERO_POPULATION, "pop_total == 0, kept")
-
-    core = pd.DataFrame(
-        {
-            schema.UNIT_ID: _uids(geoid),
-            schema.COUNTRY: schema.US,
-            schema.ADMIN2: geoid.str[:5],
-            schema.NAME: [tract_name(g) for g in geoid],
-            schema.POP_TOTAL: pop,
-            schema.FLAG_ZERO_POP: zero,
-            schema.SOURCE: source_label,
-        }
-    )
-    extra = attrs.drop(columns=[schema.POP_TOTAL])
-    units = gpd.GeoDataFrame(
-        pd.concat([core, extra], axis=1),
-        geometry=tracts.geometry.reset_index(drop=True).to_numpy(),
-        crs=tracts.crs,
-    )
-    if crs is not None:
-        units = units.to_crs(crs)
-    units = _plausible.check_unit_counts(units, path=acs_path, layer=LAYER_UNITS, report=report)
-    units.attrs.update(
-        vintage=acs.attrs.get("vintage"),
-        column_map=acs.attrs.get("column_map"),
-        acs_codes=acs.attrs.get("acs_codes"),
-    )
-    return units
