@@ -33,7 +33,14 @@ from .settings import resolve_data_dir
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Region", "harmonise_units", "load_region", "official_totals", "population_check"]
+__all__ = [
+    "Region",
+    "harmonise_units",
+    "load_region",
+    "official_totals",
+    "population_check",
+    "region_ports",
+]
 
 log = get_logger(__name__)
 
@@ -198,7 +205,6 @@ def load_region(
     Region
     """
     from .io import bts as io_bts
-    from .io import ports as io_ports
     from .io import waits as io_waits
 
     spec = get_region(region)
@@ -269,12 +275,7 @@ def load_region(
     units = harmonise_units(us, mx, crs=spec.crs)
 
     # --- ports, crossings, waits ----------------------------------------------------------------
-    ports = io_ports.read_ports(region=spec.name, level="port")
-    known = set(ports["port_code"].astype(int))
-    wanted = [p for p in spec.ports if p not in known]
-    if wanted:
-        all_ports = io_ports.read_ports(level="port")
-        ports = pd.concat([ports, all_ports[all_ports["port_code"].isin(wanted)]])
+    ports = region_ports(spec, level="port")
     ports = ports[ports["port_code"].isin(spec.ports)].to_crs(spec.crs)
     # units far from the region's ports: a mislabelled CRS (error) or shifted records (dropped)
     unit_files = ", ".join(
@@ -364,6 +365,32 @@ def load_region(
     )
     log.info("%r", region_obj)
     return region_obj
+
+
+def region_ports(
+    region: str | RegionSpec, *, level: str = "port", planned: bool = False
+) -> gpd.GeoDataFrame:
+    """The ports-of-entry registry rows of a region (EPSG:4326).
+
+    Parameters
+    ----------
+    region
+        Preset name or RegionSpec: the registry rows labelled with its name and the rows of
+        its ``ports``.
+    level, planned
+        As in :func:`binational.io.ports.read_ports`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`binational.io.ports.PORTS_COLUMNS` + ``geometry``.
+    """
+    from .io import ports as io_ports
+
+    spec = get_region(region)
+    return io_ports.read_ports(
+        region=spec.name, port_codes=spec.ports, level=level, planned=planned
+    )
 
 
 def official_totals() -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from binational._data import package_file
 from binational.errors import DataSourceError, RegionError, SchemaError
 from binational.io import ports as io_ports
 from binational.regions import get_region, list_regions
+from binational.units import region_ports
 
 
 def _ids(series: pd.Series) -> set[str]:
@@ -145,12 +148,12 @@ def test_every_counted_bridge_maps_to_one_port(files, registry):
 
 
 def test_regions_match_the_presets():
-    """Every preset's ports are found by read_ports(region=...)."""
+    """Every preset's ports are found by units.region_ports; io selects by registry label."""
     for name in list_regions():
         spec = get_region(name)
-        got = io_ports.read_ports(region=name)
+        got = region_ports(name)
         assert set(spec.ports) <= set(got["port_code"].astype(int)), name
-    tsd = io_ports.read_ports(region="tijuana-san-diego")
+    tsd = io_ports.read_ports(region="tijuana-san-diego")  # the registry label alone
     assert sorted(tsd["port_code"].astype(int)) == sorted(get_region("tijuana-san-diego").ports)
     assert (
         io_ports.read_ports(region="juarez-el-paso", level="crossing")["poe_id"]
@@ -265,3 +268,16 @@ def test_bwt_json_ids_equal_csv_ids(files):
     doc = json.loads((files.bwt_json).read_text())
     ids = {r["port_number"] for r in doc if r["border"] == "Mexican Border"}
     assert ids == set(pd.read_csv(files.bwt_csv, dtype=str)["port_number"])
+
+
+def test_ports_by_code_and_a_users_own_region():
+    """io selects by registry label and/or port code; units resolves a region's own ports."""
+    got = io_ports.read_ports(port_codes=[2506, 2504])
+    assert sorted(got["port_code"].astype(int)) == [2504, 2506]
+    spec = dataclasses.replace(
+        get_region("tijuana-san-diego"), name="my-twin-city", ports=(2504, 2505)
+    )
+    mine = region_ports(spec)
+    assert sorted(mine["port_code"].astype(int)) == [2504, 2505]
+    with pytest.raises(RegionError, match="no ports"):
+        io_ports.read_ports(region="my-twin-city")

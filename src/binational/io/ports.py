@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -153,30 +154,23 @@ def _registry_cached(path: str, mtime_ns: int) -> pd.DataFrame:
 
 
 def registry_table(path: PathLike | None = None) -> pd.DataFrame:
+    """The validated registry as a plain table (a copy; parsed once per file version)."""
     p = Path(path) if path is not None else package_file("ports.csv")
     if not p.is_file():
         raise DataSourceError(f"{p}: ports registry does not exist")
     return _registry_cached(str(p.resolve()), p.stat().st_mtime_ns).copy()
 
 
-def _region_mask(df: pd.DataFrame, region) -> pd.Series:
-    from ..regions import RegionSpec, get_region
-
-    names = [region] if isinstance(region, (str, RegionSpec)) else list(region)
+def _region_mask(df: pd.DataFrame, region, port_codes) -> pd.Series:
+    names = [] if region is None else [region] if isinstance(region, str) else list(region)
+    codes = [int(c) for c in port_codes] if port_codes is not None else []
+    by_code = df["port_code"].isin(codes)
+    if not names:
+        return by_code
     mask = pd.Series(False, index=df.index)
     for name in names:
-        spec = None
-        if isinstance(name, RegionSpec):
-            spec = name
-        else:
-            try:
-                spec = get_region(name)
-            except RegionError:
-                spec = None
-        key = spec.name if spec is not None else str(name).strip().lower().replace(" ", "-")
-        hit = df["region"] == key
-        if spec is not None:
-            hit |= df["port_code"].isin(list(spec.ports))
+        key = str(name).strip().lower().replace("_", "-").replace(" ", "-")
+        hit = (df["region"] == key) | by_code
         if not hit.any():
             raise RegionError(
                 f"region {name!r} has no ports in the registry; registry regions: "
@@ -188,7 +182,8 @@ def _region_mask(df: pd.DataFrame, region) -> pd.Series:
 
 def read_ports(
     *,
-    region=None,
+    region: str | Sequence[str] | None = None,
+    port_codes: Iterable[int] | None = None,
     level: str = "port",
     path: PathLike | None = None,
     planned: bool = False,
@@ -198,9 +193,11 @@ def read_ports(
     Parameters
     ----------
     region
-        A region name (``"tijuana-san-diego"``), a :class:`~binational.regions.RegionSpec`, or a
-        list of them. Selects rows whose ``region`` is that name, plus — for a known preset —
-        rows whose ``port_code`` is one of the preset's ports. None: all rows.
+        A registry region name (the ``region`` column, e.g. ``"tijuana-san-diego"``) or a list
+        of them. None: no selection by region.
+    port_codes
+        Also (or, without ``region``, only) the rows of these ports. The ports of a region
+        preset come from :func:`binational.units.region_ports`, which passes both.
     level
         ``"port"`` (one row per port; default), ``"crossing"`` (crossing rows only: bridges,
         gates, pedestrian facilities), ``"finest"`` (the crossing rows of ports that have them
@@ -224,15 +221,15 @@ def read_ports(
         If the registry lacks columns, repeats keys or holds malformed values (naming file and
         column).
     binational.errors.RegionError
-        If ``region`` matches no row.
+        If a ``region`` name matches no row (and no ``port_codes`` row).
     """
     if level not in ("port", "crossing", "finest", "all"):
         raise SchemaError(f"level {level!r} must be 'port', 'crossing', 'finest' or 'all'")
     df = registry_table(path)
     if not planned:
         df = df[df["status"] != "planned"]
-    if region is not None:
-        df = df[_region_mask(df, region)]
+    if region is not None or port_codes is not None:
+        df = df[_region_mask(df, region, port_codes)]
     if level in ("port", "crossing"):
         df = df[df["level"] == level]
     elif level == "finest":
