@@ -1,16 +1,30 @@
-"""A small parsed-table cache: Parquet files keyed by the source file's checksum.
+"""The on-disk caches: one root, one key rule, and the parsed-table cache.
 
-Parsing a large text source (a 190k-row wait-time series, the BTS file) costs a second or more
-at every load; the parsed table is stored once in ``settings.cache_dir/tables`` and read back in
-milliseconds. Keys include the source's sha256, so an edited source is parsed again; writes are
-atomic; an unreadable entry is logged and rebuilt. No pickle.
+binational keeps three kinds of cache under ``settings.resolve_cache_dir()``, in three folders
+because they hold different things and validate an entry differently:
+
+``downloads/`` (:mod:`binational.sources.download`)
+    Official files as received, keyed by their URL, each with a provenance record (URL, size,
+    sha256). They are inputs: nothing rebuilds them but a new download.
+``tables/`` (:func:`cached_table`, here)
+    Parsed tables as Parquet, keyed by the reader and the source file's sha256. Parsing a large
+    text source (a 190k-row wait-time series, the BTS file) costs a second or more at every
+    load; the parsed table is read back in milliseconds. An edited source is parsed again; an
+    unreadable entry is logged and rebuilt.
+``networks/`` (:mod:`binational.io.roads`)
+    A road graph as two Parquet tables (nodes, edges) with a checksummed record: a graph is not
+    one table.
+
+What they share is here and in :mod:`binational._atomic`: the key rule (:func:`cache_key`),
+atomic writes and file checksums. No pickle anywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -22,6 +36,22 @@ log = get_logger(__name__)
 
 #: Bump when a reader's output changes shape: old entries are then ignored.
 TABLE_CACHE_VERSION = 1
+
+
+def cache_key(ident: Mapping[str, object]) -> str:
+    """The cache key of an entry: a hash of what identifies it (source checksum, options, format).
+
+    Parameters
+    ----------
+    ident
+        JSON-serialisable description of the entry; key order does not matter.
+
+    Returns
+    -------
+    str
+        32 hex characters.
+    """
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 def cached_table(
@@ -39,12 +69,15 @@ def cached_table(
         Parses the file; called on a miss.
     cache
         Set False to bypass the cache (also bypassed when ``settings.use_cache`` is False).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The parsed table (``attrs`` kept through the cache).
     """
     if not (cache and settings.use_cache):
         return build()
-    key = hashlib.sha256(f"{kind}|{TABLE_CACHE_VERSION}|{file_sha256(path)}".encode()).hexdigest()[
-        :32
-    ]
+    key = cache_key({"kind": kind, "version": TABLE_CACHE_VERSION, "sha256": file_sha256(path)})
     target = settings.resolve_cache_dir("tables") / f"{key}.parquet"
     if target.is_file():
         try:

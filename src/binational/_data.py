@@ -22,11 +22,11 @@ __all__ = ["package_dir", "package_file", "package_toml", "read_toml"]
 def package_dir() -> Path:
     """Folder holding the package data files (regions.toml, ports.csv, sources.toml, ...).
 
-    In a wheel the repository's ``data/`` is installed as ``binational/_manifests``; in an editable
-    install (src layout) it is read from the repository itself.
+    In a wheel the repository's ``data/`` is installed as ``binational/_package_data``; in an
+    editable install (src layout) it is read from the repository itself.
     """
     here = Path(__file__).resolve().parent
-    for candidate in (here / "_manifests", here.parents[1] / "data"):
+    for candidate in (here / "_package_data", here.parents[1] / "data"):
         if (candidate / "regions.toml").is_file():
             return candidate
     raise FileNotFoundError(f"binational package data (regions.toml) not found beside {here}")

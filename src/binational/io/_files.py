@@ -57,7 +57,7 @@ def check_file(path: Path, *, what: str) -> bytes:
 
 
 def read_source_csv(path: Path, *, what: str, **kwargs) -> pd.DataFrame:
-    """``pandas.read_csv`` (streamed within the size bound when compressed), errors naming ``path``."""
+    """``pandas.read_csv`` (compressed files streamed within the bound); errors name ``path``."""
     try:
         if _bounded.compression_of(path) is not None:  # streamed, within the bound
             with _bounded.open_binary(path) as fh:

@@ -85,7 +85,7 @@ def derived_dir(sub: str) -> Path:
 
 
 def write_derived(path: Path, write, provenance: dict) -> Path:
-    """Write a file derived from downloads atomically, with a provenance record of what it came from.
+    """Write a file derived from downloads atomically, with a provenance record of its inputs.
 
     ``write(tmp_path)`` writes the content. An existing file whose provenance record has the same
     provenance (and whose bytes still hash to the recorded sha256) is reused.

@@ -131,7 +131,7 @@ def _catalogue_doc() -> dict:
 
 
 def catalogue(path: str | os.PathLike | None = None) -> dict[str, CatalogueEntry]:
-    """Source id → :class:`CatalogueEntry`, from the package's ``sources.toml`` or another file."""
+    """Source id → :class:`CatalogueEntry`, from the package's ``sources.toml`` or another."""
     doc = _catalogue_doc() if path is None else read_toml(path, what="source catalogue")
     origin = str(path or package_file("sources.toml"))
     return {

@@ -241,7 +241,8 @@ def fetch(
     Returns
     -------
     pathlib.Path
-        ``<cache>/downloads/<url-hash>/<filename>``, with its provenance record ``<filename>.provenance.json`` beside it.
+        ``<cache>/downloads/<url-hash>/<filename>``, with its provenance record
+        ``<filename>.provenance.json`` beside it.
 
     Raises
     ------

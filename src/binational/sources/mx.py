@@ -1,4 +1,4 @@
-"""Mexican sources: INEGI Marco Geoestadístico, RESAGEBURB, ITER; CONAPO's marginalisation index."""
+"""Mexican sources: INEGI Marco Geoestadístico, RESAGEBURB and ITER; CONAPO's IMU 2020."""
 
 from __future__ import annotations
 

@@ -71,8 +71,8 @@ def fetch_region(
     sources
         Roles to fetch (default: all of :data:`binational._roles.FETCH_ROLES`): ``us_tracts``,
         ``us_acs``, ``mx_agebs``, ``mx_resageburb``, ``mx_conapo``, ``mx_iter``, ``bts``,
-        ``waits_hourly``, ``waits_live``. The road network is not fetched here: :mod:`binational.io.roads` gets
-        OpenStreetMap through osmnx.
+        ``waits_hourly``, ``waits_live``. The road network is not fetched here:
+        :mod:`binational.io.roads` gets OpenStreetMap through osmnx.
     acs_variables
         ACS variables (default :data:`DEFAULT_ACS_VARIABLES`).
     crossing_ids
