@@ -34,7 +34,21 @@ def read_waits(path: PathLike, *, report: DropReport | None = None, **kwargs) ->
     JSON → :func:`read_waits_live`; CSV with ``bwt_day`` → :func:`read_waits_hourly`; with
     ``garita`` and ``tipo_carril`` → :func:`read_waits_series`; with ``port_number`` and lane
     columns → :func:`read_waits_live`; with ``traveler_type`` and ``wait_time`` →
-    :func:`read_sandag_observed_waits`. Extra keywords go to that reader.
+    :func:`read_sandag_observed_waits`.
+
+    Parameters
+    ----------
+    path
+        The wait-time file (CSV, JSON, optionally gzipped).
+    report
+        Receives dropped and flagged records.
+    **kwargs
+        Passed to the reader chosen.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`binational.schema.WAITS_COLUMNS`.
 
     Raises
     ------
@@ -71,6 +85,16 @@ def combine_waits(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
     pandas cannot hold two time zones in one column (it falls back to objects), so tables from
     :func:`read_waits_series` (America/Tijuana) and :func:`read_waits_live` (UTC) are put on UTC;
     the local clock stays in ``month``, ``weekday`` and ``hour``.
+
+    Parameters
+    ----------
+    tables
+        Wait tables (:data:`binational.schema.WAITS_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One table, ``time`` in UTC (empty with the schema's columns when no table is given).
     """
     parts = []
     for t in tables:
