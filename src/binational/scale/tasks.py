@@ -405,7 +405,7 @@ def census_skip_reason(spec: RegionSpec, data_dir: Path, *, both_sides: bool = T
         schema.US: (("us_tracts",), ("us_acs",)),
         schema.MX: (("mx_agebs",), ("mx_conapo", "mx_resageburb")),
     }
-    from .._roles import OPTIONAL_ROLES
+    from .._roles import OPTIONAL_ROLES, roles_for
 
     def named(role: str) -> bool:  # optional roles count only when a file is there
         if role in OPTIONAL_ROLES:
@@ -420,7 +420,7 @@ def census_skip_reason(spec: RegionSpec, data_dir: Path, *, both_sides: bool = T
             lacking.append(f"no {side} census units ({what}) for {', '.join(admin)}")
     absent = [
         str(p)
-        for role in ("us_tracts", "us_acs", "mx_agebs", "mx_conapo", "mx_resageburb")
+        for role in (*roles_for("us_units"), *roles_for("mx_units"))
         if role not in OPTIONAL_ROLES
         for p in spec.file_list(role, data_dir)
         if not p.exists()
