@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import re
 import zlib
 from collections.abc import Iterable
@@ -19,6 +20,9 @@ import pandas as pd
 from .. import _bounded
 from .._sniff import is_html
 from ..errors import DataSourceError, SchemaError
+
+#: A file path argument.
+PathLike = str | os.PathLike
 
 
 def column_error(path, column, message) -> SchemaError:

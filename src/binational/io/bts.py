@@ -13,7 +13,6 @@ Nothing is dropped silently: both take ``report=`` (:class:`~binational.drops.Dr
 from __future__ import annotations
 
 import json
-import os
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from .._log import get_logger
 from ..drops import DUPLICATE, DropReport
 from ..errors import DataSourceError, SchemaError
 from ._files import (
+    PathLike,
     as_list,
     check_file,
     column_error,
@@ -36,7 +36,6 @@ from ._files import (
 from .ports import registry_table
 
 log = get_logger(__name__)
-PathLike = str | os.PathLike
 
 __all__ = ["BRIDGE_MODE_TO_MEASURE", "BTS_MEASURES", "read_bridge_counts", "read_bts"]
 

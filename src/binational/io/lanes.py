@@ -30,7 +30,6 @@ fills from the nearest hour and reports it).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from .. import schema
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import SchemaError
-from ._files import check_file, read_source_csv, snake
+from ._files import PathLike, check_file, read_source_csv, snake
 from .waits import fill_calendar
 
 __all__ = [
@@ -59,7 +58,6 @@ __all__ = [
 
 log = get_logger(__name__)
 
-PathLike = str | os.PathLike
 
 #: Passenger lanes a commuter can use (vehicle: general, Ready, SENTRI; on foot: pedestrian,
 #: pedestrian Ready).

@@ -9,7 +9,6 @@ crossing id as text (``"250401"``).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -21,10 +20,9 @@ import pandas as pd
 from .._data import package_file
 from .._log import get_logger
 from ..errors import DataSourceError, RegionError, SchemaError
-from ._files import check_file, column_error
+from ._files import PathLike, check_file, column_error
 
 log = get_logger(__name__)
-PathLike = str | os.PathLike
 
 __all__ = ["LEVELS", "MODES", "PORTS_COLUMNS", "STATUSES", "read_ports"]
 

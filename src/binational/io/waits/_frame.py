@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from .._files import (
 from ..ports import bwt_index
 
 log = get_logger(__name__)
-PathLike = str | os.PathLike
 
 __all__ = ["NORTHBOUND", "SOUTHBOUND", "crossing_from_name", "port_of", "waits_frame"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from ... import _plausible
 from ..._log import get_logger
 from ...drops import DUPLICATE, DropReport
 from .._files import (
+    PathLike,
     check_file,
     column_error,
     read_source_csv,
@@ -20,7 +20,6 @@ from .._files import (
 from ._frame import waits_frame
 
 log = get_logger(__name__)
-PathLike = str | os.PathLike
 
 __all__ = ["GARITAS", "SERIES_LANES", "read_waits_series"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import zlib
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ..._log import get_logger
 from ...drops import DropReport
 from ...errors import DataSourceError, SchemaError
 from .._files import (
+    PathLike,
     check_file,
     column_error,
     open_text,
@@ -26,7 +26,6 @@ from ..ports import bwt_index, port_timezones, registry_table
 from ._frame import crossing_from_name, port_of, waits_frame
 
 log = get_logger(__name__)
-PathLike = str | os.PathLike
 
 __all__ = ["HOURLY_LANES", "LIVE_LANES", "read_waits_hourly", "read_waits_live"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from ..._log import get_logger
 from ...drops import DropReport
 from ...errors import SchemaError
 from .._files import (
+    PathLike,
     check_file,
     snake,
 )
@@ -22,7 +22,6 @@ from .cbp import read_waits_hourly, read_waits_live
 from .sandag import read_sandag_observed_waits
 
 log = get_logger(__name__)
-PathLike = str | os.PathLike
 
 __all__ = ["combine_waits", "read_waits"]
 

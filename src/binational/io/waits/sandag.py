@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from ..._log import get_logger
 from ...drops import DropReport
 from ...errors import SchemaError
 from .._files import (
+    PathLike,
     check_file,
     column_error,
     read_source_csv,
@@ -23,7 +23,6 @@ from ..ports import registry_table
 from ._frame import waits_frame
 
 log = get_logger(__name__)
-PathLike = str | os.PathLike
 
 __all__ = ["SANDAG_LANES", "SANDAG_WAIT_COLUMNS", "read_sandag_observed_waits"]
 
