@@ -227,3 +227,36 @@ def report_results(
         except BinationalError as exc:
             missing[name] = f"{name} could not be computed: {exc}"
     return results, missing
+
+
+def default_wait_fallback(region, asked=None) -> tuple[object, str | None]:
+    """The wait fallback a command uses for ``region``, and the note that says so.
+
+    A region with no wait-time data at all (a user's twin city, a region whose CBP feed is not
+    in the data folder) still gets catchments: the border wait is taken as 0 minutes and the
+    note says so, so that the figures are never read as wait-included. A fallback the user
+    asked for is used as is.
+
+    Parameters
+    ----------
+    region : binational.units.Region
+        The loaded region.
+    asked : str, int or None
+        The user's ``wait_fallback`` (None: not asked).
+
+    Returns
+    -------
+    tuple
+        ``(fallback, note)``: the value for ``catchments(wait_fallback=...)`` and a note (None
+        when nothing was assumed).
+    """
+    if asked is not None:
+        return asked, None
+    waits = getattr(region, "waits", None)
+    if waits is not None and len(waits):
+        return None, None
+    reason = getattr(region, "missing", {}).get("waits", "no wait table")
+    return (
+        "zero",
+        f"no wait-time data for this region ({reason}): the border wait is taken as 0 minutes",
+    )

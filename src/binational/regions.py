@@ -43,6 +43,14 @@ class RegionSpec:
     files
         Role → path (relative to a data folder) of each available layer. A role may map to a
         list of paths (e.g. several wait-time series).
+    data_dir
+        The region's own data folder (None: the folder given to the loader, or
+        ``BINATIONAL_DATA_DIR``). In a TOML file it is read relative to the file's folder, so a
+        user's twin city can live in one folder with its TOML.
+    official_totals
+        The region's own official populations for the population check, as
+        ``(code, name, population, source)`` rows; they take precedence over the package's
+        ``admin_totals.csv`` for the same code.
     """
 
     name: str
@@ -56,6 +64,8 @@ class RegionSpec:
     groups_mx: tuple[str, ...] = ()
     us_column_map: str | None = None
     files: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    data_dir: str | None = None
+    official_totals: tuple[tuple[str, str, int, str], ...] = ()
 
     def __post_init__(self) -> None:
         import pyproj  # here, not at module level: `binational --help` stays fast
@@ -76,6 +86,17 @@ class RegionSpec:
             if not (isinstance(code, str) and len(code) == 5 and code.isdigit()):
                 raise RegionError(
                     f"region {self.name!r}: municipio {code!r} is not a 5-digit INEGI key"
+                )
+        if not self.us_counties and not self.mx_municipios:
+            raise RegionError(
+                f"region {self.name!r}: no us_counties and no mx_municipios; a region needs "
+                "at least one side"
+            )
+        for code, _name, pop, _source in self.official_totals:
+            if not isinstance(pop, int) or isinstance(pop, bool) or pop <= 0:
+                raise RegionError(
+                    f"region {self.name!r}: official total of {code!r} must be a positive "
+                    f"whole number of people, not {pop!r}"
                 )
 
     @property
@@ -113,6 +134,10 @@ def _spec_from_table(name: str, table: Mapping, source: str) -> RegionSpec:
     files = {
         k: (tuple(v) if isinstance(v, list) else v) for k, v in dict(table.get("files", {})).items()
     }
+    base = Path(source).parent if source and Path(source).suffix == ".toml" else Path()
+    data_dir = table.get("data_dir")
+    if data_dir is not None:
+        data_dir = str((base / str(data_dir)).resolve())
     try:
         ports = tuple(int(p) for p in table["ports"])
     except (TypeError, ValueError) as exc:
@@ -129,7 +154,52 @@ def _spec_from_table(name: str, table: Mapping, source: str) -> RegionSpec:
         groups_mx=tuple(table.get("groups_mx", ())),
         us_column_map=table.get("us_column_map"),
         files=files,
+        data_dir=data_dir,
+        official_totals=_official_totals(name, table.get("official_totals"), base, source),
     )
+
+
+def _official_totals(
+    name: str, value: object, base: Path, source: str
+) -> tuple[tuple[str, str, int, str], ...]:
+    """A region's own official totals: an inline table ``code = population`` (or
+    ``code = {population = N, name = "...", source = "..."}``), or a CSV file (relative to the
+    TOML file) with columns ``code, pop_2020`` and optionally ``name, source``."""
+    if value is None:
+        return ()
+    rows: list[tuple[str, str, int, str]] = []
+    where = f"{source}: region {name!r}: official_totals"
+    if isinstance(value, str):
+        import csv
+
+        path = base / value
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as fh:
+                records = list(csv.DictReader(fh))
+        except OSError as exc:
+            raise RegionError(f"{where}: cannot read {path}: {exc}") from exc
+        for i, rec in enumerate(records, start=2):
+            if not rec.get("code") or not rec.get("pop_2020"):
+                raise RegionError(f"{path}: line {i}: columns code and pop_2020 are required")
+            try:
+                pop = int(str(rec["pop_2020"]).replace(",", ""))
+            except ValueError as exc:
+                raise RegionError(
+                    f"{path}: line {i}: pop_2020 {rec['pop_2020']!r} is not a whole number"
+                ) from exc
+            rows.append(
+                (rec["code"].strip(), rec.get("name") or "", pop, rec.get("source") or str(path))
+            )
+        return tuple(rows)
+    if not isinstance(value, Mapping):
+        raise RegionError(f"{where}: a table code = population or a CSV path, not {value!r}")
+    for code, item in value.items():
+        if isinstance(item, Mapping):
+            pop, label, src = item.get("population"), item.get("name", ""), item.get("source")
+        else:
+            pop, label, src = item, "", None
+        rows.append((str(code), str(label), pop, str(src or f"{source} (user's regions file)")))
+    return tuple(rows)
 
 
 def load_regions_file(path: str | os.PathLike, *, register_all: bool = True) -> list[RegionSpec]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import schema
 from .io.waits import wait_by_hour
-from .units import Region, population_check
+from .units import Region, official_totals, population_check
 
 __all__ = ["summarise"]
 
@@ -44,7 +44,7 @@ def summarise(region: Region, *, months: int = 12) -> dict[str, pd.DataFrame]:
                 row[f"{g}_share"] = side[g].sum() / side[schema.POP_TOTAL].sum()
         rows.append(row)
     out: dict[str, pd.DataFrame] = {"sides": pd.DataFrame(rows)}
-    out["admin"] = population_check(units)
+    out["admin"] = population_check(units, official=official_totals(region.spec))
     cols = [c for c in ("port_code", "name", "name_mx") if c in region.ports.columns]
     out["ports"] = pd.DataFrame(region.ports[cols])
     out["crossings"] = last_months(region.crossings, months=months)

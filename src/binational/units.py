@@ -208,6 +208,8 @@ def load_region(
     from .io import waits as io_waits
 
     spec = get_region(region)
+    if data_dir is None and spec.data_dir is not None:
+        data_dir = spec.data_dir  # a user's region with its own folder (regions file data_dir)
     ddir = resolve_data_dir(data_dir) if (data_dir is not None or not files) else None
     roles = _role_paths(spec, ddir, files)
     report = DropReport()
@@ -393,19 +395,51 @@ def region_ports(
     )
 
 
-def official_totals() -> pd.DataFrame:
-    """Official 2020 census population of each county / municipio the presets use.
+def official_totals(spec: RegionSpec | None = None) -> pd.DataFrame:
+    """Official 2020 census population of each county / municipio.
 
-    From the package data file ``admin_totals.csv`` (US Census Bureau 2020 Census; INEGI Censo 2020 ITER).
+    Parameters
+    ----------
+    spec
+        A region whose own ``official_totals`` (from the user's regions file) are added; they
+        take precedence over the package's figures for the same code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, country, name, pop_2020, source``: the package data file ``admin_totals.csv`` (US Census
+        Bureau 2020 Census; INEGI Censo 2020 ITER) plus the region's own rows.
     """
-    return pd.read_csv(package_file("admin_totals.csv"), dtype={"code": str})
+    table = pd.read_csv(package_file("admin_totals.csv"), dtype={"code": str})
+    own = getattr(spec, "official_totals", ()) or ()
+    if not own:
+        return table
+    extra = pd.DataFrame(own, columns=["code", "name", "pop_2020", "source"])
+    extra["country"] = [schema.US if c in spec.us_counties else schema.MX for c in extra["code"]]
+    table = table[~table["code"].isin(extra["code"])]
+    return pd.concat([table, extra[table.columns]], ignore_index=True)
 
 
-def population_check(units: gpd.GeoDataFrame) -> pd.DataFrame:
+def population_check(
+    units: gpd.GeoDataFrame, *, official: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Population of the unit table per county / municipio next to the official 2020 total.
 
     The ratio shows how much of each admin unit the loaded census units cover (ACS estimates
     differ from the decennial count; urban AGEBs exclude rural population).
+
+    Parameters
+    ----------
+    units
+        The unit table (``country``, ``admin2``, ``pop_total``).
+    official
+        Official totals as :func:`official_totals` returns them (default: the package's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per county / municipio: units, population of the units, official population,
+        ratio and the official figure's source (empty where no official figure is known).
     """
     sums = (
         units.groupby([schema.COUNTRY, schema.ADMIN2])[schema.POP_TOTAL]
@@ -413,7 +447,9 @@ def population_check(units: gpd.GeoDataFrame) -> pd.DataFrame:
         .rename(columns={"size": "units", "sum": "pop_units"})
         .reset_index()
     )
-    official = official_totals().rename(columns={"code": schema.ADMIN2})
+    official = (official if official is not None else official_totals()).rename(
+        columns={"code": schema.ADMIN2}
+    )
     out = sums.merge(
         official[[schema.ADMIN2, "name", "pop_2020", "source"]], on=schema.ADMIN2, how="left"
     )

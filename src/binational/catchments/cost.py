@@ -555,7 +555,7 @@ def _mixed_waits(waits, mix: dict, *, port_codes, fallback, report, **kw) -> pd.
         if any(c in have_rows for c in missing):
             fallback = "error"
     if missing:
-        if fallback == "error" or len(missing) == len(port_codes):
+        if fallback == "error" or (fallback is None and len(missing) == len(port_codes)):
             raise SchemaError(
                 f"no {kw.get('direction')} wait for any lane of the mix {sorted(mix)} at port(s) "
                 f"{missing} at the hour, day and source asked; pass wait_fallback='zero' or "

@@ -114,6 +114,11 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
             new_ports=(OTAY_MESA_EAST,) if args.otay_mesa_east else (),
         )
     weekday = args.weekday
+    from ..pipeline import default_wait_fallback
+
+    args.wait_fallback, note = default_wait_fallback(region, _fallback(args.wait_fallback))
+    if note:
+        print(f"note: {note}")
     try:
         result = _catchments(catchments, region, args, weekday, scenario)
     except NetworkError as exc:
@@ -134,7 +139,7 @@ def _catchments(catchments, region, args, weekday, scenario):
         scenario=scenario,
         wait_stat=_stat(args.wait_stat),
         wait_source=args.wait_source,
-        wait_fallback=_fallback(args.wait_fallback),
+        wait_fallback=args.wait_fallback,
         method=args.method,
         isochrone_method=args.isochrone_method,
         raster=args.raster,

@@ -133,8 +133,9 @@ class RegionContext:
 
     @property
     def data_dir(self) -> Path:
-        """The data folder (raises DataSourceError if none is set or it does not exist)."""
-        return settings.resolve_data_dir(self.config.data_dir)
+        """The data folder: the region's own (``data_dir`` in its regions file), else the
+        batch's (raises DataSourceError if none is set or it does not exist)."""
+        return settings.resolve_data_dir(self.spec.data_dir or self.config.data_dir)
 
     @property
     def region(self) -> Region:
@@ -222,7 +223,7 @@ class Task:
 
 def load_task(ctx: RegionContext) -> TaskOutput:
     """The unit table, ports, crossings, population check, missing layers and drop report."""
-    from ..units import population_check
+    from ..units import official_totals, population_check
 
     region = ctx.region
     missing = pd.DataFrame(
@@ -233,7 +234,9 @@ def load_task(ctx: RegionContext) -> TaskOutput:
             "units": region.units,
             "ports": region.ports,
             "crossings": region.crossings,
-            "population_check": population_check(region.units),
+            "population_check": population_check(
+                region.units, official=official_totals(region.spec)
+            ),
             "missing": missing,
             "drops": region.drops.to_frame(),
         }
@@ -292,10 +295,16 @@ def _profile_parts(profile) -> tuple[pd.DataFrame, Any]:
 def catchments_task(ctx: RegionContext) -> TaskOutput:
     """Isochrones, per-unit best port and crossing time, and the population summary."""
     from ..catchments import catchments
+    from ..pipeline import default_wait_fallback
 
+    region = ctx.region
     kwargs = {"minutes": list(ctx.config.minutes), "hour": ctx.config.hour}
-    result = catchments(ctx.region, **(kwargs | ctx.options("catchments")))
+    options = kwargs | ctx.options("catchments")
+    options["wait_fallback"], note = default_wait_fallback(region, options.get("wait_fallback"))
+    notes = [{"item": "waits", "note": note}] if note else []
+    result = catchments(region, **options)
     tables = {
+        "catchment_notes": pd.DataFrame(notes, columns=["item", "note"], dtype="string"),
         "catchment_isochrones": result.isochrones,
         "catchment_units": result.units,
         "catchment_summary": result.summary,
@@ -394,6 +403,22 @@ def census_skip_reason(spec: RegionSpec, data_dir: Path, *, both_sides: bool = T
 
     A side has census units when the preset names its polygons and an attribute table
     (US: ``us_tracts`` + ``us_acs``; MX: ``mx_agebs`` + ``mx_conapo`` or ``mx_resageburb``).
+    A region defined on one side only (no ``us_counties`` or no ``mx_municipios``) needs units
+    on that side only: its other side is reported as missing by the tasks, not skipped.
+
+    Parameters
+    ----------
+    spec
+        The region.
+    data_dir
+        The data folder.
+    both_sides
+        A side the region declares (counties or municipios listed) must have census units.
+
+    Returns
+    -------
+    str or None
+        The reason to skip the region, or None.
 
     Raises
     ------
@@ -414,8 +439,10 @@ def census_skip_reason(spec: RegionSpec, data_dir: Path, *, both_sides: bool = T
 
     lacking = []
     for side, (polygons, attributes) in sides.items():
+        admin = spec.us_counties if side == schema.US else spec.mx_municipios
+        if not admin:
+            continue  # a region defined on one side only (no counties or no municipios)
         if not (any(named(r) for r in polygons) and any(named(r) for r in attributes)):
-            admin = spec.us_counties if side == schema.US else spec.mx_municipios
             what = "tract polygons and ACS table" if side == schema.US else "AGEB polygons"
             lacking.append(f"no {side} census units ({what}) for {', '.join(admin)}")
     absent = [
@@ -459,6 +486,23 @@ def _worker_name() -> str:
         return "local"
 
 
+def _ensure_registered(spec: RegionSpec) -> None:
+    """Make ``spec`` known by name in this process.
+
+    A region from a user's ``--regions-file`` is registered in the process that read the file,
+    not in a Dask worker's: the spec travels with the task and is registered here, so that code
+    which looks a region up by name finds the same definition on every worker.
+    """
+    from ..regions import get_region, register
+
+    try:
+        known = get_region(spec.name)
+    except RegionError:
+        known = None
+    if known != spec:
+        register(spec)
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -470,6 +514,7 @@ def run_region(spec: RegionSpec, tasks: Sequence[Task], config: BatchConfig) -> 
     """
     worker = _worker_name()
     results: list[TaskResult] = []
+    _ensure_registered(spec)
     with _worker_settings(config):
         ctx = RegionContext(spec, config)
         skip: str | None = None
