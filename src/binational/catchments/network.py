@@ -39,6 +39,7 @@ from .speeds import impute_speeds, read_speed_defaults
 
 __all__ = [
     "SANDAG_POE_PORTS",
+    "countries_at",
     "mark_border_edges",
     "prepare_network",
     "require_projected",
@@ -63,8 +64,9 @@ def prepare_network(
 ) -> nx.MultiDiGraph:
     """Make a road network ready for routing: metric CRS, speeds, border edges.
 
-    Steps already done are skipped: a graph whose edges all have ``travel_time`` keeps its
-    times, and one whose edges all have ``crosses_border`` keeps its border marking. So a plain
+    Steps already done are skipped: a graph with ``travel_time`` on its edges keeps its times,
+    and one with ``crosses_border`` on its edges keeps its border marking (only nodes without a
+    country then get one from ``border``). So a plain
     osmnx graph (e.g. from ``osmnx.graph_from_polygon``: unprojected, no ``country``,
     ``crosses_border`` or ``port_code``) needs only ``crs``, ``ports`` and ``border`` (country
     polygons): it is projected, timed and marked here.
@@ -113,9 +115,9 @@ def prepare_network(
             network, crs=crs, prepare=prepare, key=key, cache=cache, report=report
         )
     G = _metric_graph(network, crs)
-    if not all("travel_time" in d for *_, d in G.edges(data=True)):
+    if not any("travel_time" in d for *_, d in G.edges(data=True)):
         G = impute_speeds(G, defaults=defaults)
-    if not all("crosses_border" in d for *_, d in G.edges(data=True)):
+    if not any("crosses_border" in d for *_, d in G.edges(data=True)):
         G = mark_border_edges(G, border=border, ports=ports, report=report)
     elif border is not None:
         _assign_node_countries(
@@ -319,16 +321,27 @@ def _assign_node_countries(
     x = np.array([G.nodes[n]["x"] for n in missing], dtype=float)
     y = np.array([G.nodes[n]["y"] for n in missing], dtype=float)
     pts = shapely.points(x, y)
-    if polys is not None:
-        countries = _country_from_polygons(pts, polys)
-    else:
-        countries = _country_from_line(pts, line)
+    countries = countries_at(pts, polys) if polys is not None else _country_from_line(pts, line)
     for n, c in zip(missing, countries, strict=True):
         G.nodes[n]["country"] = c
     log.info("border: country set on %d node(s)", len(missing))
 
 
-def _country_from_polygons(pts: np.ndarray, polys: gpd.GeoDataFrame) -> list[str]:
+def countries_at(pts: np.ndarray, polys: gpd.GeoDataFrame) -> list[str]:
+    """Country (US/MX) of each point: that of the polygon it lies in; outside every polygon,
+    the other country when the polygons are of one country only (else None).
+
+    Parameters
+    ----------
+    pts
+        Shapely points in the polygons' CRS.
+    polys
+        Polygons with a ``country`` column.
+
+    Returns
+    -------
+    list of str or None
+    """
     tree = shapely.STRtree(polys.geometry.values)
     pi, gi = tree.query(pts, predicate="intersects")
     inside = np.full(len(pts), None, dtype=object)
