@@ -207,7 +207,11 @@ def test_tidy_wait_frame_with_minimal_columns():
         {"port_code": [1, 1, 1, 2], "hour": [7, 7, 8, 7], "minutes": [10.0, 20.0, 90.0, 5.0]}
     )
     got = resolve_waits(frame, port_codes=[1, 2], hour=7, lane="commuter")
-    assert got.set_index("port_code")["wait_minutes"].to_dict() == {1: 15.0, 2: 5.0}
+    assert got.set_index("port_code")["wait_minutes"].to_dict() == pytest.approx({1: 15.0, 2: 5.0})
+    # without a lane or direction column the rows hold for every lane and direction
+    for lane, direction in (("sentri", "northbound"), ("general", "southbound")):
+        got = resolve_waits(frame, port_codes=[1, 2], hour=7, lane=lane, direction=direction)
+        assert got.set_index("port_code")["wait_minutes"].to_dict() == {1: 15.0, 2: 5.0}
     # optional lane and direction columns are honoured
     lanes = frame.assign(lane=["general", "sentri", "general", "general"])
     got = resolve_waits(lanes, port_codes=[1, 2], hour=7, lane="sentri", fallback="zero")
