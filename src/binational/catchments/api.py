@@ -196,7 +196,6 @@ def catchments(
     units, ports, network, waits, countries = _inputs(
         region, units, ports, network, waits, countries, columns
     )
-    crs = units.crs
     minutes = sorted({float(m) for m in minutes})
     if not minutes or min(minutes) <= 0:
         raise SchemaError(f"minutes must be positive, got {minutes}")
@@ -207,39 +206,9 @@ def catchments(
         raise SchemaError(f"method {method!r} must be 'network', 'straight-line' or 'auto'")
     scen_name = scenario.name if scenario is not None else "base"
     names = port_names(ports, scenario)
-    graph = pt = port_frame = None
-    if method == NETWORK:
-        if network is None:
-            raise NetworkError("method='network' but no road network was given")
-        graph = routing_graph(
-            network,
-            crs=crs,
-            ports=ports,
-            countries=countries,
-            scenario=scenario,
-            max_snap_m=opts.links.max_snap_m,
-            report=report,
-        )
-        pt = port_times(graph)
-        check_port_ends(graph, pt, direction, report)
-        links = link_units(
-            graph,
-            pt,
-            units,
-            direction=direction,
-            access_speed_kph=opts.links.access_speed_kph,
-            max_snap_m=opts.links.max_snap_m,
-            report=report,
-        )
-    else:
-        port_frame = port_points(ports, crs=crs, scenario=scenario)
-        links = straightline_links(
-            port_frame,
-            units,
-            direction=direction,
-            circuity=opts.straight_line.circuity,
-            speed_kph=opts.straight_line.speed_kph,
-        )
+    graph, pt, port_frame, links = _link_step(
+        method, network, units, ports, countries, scenario, direction, opts, report
+    )
     if not links.times.ports():
         raise NetworkError(f"no {direction} crossing in the network")
     wait_table = port_waits(
@@ -308,6 +277,45 @@ def catchments(
         _add_surface(result, land_poly, port_frame, opts)
     log.info("%r", result)
     return result
+
+
+def _link_step(method, network, units, ports, countries, scenario, direction, opts, report):
+    """Routing graph, port times and unit links (network) or port points and links."""
+    crs = units.crs
+    graph = pt = port_frame = None
+    if method == NETWORK:
+        if network is None:
+            raise NetworkError("method='network' but no road network was given")
+        graph = routing_graph(
+            network,
+            crs=crs,
+            ports=ports,
+            countries=countries,
+            scenario=scenario,
+            max_snap_m=opts.links.max_snap_m,
+            report=report,
+        )
+        pt = port_times(graph)
+        check_port_ends(graph, pt, direction, report)
+        links = link_units(
+            graph,
+            pt,
+            units,
+            direction=direction,
+            access_speed_kph=opts.links.access_speed_kph,
+            max_snap_m=opts.links.max_snap_m,
+            report=report,
+        )
+    else:
+        port_frame = port_points(ports, crs=crs, scenario=scenario)
+        links = straightline_links(
+            port_frame,
+            units,
+            direction=direction,
+            circuity=opts.straight_line.circuity,
+            speed_kph=opts.straight_line.speed_kph,
+        )
+    return graph, pt, port_frame, links
 
 
 def _inputs(region, units, ports, network, waits, countries, columns):

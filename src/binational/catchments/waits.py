@@ -355,24 +355,10 @@ def resolve_waits(
             log.info("wait rows for port(s) %s left out: not ports of the network", codes)
         tables.append(("table", base[~unknown_rows]))
 
-    out = {}
-    for label, table in tables:
-        sel = table["direction"].astype(str).str.lower().isin([direction, ANY]) & table[
-            "lane"
-        ].astype(str).str.lower().isin([lane.lower(), ANY])
-        if source is not None and "source" in table.columns:
-            sel &= table["source"].astype(str).str.contains(source, case=False, regex=False)
-        sel &= table["minutes"].notna()
-        for code, rows in table[sel].groupby(schema.PORT_CODE):
-            if code in out or code not in lookup:
-                continue
-            chosen, note = _match(rows, hour=hour, days=days, month=month, relax=relax)
-            if chosen is None:
-                continue
-            where = label if not note else f"{label} ({note})"
-            out[int(code)] = (_aggregate(chosen["minutes"], stat), len(chosen), where)
-            if note:
-                log.info("port %s: no wait at the exact time asked; used %s", code, note)
+    out = _table_waits(
+        tables, lookup, direction=direction, lane=lane, source=source, stat=stat,
+        match={"hour": hour, "days": days, "month": month, "relax": relax},
+    )  # fmt: skip
 
     fixed = dict(scenario.wait_minutes) if scenario is not None else {}
     if scenario is not None:
@@ -406,6 +392,29 @@ def resolve_waits(
         columns=[schema.PORT_CODE, "wait_minutes", "n_rows", "wait_source"],
     )
     return frame
+
+
+def _table_waits(tables, lookup, *, direction, lane, source, stat, match) -> dict:
+    """``{port: (minutes, n_rows, where)}`` from the first table that has rows for the port."""
+    out = {}
+    for label, table in tables:
+        sel = table["direction"].astype(str).str.lower().isin([direction, ANY]) & table[
+            "lane"
+        ].astype(str).str.lower().isin([lane.lower(), ANY])
+        if source is not None and "source" in table.columns:
+            sel &= table["source"].astype(str).str.contains(source, case=False, regex=False)
+        sel &= table["minutes"].notna()
+        for code, rows in table[sel].groupby(schema.PORT_CODE):
+            if code in out or code not in lookup:
+                continue
+            chosen, note = _match(rows, **match)
+            if chosen is None:
+                continue
+            where = label if not note else f"{label} ({note})"
+            out[int(code)] = (_aggregate(chosen["minutes"], stat), len(chosen), where)
+            if note:
+                log.info("port %s: no wait at the exact time asked; used %s", code, note)
+    return out
 
 
 def lane_label(lane) -> str:
