@@ -25,6 +25,7 @@ from pathlib import Path
 import osmnx as ox
 
 import binational
+from binational.catchments import network, speeds
 from binational.io import roads
 
 GRAPHML = "osm/tijuana_sandiego_sr11_2017_drive.graphml.gz"
@@ -53,7 +54,7 @@ def main() -> None:
         t_frames, (nodes, edges) = timed(lambda: roads.load_network_frames(path), args.repeat)
         t_pcold, _ = timed(lambda: roads.load_network(path, crs="EPSG:32611"))
         t_pwarm, _ = timed(lambda: roads.load_network(path, crs="EPSG:32611"), args.repeat)
-        t_enrich, _ = timed(lambda: roads.mark_border_edges(roads.impute_speeds(warm)))
+        t_enrich, _ = timed(lambda: network.mark_border_edges(speeds.impute_speeds(warm)))
     assert (len(ref), ref.number_of_edges()) == (len(cold), cold.number_of_edges())
     assert (len(warm), warm.number_of_edges()) == (len(nodes), len(edges))
     print(f"network: {path.name}  ({len(ref):,} nodes, {ref.number_of_edges():,} edges)")

@@ -6,6 +6,7 @@ import pandas as pd
 
 from binational import settings
 from binational._cache import cached_table
+from binational.catchments import network, speeds
 from binational.io import roads
 from binational.io import waits as io_waits
 
@@ -38,9 +39,9 @@ def test_cached_table_round_trip_and_invalidation(tmp_path, data_dir, monkeypatc
 
 def test_prepared_network_cache_equals_fresh_preparation(region_tj, data_dir):
     path = data_dir / "osm/tijuana_sandiego_sr11_2017_drive.graphml.gz"
-    warm = roads.prepare_network(path, crs=region_tj.spec.crs, ports=region_tj.ports)
-    fresh = roads.mark_border_edges(
-        roads.impute_speeds(roads.load_network(path, crs=region_tj.spec.crs)),
+    warm = network.prepare_network(path, crs=region_tj.spec.crs, ports=region_tj.ports)
+    fresh = network.mark_border_edges(
+        speeds.impute_speeds(roads.load_network(path, crs=region_tj.spec.crs)),
         ports=region_tj.ports,
     )
     assert warm.number_of_edges() == fresh.number_of_edges()

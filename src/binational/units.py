@@ -340,10 +340,10 @@ def load_region(
     # --- road network ---------------------------------------------------------------------------
     graph = None
     if network and first("network"):
-        from .io import roads
+        from .catchments.network import prepare_network
 
         def _net():
-            return roads.prepare_network(first("network"), crs=spec.crs, ports=ports, report=report)
+            return prepare_network(first("network"), crs=spec.crs, ports=ports, report=report)
 
         graph = timed("network", [first("network")], _net)
     elif not first("network"):

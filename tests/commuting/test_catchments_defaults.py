@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from binational.catchments import catchments, resolve_waits
-from binational.catchments.cost import COMMUTER_LANE_MIX
+from binational.catchments.waits import COMMUTER_LANE_MIX
 from binational.drops import DropReport
 from binational.errors import SchemaError
 

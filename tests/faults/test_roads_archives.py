@@ -12,6 +12,7 @@ import pytest
 
 from binational import settings
 from binational._bounded import DecompressionBombError
+from binational.catchments import speeds
 from binational.errors import CRSError, DataSourceError, NetworkError, UnsafeArchiveError
 from binational.io import roads
 from binational.io._vector import read_bytes
@@ -109,7 +110,7 @@ def test_r08_network_without_border_edges_speaks_to_cli_users(graphml_text, tmp_
     path = tmp_path / "net_one_side.graphml"
     path.write_text(_small(graphml_text))
     G = roads.load_network(path, crs="EPSG:32611", cache=False)
-    G = roads.impute_speeds(G)
+    G = speeds.impute_speeds(G)
     for _, d in G.nodes(data=True):
         d["country"] = "US"
     with pytest.raises(NetworkError, match=r"--method straight-line") as exc:

@@ -10,6 +10,7 @@ import osmnx as ox
 import pyproj
 import pytest
 
+from binational.catchments import network, speeds
 from binational.errors import CRSError
 from binational.io import roads
 
@@ -128,8 +129,8 @@ def test_shortest_path_from_sources_md(cold_network):
 @pytest.fixture(scope="module")
 def marked(warm_network):
     G = warm_network.copy()
-    roads.mark_border_edges(G)
-    roads.impute_speeds(G)
+    network.mark_border_edges(G)
+    speeds.impute_speeds(G)
     return G
 
 
@@ -178,7 +179,7 @@ def test_geometric_detection_reproduces_poe_links(warm_network, ports_gdf):
     for *_, d in G.edges(data=True):
         d.pop("poe", None)
         d.pop("border_crossing", None)
-    roads.mark_border_edges(G, ports=ports_gdf)
+    network.mark_border_edges(G, ports=ports_gdf)
     found = {}
     for *_, d in G.edges(data=True):
         if d["crosses_border"]:
@@ -202,7 +203,7 @@ def test_node_countries_from_polygons_and_line(warm_network, mx_polygons, ports_
         from binational.drops import DropReport
 
         report = DropReport()
-        roads.mark_border_edges(G, border=border, ports=ports_gdf, report=report)
+        network.mark_border_edges(G, border=border, ports=ports_gdf, report=report)
         wrong = {n for n, c in G.nodes(data="country") if c != truth[n]}
         assert wrong == REASSIGNED_TO_MX
         crossing = {
@@ -218,9 +219,9 @@ def test_node_countries_from_polygons_and_line(warm_network, mx_polygons, ports_
 
 def test_projection_and_require_projected(warm_network):
     with pytest.raises(CRSError, match="geographic"):
-        roads.require_projected(warm_network)
+        network.require_projected(warm_network)
     P = roads.project_network(warm_network, "EPSG:32611")
-    assert roads.require_projected(P).to_epsg() == 32611
+    assert network.require_projected(P).to_epsg() == 32611
     to_utm = pyproj.Transformer.from_crs(4326, 32611, always_xy=True)
     for n in (6001, 13755, 27954):
         x, y = to_utm.transform(warm_network.nodes[n]["x"], warm_network.nodes[n]["y"])
@@ -232,7 +233,7 @@ def test_projection_and_require_projected(warm_network):
 def test_speeds_on_frames_equal_speeds_on_graph(marked, graphml_path, roads_cache, use_cache):
     with use_cache(roads_cache):
         nodes, edges = roads.load_network_frames(graphml_path)
-    timed = roads.impute_speeds(edges, nodes=nodes)
+    timed = speeds.impute_speeds(edges, nodes=nodes)
     assert "speed_kph" not in edges.columns  # a new frame
     ref = [marked.edges[uvk] for uvk in timed.index]
     np.testing.assert_array_equal(timed["speed_kph"], [d["speed_kph"] for d in ref])

@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from binational.catchments import network, speeds
 from binational.drops import DropReport
 from binational.errors import DataSourceError, DownloadError
 from binational.io import roads
@@ -76,7 +77,7 @@ def test_osm_xml_keeps_lengths_and_routes(osm_graph, sandag_piece, osm_tools):
 def test_osm_speeds_and_border(osm_graph, mx_polygons, ports_gdf, sandag_piece):
     G = osm_graph.copy()
     _, links = sandag_piece
-    roads.impute_speeds(G)
+    speeds.impute_speeds(G)
     seen = set()
     for *_, d in G.edges(data=True):
         seen.add(d["speed_source"])
@@ -90,7 +91,7 @@ def test_osm_speeds_and_border(osm_graph, mx_polygons, ports_gdf, sandag_piece):
         assert d["travel_time"] == pytest.approx(d["length"] / d["speed_kph"] * 3.6)
     assert seen == {"maxspeed", "highway_default"}
     report = DropReport()
-    roads.mark_border_edges(G, border=mx_polygons, ports=ports_gdf, report=report)
+    network.mark_border_edges(G, border=mx_polygons, ports=ports_gdf, report=report)
     crossing = [d for *_, d in G.edges(data=True) if d["crosses_border"]]
     assert crossing and {d["port_code"] for d in crossing} == {2504}  # all at San Ysidro
     assert len(report) == 0
@@ -101,7 +102,7 @@ def test_osm_speeds_and_border(osm_graph, mx_polygons, ports_gdf, sandag_piece):
         osmid = d["osmid"]
         found |= set(osmid if isinstance(osmid, list) else [osmid])
     assert poe_ids <= found
-    roads.impute_speeds(G)  # now with countries: Mexican default for unclassified roads
+    speeds.impute_speeds(G)  # now with countries: Mexican default for unclassified roads
     mx_roads = [
         d
         for u, _, d in G.edges(data=True)

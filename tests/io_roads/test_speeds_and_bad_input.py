@@ -9,6 +9,8 @@ import networkx as nx
 import pytest
 import shapely
 
+from binational._data import manifest
+from binational.catchments import network, speeds
 from binational.errors import CRSError, DataSourceError, NetworkError
 from binational.io import roads
 
@@ -39,13 +41,13 @@ def _graph(*edges: dict, crs: str = "EPSG:4326", countries=("US", "US")) -> nx.M
     ],
 )
 def test_parse_maxspeed(value, kph):
-    got = roads.parse_maxspeed(value)
+    got = speeds.parse_maxspeed(value)
     assert got == (pytest.approx(kph) if kph is not None else None)
 
 
 def test_precedence_and_sources():
-    defaults = roads.read_speed_defaults()
-    with open(roads.manifest("speeds.toml"), "rb") as fh:
+    defaults = speeds.read_speed_defaults()
+    with open(manifest("speeds.toml"), "rb") as fh:
         raw = tomllib.load(fh)
     G = _graph(
         {"length": 100.0, "poe": "San Ysidro", "maxspeed": "50"},
@@ -61,7 +63,7 @@ def test_precedence_and_sources():
         {"length": 1000.0},
         {"length": 5000.0, "country": "MX"},
     )
-    roads.impute_speeds(G)
+    speeds.impute_speeds(G)
     got = [(d["speed_source"], d["speed_kph"]) for *_, d in G.edges(data=True)]
     assert got == [
         ("poe", raw["poe"]["speed_kph"]),
@@ -80,7 +82,7 @@ def test_precedence_and_sources():
 
 def test_country_from_first_node_and_custom_defaults(tmp_path):
     G = _graph({"length": 100.0, "highway": "residential"}, countries=("MX", "MX"))
-    roads.impute_speeds(G)
+    speeds.impute_speeds(G)
     assert G.edges[1, 2, 0]["speed_kph"] == 30.0
     custom = tmp_path / "speeds.toml"
     custom.write_text(
@@ -88,7 +90,7 @@ def test_country_from_first_node_and_custom_defaults(tmp_path):
         "[length_default]\nbounds_m = [100.0]\nUS = [20.0, 60.0]\n"
     )
     G = _graph({"length": 100.0, "highway": "residential"}, {"length": 150.0})
-    roads.impute_speeds(G, defaults=custom)
+    speeds.impute_speeds(G, defaults=custom)
     assert [d["speed_kph"] for *_, d in G.edges(data=True)] == [33, 60.0]
 
 
@@ -116,22 +118,22 @@ def test_country_from_first_node_and_custom_defaults(tmp_path):
 )
 def test_bad_speed_defaults(defaults, match):
     with pytest.raises(NetworkError, match=match):
-        roads.impute_speeds(_graph({"length": 1.0}), defaults=defaults)
+        speeds.impute_speeds(_graph({"length": 1.0}), defaults=defaults)
 
 
 def test_edge_without_length():
     with pytest.raises(NetworkError, match=r"\(1, 2, 0\).*length"):
-        roads.impute_speeds(_graph({"highway": "primary"}))
+        speeds.impute_speeds(_graph({"highway": "primary"}))
 
 
 def test_require_projected():
     with pytest.raises(CRSError, match="no 'crs'"):
-        roads.require_projected(nx.MultiDiGraph())
+        network.require_projected(nx.MultiDiGraph())
     with pytest.raises(CRSError, match="geographic"):
-        roads.require_projected(_graph())
+        network.require_projected(_graph())
     with pytest.raises(CRSError, match="not a valid CRS"):
-        roads.require_projected(nx.MultiDiGraph(crs="EPSG:nonsense"))
-    assert roads.require_projected(_graph(crs="EPSG:32611")).to_epsg() == 32611
+        network.require_projected(nx.MultiDiGraph(crs="EPSG:nonsense"))
+    assert network.require_projected(_graph(crs="EPSG:32611")).to_epsg() == 32611
 
 
 def test_border_line_side_and_bad_border():
@@ -141,16 +143,18 @@ def test_border_line_side_and_bad_border():
     G.add_node(2, x=-117.05, y=32.50)  # south: MX
     G.add_edge(1, 2, length=11_000.0)
     G.add_edge(1, 1, length=10.0, geometry=shapely.LineString([(-117.05, 32.60), (-117.04, 32.61)]))
-    roads.mark_border_edges(G, border=shapely.reverse(line))  # direction of the line is irrelevant
+    network.mark_border_edges(
+        G, border=shapely.reverse(line)
+    )  # direction of the line is irrelevant
     assert (G.nodes[1]["country"], G.nodes[2]["country"]) == ("US", "MX")
     assert G.edges[1, 2, 0]["crosses_border"] and G.edges[1, 2, 0]["port_code"] is None
     assert not G.edges[1, 1, 0]["crosses_border"]
     with pytest.raises(NetworkError, match="LineString"):
-        roads.mark_border_edges(G, border=shapely.box(0, 0, 1, 1))
+        network.mark_border_edges(G, border=shapely.box(0, 0, 1, 1))
     with pytest.raises(NetworkError, match="port_code"):
         import geopandas as gpd
 
-        roads.mark_border_edges(
+        network.mark_border_edges(
             G, ports=gpd.GeoDataFrame(geometry=[shapely.Point(-117, 32.5)], crs=4326)
         )
 

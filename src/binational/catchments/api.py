@@ -1,4 +1,23 @@
-"""``catchments(region, ...)``: isochrones, per-unit allocation and a summary in one call."""
+"""``catchments(region, ...)``: isochrones, per-unit allocation and a summary in one call.
+
+:func:`catchments` is a short chain of public steps, each usable alone:
+
+1. :func:`~binational.catchments.inputs.catchment_units`: any unit table (``columns=``
+   mapping, country from polygons) in metres;
+2. :func:`~binational.catchments.links.routing_graph` (a plain osmnx graph is projected, timed
+   and border-marked inside), :func:`~binational.catchments.traveltime.port_times`,
+   :func:`~binational.catchments.links.check_port_ends`;
+3. :func:`~binational.catchments.links.link_units` (or, without a network,
+   :func:`~binational.catchments.inputs.port_points` and
+   :func:`~binational.catchments.links.straightline_links`);
+4. :func:`~binational.catchments.waits.port_waits`: one wait per port for an hour and lane mix;
+5. :func:`~binational.catchments.allocate.allocate_units`: best port, Huff shares, 2SFCA;
+6. :func:`~binational.catchments.port_isochrones.port_isochrones`;
+7. :func:`~binational.catchments.allocate.catchment_summary`, and optionally
+   :func:`travel_time_surface`.
+
+Options are grouped by step in :class:`~binational.catchments.options.CatchmentOptions`.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +27,24 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from .. import schema
 from .._log import get_logger
 from ..drops import DropReport
-from ..errors import CRSError, CRSMismatchError, NetworkError, SchemaError
+from ..errors import NetworkError, SchemaError
 from . import straightline as sl
-from .allocation import DEFAULT_BETA, best_ports, huff_shares, port_sheds, two_step_fca
-from .cost import (
-    LinkTimes,
-    Scenario,
-    apply_scenario,
-    crossing_minutes,
-    direction_sides,
-    lane_label,
-    od_minutes,
-    reach_minutes,
-    resolve_waits,
-)
-from .graph import SparseGraph, snap_points, sparse_graph
-from .isochrones import (
-    DEFAULT_BUFFER_M,
-    DEFAULT_FILL_HOLES_KM2,
-    area_weighted_population,
-    isochrone_polygons,
-    land_by_side,
-)
-from .isogrid import grid_isochrones, side_grid
+from .allocate import DESTINATION, ORIGIN, allocate_units, catchment_summary
+from .allocation import port_sheds
+from .cost import LinkTimes, Scenario, direction_sides
+from .graph import SparseGraph
+from .inputs import catchment_units, port_names, port_points
+from .isochrones import land_by_side
+from .links import check_port_ends, link_units, routing_graph, straightline_links
+from .options import CatchmentOptions
+from .port_isochrones import port_isochrones
 from .traveltime import PortTimes, port_times
+from .waits import lane_label, port_waits
 
 __all__ = ["CatchmentResult", "catchments", "travel_time_surface"]
 
@@ -45,13 +52,6 @@ log = get_logger(__name__)
 
 NETWORK = "network"
 STRAIGHT_LINE = sl.METHOD
-ORIGIN, DESTINATION = "origin", "destination"
-
-# Reasons recorded in the drop report
-SNAP_TOO_FAR = "unit_farther_than_max_snap"
-UNREACHABLE = "unit_reaches_no_port"
-PORT_NOT_IN_NETWORK = "port_without_border_edge"
-PORT_END_OFF_NETWORK = "port_end_off_main_component"
 
 
 @dataclass
@@ -118,178 +118,36 @@ class CatchmentResult:
         )
 
 
-# ---------------------------------------------------------------------------------------------
-# inputs
-
-
-def _inputs(region, units, ports, network, waits):
-    if region is not None:
-        units = units if units is not None else getattr(region, "units", None)
-        ports = ports if ports is not None else getattr(region, "ports", None)
-        network = network if network is not None else getattr(region, "network", None)
-        waits = waits if waits is not None else getattr(region, "waits", None)
-    if units is None:
-        raise SchemaError("catchments need a unit table: pass a region or units=")
-    need = [schema.UNIT_ID, schema.COUNTRY, schema.POP_TOTAL, "geometry"]
-    missing = [c for c in need if c not in units.columns]
-    if missing:
-        raise SchemaError(f"unit table lacks column(s) {', '.join(missing)}")
-    if units.crs is None:
-        raise CRSError("the unit table has no CRS")
-    if not pyproj.CRS.from_user_input(units.crs).is_projected:
-        raise CRSError(
-            f"the unit table is in a geographic CRS ({units.crs.to_string()}); use the region's "
-            "projected CRS"
-        )
-    units = units.reset_index(drop=True)
-    if ports is not None and ports.crs is not None and ports.crs != units.crs:
-        ports = ports.to_crs(units.crs)
-    return units, ports, network, waits
-
-
-def _port_names(ports: gpd.GeoDataFrame | None, scenario: Scenario | None) -> dict[int, str]:
-    names: dict[int, str] = {}
-    if ports is not None and schema.PORT_CODE in ports.columns:
-        label = "name" if "name" in ports.columns else schema.PORT_CODE
-        for code, name in zip(ports[schema.PORT_CODE], ports[label], strict=True):
-            names.setdefault(int(code), str(name))
-    if scenario is not None:
-        for p in scenario.new_ports:
-            names[p.port_code] = p.name
-    return names
-
-
-# ---------------------------------------------------------------------------------------------
-# network and straight-line link times
-
-
-def _snapped_links(
-    graph,
-    pt,
-    units,
-    *,
-    direction: str,
-    origin_side: str,
-    access_speed_kph: float,
-    max_snap_m: float,
-    report: DropReport,
-):
-    """Snap ``units`` to ``graph`` (units farther than ``max_snap_m`` reported as
-    :data:`SNAP_TOO_FAR`); return the snap frame and :func:`_network_links` of the units."""
-    snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
-    far = ~snap["snapped"].to_numpy()
-    report.add(
-        "units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}"
-    )
-    return (
-        snap,
-        *_network_links(
-            graph,
-            pt,
-            units,
-            snap,
-            direction=direction,
-            origin_side=origin_side,
-            access_speed_kph=access_speed_kph,
-        ),
-    )
-
-
-def _network_links(
-    graph: SparseGraph,
-    pt: PortTimes,
-    units: gpd.GeoDataFrame,
-    snap: pd.DataFrame,
-    *,
-    direction: str,
-    origin_side: str,
-    access_speed_kph: float | None,
-) -> tuple[LinkTimes, np.ndarray, np.ndarray]:
-    rows = np.flatnonzero(pt.border["direction"].to_numpy() == direction)
-    links = pt.border.iloc[rows][[schema.PORT_CODE, "direction", "travel_time"]].reset_index(
-        drop=True
-    )
-    is_origin = units[schema.COUNTRY].to_numpy() == origin_side
-    o_idx, d_idx = np.flatnonzero(is_origin), np.flatnonzero(~is_origin)
-    penalty = np.zeros(len(units))
-    if access_speed_kph:
-        penalty = snap["snap_m"].to_numpy() / (access_speed_kph / 3.6)
-    nodes = snap["node"].to_numpy()
-
-    def gather(table: np.ndarray, where: np.ndarray) -> np.ndarray:
-        out = np.full((len(rows), len(where)), np.inf)
-        ok = nodes[where] >= 0
-        out[:, ok] = table[rows][:, nodes[where][ok]] + penalty[where][ok]
-        return out
-
-    lt = LinkTimes(links=links, origin=gather(pt.to_tail, o_idx), dest=gather(pt.from_head, d_idx))
-    return lt, o_idx, d_idx
-
-
-def _straightline_ports(ports: gpd.GeoDataFrame | None, scenario: Scenario | None, crs):
-    if ports is None or schema.PORT_CODE not in getattr(ports, "columns", []):
-        raise SchemaError("the straight-line model needs ports (points with port_code)")
-    frame = ports[[schema.PORT_CODE, "geometry"]].copy()
-    frame[schema.PORT_CODE] = frame[schema.PORT_CODE].astype(int)
-    if scenario is not None:
-        unknown = [c for c in scenario.closed if c not in set(frame[schema.PORT_CODE])]
-        if unknown:
-            raise SchemaError(f"cannot close port(s) {unknown}: not among the region's ports")
-        frame = frame[~frame[schema.PORT_CODE].isin(scenario.closed)]
-        if scenario.new_ports:
-            new = gpd.GeoDataFrame(
-                {schema.PORT_CODE: [p.port_code for p in scenario.new_ports]},
-                geometry=gpd.points_from_xy(
-                    [p.lon for p in scenario.new_ports], [p.lat for p in scenario.new_ports]
-                ),
-                crs="EPSG:4326",
-            ).to_crs(crs)
-            frame = pd.concat([frame, new], ignore_index=True)
-    if frame.empty:
-        raise SchemaError("no port left for the straight-line model")
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
-
-
-# ---------------------------------------------------------------------------------------------
-# the one call
-
-
 def catchments(
     region=None,
     *,
     units: gpd.GeoDataFrame | None = None,
     ports: gpd.GeoDataFrame | None = None,
     network=None,
-    waits: pd.DataFrame | None = None,
+    waits=None,
+    countries: gpd.GeoDataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
     minutes: Sequence[float] = (30, 60, 90, 120, 150, 180),
-    hour: int | None = 7,
-    weekday="weekdays",
-    month: int | None = None,
     direction: str = "northbound",
-    lane: str | Mapping[str, float] = "commuter",
     scenario: Scenario | None = None,
-    wait_stat="median",
-    wait_source: str | None = None,
-    wait_fallback: int | str | None = None,
     method: str = "auto",
-    isochrone_method: str = "grid",
-    buffer_m: float = DEFAULT_BUFFER_M,
-    fill_holes_km2: float = DEFAULT_FILL_HOLES_KM2,
     land: gpd.GeoDataFrame | None = None,
-    max_snap_m: float = 2000.0,
-    access_speed_kph: float | None = 15.0,
-    beta: float = DEFAULT_BETA,
-    attractiveness: Mapping[int, float] | None = None,
-    fca_threshold: float = 60.0,
-    fca_weight: str = "binary",
-    supply: str = schema.POP_TOTAL,
-    circuity: float = sl.DEFAULT_CIRCUITY,
-    speed_kph: float = sl.DEFAULT_SPEED_KPH,
-    raster: bool = False,
-    resolution: float = 250.0,
+    options: CatchmentOptions | None = None,
     report: DropReport | None = None,
+    **flat,
 ) -> CatchmentResult:
     """Cross-border catchments of every port: isochrones, best port per unit, summary.
+
+    Bring your own data: ``units`` may be any GeoDataFrame (name its columns with
+    ``columns={"unit_id": "GEOID", "pop_total": "POP", "country": "side"}``; without a country
+    column, pass ``countries`` polygons); ``network`` may be a plain osmnx ``MultiDiGraph``
+    (e.g. from ``osmnx.graph_from_polygon``, unprojected, without ``country``,
+    ``crosses_border`` or ``port_code``): with ``ports`` and ``countries`` it is projected to the
+    units' CRS, its speeds imputed, its nodes given their country and its border edges the
+    nearest port's code here (:func:`~binational.catchments.network.prepare_network`);
+    ``waits`` may be a tidy frame ``port_code, hour, minutes`` (optional lane, direction,
+    weekday) or a dict ``{port_code: minutes}`` / ``{(port_code, hour): minutes}``. Layers in a
+    CRS in feet are reprojected to metres (:func:`binational._crs.to_metric`).
 
     Parameters
     ----------
@@ -297,469 +155,240 @@ def catchments(
         A loaded region (:func:`binational.load_region`): its ``units``, ``ports``, ``waits``
         and ``network`` are used unless given explicitly.
     units, ports, network, waits
-        Explicit inputs (override the region's). ``network`` is a networkx graph with
-        ``travel_time``/``crosses_border``/``port_code``, a ``(nodes, edges)`` frame pair or a
-        :class:`~binational.catchments.graph.SparseGraph`, in the units' projected CRS.
+        Explicit inputs (override the region's). ``network`` is a networkx/osmnx graph, a
+        ``(nodes, edges)`` frame pair or a
+        :class:`~binational.catchments.graph.SparseGraph`.
+    countries
+        Country polygons with a ``country`` column (US/MX), for units and network nodes that
+        lack a country.
+    columns
+        Names of the unit table's ``unit_id``, ``country`` and ``pop_total`` columns.
     minutes
         Isochrone bands (cumulative: "within T minutes"). The default, 30 to 180 minutes,
         covers the border wait of the commuting hours.
-    hour, weekday, month, lane, wait_stat, wait_source, wait_fallback
-        Which wait to use at each port (see :func:`~binational.catchments.cost.resolve_waits`;
-        ``wait_fallback=2504`` lends San Ysidro's profile to ports without their own). The
-        defaults are commuting conditions: 7 am on weekdays and ``lane="commuter"``, the lane
-        mix of northbound work trips in the AM peak
-        (:data:`~binational.catchments.cost.COMMUTER_LANE_MIX`); pass ``lane="general"`` for
-        one lane.
     direction
         ``"northbound"`` (origins in Mexico, destinations in the US) or ``"southbound"``.
     scenario
         Other waits, closed ports, new ports (:class:`~binational.catchments.cost.Scenario`).
     method
         ``"network"``, ``"straight-line"`` or ``"auto"`` (network if one is given).
-    isochrone_method, buffer_m, fill_holes_km2
-        ``"grid"`` (default: the buffered reachable edges on a 50 m grid, population counted
-        on the same grid), ``"buffer"`` (buffered reachable edges) or ``"hull"``, the buffer in metres
-        and the largest hole (km²) filled in a buffered polygon (straight-line: ignored,
-        isochrones are discs).
     land
         Land polygons with ``country`` to clip isochrones to (default: the unit polygons of
         each side).
-    max_snap_m
-        Units whose representative point lies farther than this from every routable node of
-        their side are not allocated (reported).
-    access_speed_kph
-        Speed from a unit's representative point to its node (None: no access time).
-    beta, attractiveness
-        Huff distance decay per minute and port weights.
-    fca_threshold, fca_weight, supply
-        2SFCA catchment (minutes), ``"binary"``/``"gaussian"``, and the destination units'
-        supply column.
-    circuity, speed_kph
-        Straight-line model parameters.
-    raster, resolution
-        Also build the travel-time surface (``result.surface``) at this cell size (m).
+    options
+        Options of every step (:class:`~binational.catchments.options.CatchmentOptions`): the
+        wait (hour 7 on weekdays, ``lane="commuter"``), the snapping, the isochrone drawing,
+        Huff and 2SFCA, the straight-line model and the optional raster.
     report
         Receives every unit, port, edge or wait row left out.
+    **flat
+        Any option by its flat name (``hour=8``, ``lane="general"``, ``wait_source=
+        "historical"``, ``wait_fallback=2504``, ``buffer_m=300``, ``max_snap_m=500``,
+        ``raster=True``, ...: :data:`~binational.catchments.options.FLAT_KEYWORDS`), applied
+        over ``options``.
 
     Returns
     -------
     CatchmentResult
     """
     report = report if report is not None else DropReport()
-    units, ports, network, waits = _inputs(region, units, ports, network, waits)
-    crs = pyproj.CRS.from_user_input(units.crs)
+    opts = (options if options is not None else CatchmentOptions()).replace(**flat)
+    units, ports, network, waits, countries = _inputs(
+        region, units, ports, network, waits, countries, columns
+    )
     minutes = sorted({float(m) for m in minutes})
     if not minutes or min(minutes) <= 0:
         raise SchemaError(f"minutes must be positive, got {minutes}")
-    origin_side, dest_side = direction_sides(direction)
+    direction_sides(direction)
     if method == "auto":
         method = NETWORK if network is not None else STRAIGHT_LINE
     if method not in (NETWORK, STRAIGHT_LINE):
         raise SchemaError(f"method {method!r} must be 'network', 'straight-line' or 'auto'")
     scen_name = scenario.name if scenario is not None else "base"
-    names = _port_names(ports, scenario)
-    is_origin = units[schema.COUNTRY].to_numpy() == origin_side
-    o_idx, d_idx = np.flatnonzero(is_origin), np.flatnonzero(~is_origin)
-
-    graph = pt = None
-    snap = pd.DataFrame(
-        {"node": -1, "node_id": None, "snap_m": np.nan, "snapped": False}, index=units.index
+    names = port_names(ports, scenario)
+    graph, pt, port_frame, links = _link_step(
+        method, network, units, ports, countries, scenario, direction, opts, report
     )
-    if method == NETWORK:
-        if network is None:
-            raise NetworkError("method='network' but no road network was given")
-        graph = sparse_graph(network, report=report)
-        if graph.crs != crs:
-            raise CRSMismatchError(
-                f"the network is in {graph.crs.to_string()} but the units are in {crs.to_string()}"
-            )
-        graph = apply_scenario(graph, scenario, max_snap_m=max_snap_m)
-        if ports is not None and schema.PORT_CODE in ports.columns:
-            absent = sorted(
-                set(ports[schema.PORT_CODE].astype(int)) - set(graph.border[schema.PORT_CODE])
-            )
-            closed = set(scenario.closed) if scenario is not None else set()
-            absent = [c for c in absent if c not in closed]
-            report.add("ports", absent, PORT_NOT_IN_NETWORK, "no road link across the line")
-        pt = port_times(graph)
-        _check_port_ends(graph, pt, direction, report)
-        snap, lt, o_idx, d_idx = _snapped_links(
-            graph,
-            pt,
-            units,
-            direction=direction,
-            origin_side=origin_side,
-            access_speed_kph=access_speed_kph,
-            max_snap_m=max_snap_m,
-            report=report,
-        )
-    else:
-        port_frame = _straightline_ports(ports, scenario, crs)
-        lt = sl.straightline_link_times(
-            port_frame,
-            units.geometry.iloc[o_idx],
-            units.geometry.iloc[d_idx],
-            direction=direction,
-            circuity=circuity,
-            speed_kph=speed_kph,
-        )
-    port_list = lt.ports()
-    if not port_list:
+    if not links.times.ports():
         raise NetworkError(f"no {direction} crossing in the network")
-    wait_table = resolve_waits(
+    wait_table = port_waits(
         waits,
-        port_codes=port_list,
+        ports=links.times.ports(),
         direction=direction,
-        lane=lane,
-        hour=hour,
-        weekday=weekday,
-        month=month,
-        stat=wait_stat,
-        source=wait_source,
-        fallback=wait_fallback,
+        options=opts.waits,
         scenario=scenario,
+        names=names,
         report=report,
     )
-    wait_table.insert(1, "port_name", [names.get(c, str(c)) for c in wait_table[schema.PORT_CODE]])
-    wait_of = dict(zip(wait_table[schema.PORT_CODE], wait_table["wait_minutes"], strict=True))
-
-    # --- per unit ---------------------------------------------------------------------------
-    o_min = crossing_minutes(lt, wait_table)
-    o_drive = crossing_minutes(lt, None)
-    d_min = reach_minutes(lt, wait_table)
-    d_drive = reach_minutes(lt, None)
-    o_min.index, o_drive.index = units.index[o_idx], units.index[o_idx]
-    d_min.index, d_drive.index = units.index[d_idx], units.index[d_idx]
-    per_port = pd.concat([o_min, d_min]).reindex(units.index)
-    drive = pd.concat([o_drive, d_drive]).reindex(units.index)
-    best = best_ports(per_port)
-    shares = huff_shares(per_port, beta=beta, attractiveness=attractiveness)
-    od, _ = od_minutes(lt, wait_table)
-    if supply not in units.columns:
-        raise SchemaError(f"supply column {supply!r} not in the unit table")
-    access, ratio = two_step_fca(
-        od,
-        units[schema.POP_TOTAL].to_numpy(dtype=float)[o_idx],
-        units[supply].to_numpy(dtype=float)[d_idx],
-        threshold=fca_threshold,
-        weight=fca_weight,
-    )
-    out = units.copy()
-    out["role"] = np.where(is_origin, ORIGIN, DESTINATION)
-    out["node_id"] = snap["node_id"].to_numpy()
-    out["snap_m"] = snap["snap_m"].to_numpy()
-    out["snapped"] = snap["snapped"].to_numpy() if method == NETWORK else True
-    out["best_port"] = best["best_port"].astype(int)
-    out["best_port_name"] = [names.get(c, None) if c >= 0 else None for c in out["best_port"]]
-    out["best_minutes"] = best["best_minutes"]
-    bp = out["best_port"].to_numpy()
-    out["best_drive_minutes"] = [
-        drive.at[i, c] if c >= 0 else np.nan for i, c in zip(out.index, bp, strict=True)
-    ]
-    out["wait_minutes"] = [wait_of.get(c, np.nan) if c >= 0 else np.nan for c in bp]
-    out["second_port"] = best["second_port"].astype(int)
-    out["second_minutes"] = best["second_minutes"]
-    for c in port_list:
-        out[f"minutes_{c}"] = per_port[c].replace(np.inf, np.nan)
-    for c in port_list:
-        out[f"share_{c}"] = shares[c]
-    out["access_2sfca"] = np.nan
-    out.loc[out.index[o_idx], "access_2sfca"] = access
-    out["ratio_2sfca"] = np.nan
-    out.loc[out.index[d_idx], "ratio_2sfca"] = ratio
-    out["method"] = method
-    out["scenario"] = scen_name
-    unreachable = (out["best_port"] < 0) & out["snapped"]
-    report.add("units", out.loc[unreachable, schema.UNIT_ID], UNREACHABLE, direction)
-    out = out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
-    out = gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
-
-    # --- isochrones ---------------------------------------------------------------------------
-    grid_only = method == NETWORK and isochrone_method == "grid" and land is None
-    land_poly = {} if grid_only else land_by_side(units, land=land)
-    iso = _isochrones(
-        method=method,
-        graph=graph,
-        pt=pt,
-        lt=lt,
-        port_frame=None if method == NETWORK else _straightline_ports(ports, scenario, crs),
-        units=out,
-        land=land_poly,
-        minutes=minutes,
-        waits=wait_of,
-        names=names,
+    out = allocate_units(
+        units,
+        links,
+        wait_table,
         direction=direction,
-        origin_side=origin_side,
-        dest_side=dest_side,
-        isochrone_method=isochrone_method,
-        buffer_m=buffer_m,
-        fill_holes_km2=fill_holes_km2,
-        circuity=circuity,
-        speed_kph=speed_kph,
+        options=opts.access,
+        names=names,
+        method=method,
+        scenario=scen_name,
+        report=report,
     )
-    iso["lane"] = lane_label(lane)
-    iso["scenario"] = scen_name
-    iso = iso[[c for c in iso.columns if c != "geometry"] + ["geometry"]]
-
-    sheds = port_sheds(out, out["best_port"])
-    sheds.insert(1, "port_name", [names.get(c, None) for c in sheds[schema.PORT_CODE]])
-    sheds["role"] = np.where(sheds[schema.COUNTRY] == origin_side, ORIGIN, DESTINATION)
-    sheds["method"] = method
-    summary = _summary(out, iso, wait_table, shares, port_list, origin_side, dest_side, minutes)
-    summary["direction"] = direction
-    summary["lane"] = lane_label(lane)
-    summary["hour"] = hour
-    summary["weekday"] = str(weekday)
-    summary["method"] = method
-    summary["scenario"] = scen_name
-
-    params = {
+    grid_only = method == NETWORK and opts.isochrones.method == "grid" and land is None
+    land_poly = {} if grid_only else land_by_side(units, land=land)
+    iso = port_isochrones(
+        out,
+        links,
+        wait_table,
+        minutes=minutes,
+        direction=direction,
+        graph=graph,
+        port_times=pt,
+        port_frame=port_frame,
+        land=land_poly,
+        options=opts.isochrones,
+        straight_line=opts.straight_line,
+        names=names,
+    )
+    labels = {
         "direction": direction,
-        "lane": lane_label(lane),
-        "hour": hour,
-        "weekday": str(weekday),
-        "month": month,
-        "minutes": minutes,
+        "lane": lane_label(opts.waits.lane),
+        "hour": opts.waits.hour,
+        "weekday": str(opts.waits.weekday),
         "method": method,
-        "isochrone_method": isochrone_method if method == NETWORK else "disc",
-        "buffer_m": buffer_m,
-        "fill_holes_km2": fill_holes_km2,
-        "max_snap_m": max_snap_m,
-        "access_speed_kph": access_speed_kph,
-        "beta": beta,
-        "fca_threshold": fca_threshold,
-        "fca_weight": fca_weight,
-        "supply": supply,
-        "wait_stat": wait_stat,
-        "wait_fallback": wait_fallback,
         "scenario": scen_name,
     }
-    if method == STRAIGHT_LINE:
-        params.update(circuity=circuity, speed_kph=speed_kph)
-
+    iso["lane"] = labels["lane"]
+    iso["scenario"] = scen_name
+    iso = iso[[c for c in iso.columns if c != "geometry"] + ["geometry"]]
+    summary = catchment_summary(out, iso, wait_table, direction=direction, minutes=minutes)
+    summary = summary.assign(**labels)
     result = CatchmentResult(
         isochrones=iso,
         units=out,
         summary=summary,
         method=method,
-        port_sheds=sheds,
+        port_sheds=_sheds(out, names, direction, method),
         waits=wait_table,
-        params=params,
+        params=_params(opts, labels, minutes, month=opts.waits.month),
         report=report,
         graph=graph,
         port_times=pt,
-        link_times=lt,
+        link_times=links.times,
     )
-    if raster:
-        result.surface = travel_time_surface(
-            result,
-            land=land_poly,
-            resolution=resolution,
-            access_speed_kph=access_speed_kph,
-            port_frame=None if method == NETWORK else _straightline_ports(ports, scenario, crs),
-        )
-        from ..surfaces import zonal_stats
-
-        zs = zonal_stats(result.surface, result.units, stats=("mean", "min", "max", "count"))
-        for col in ("mean", "min", "max"):
-            result.units.insert(
-                len(result.units.columns) - 1, f"raster_{col}_minutes", zs[col].to_numpy()
-            )
-        result.units.insert(len(result.units.columns) - 1, "raster_cells", zs["count"].to_numpy())
+    if opts.raster:
+        _add_surface(result, land_poly, port_frame, opts)
     log.info("%r", result)
     return result
 
 
-def _check_port_ends(graph: SparseGraph, pt: PortTimes, direction: str, report: DropReport) -> None:
-    """Report port ends cut off from the main network of their side (a disconnected stub).
-
-    A departure end is fine when some node of the side's main component can drive to it; an
-    arrival end when it can drive to some node of that component.
-    """
-    rows = np.flatnonzero(pt.border["direction"].to_numpy() == direction)
-    bad = []
-    for e in rows:
-        for table, col, end in (
-            (pt.to_tail, "u_idx", "departure"),
-            (pt.from_head, "v_idx", "arrival"),
-        ):
-            node = int(pt.border[col].iloc[e])
-            main = graph.routable & (graph.country == graph.country[node])
-            if not np.isfinite(table[e][main]).any():
-                code = int(pt.border[schema.PORT_CODE].iloc[e])
-                label = f"{code}:{direction}:{end}:{graph.node_ids[node]}"
-                if label not in bad:
-                    bad.append(label)
-                    log.warning(
-                        "port %s %s: the %s end (node %s) is cut off from the main network of "
-                        "its side; the port reaches nothing there",
-                        code,
-                        direction,
-                        end,
-                        graph.node_ids[node],
-                    )
-    report.add("network", bad, PORT_END_OFF_NETWORK, "port end in a disconnected component")
-
-
-def _side_edges(graph: SparseGraph, side: str) -> np.ndarray:
-    return np.flatnonzero(graph.country[graph.edge_u] == side)
-
-
-def _isochrones(
-    *,
-    method,
-    graph,
-    pt,
-    lt,
-    port_frame,
-    units,
-    land,
-    minutes,
-    waits,
-    names,
-    direction,
-    origin_side,
-    dest_side,
-    isochrone_method,
-    buffer_m,
-    fill_holes_km2,
-    circuity,
-    speed_kph,
-) -> gpd.GeoDataFrame:
-    rows = []
-    grids: dict = {}  # one grid per side (isochrone_method="grid")
-    for code in lt.ports():
-        wait_s = float(waits[code]) * 60.0
-        for side, role in ((origin_side, ORIGIN), (dest_side, DESTINATION)):
-            col = f"minutes_{code}"
-            side_units = units[units[schema.COUNTRY] == side]
-            unit_minutes = side_units[col].to_numpy(dtype=float)
-            wait_min = wait_s / 60.0
-            budgets = []  # (minutes, wait_included, seconds of drive budget)
-            for m in minutes:
-                budgets.append((m, True, m * 60.0 - wait_s))
-                budgets.append((m, False, m * 60.0))
-            pops: dict[int, float] = {}
-            if method == NETWORK:
-                r = pt.edges(code, direction)
-                tt = pt.border["travel_time"].to_numpy()[r]
-                if role == ORIGIN:
-                    node_s = np.min(pt.to_tail[r] + tt[:, None], axis=0)
-                else:
-                    node_s = np.min(pt.from_head[r] + tt[:, None], axis=0)
-                if isochrone_method == "grid":
-                    if side not in grids:
-                        grids[side] = side_grid(
-                            graph,
-                            side_units,
-                            _side_edges(graph, side),
-                            buffer_m=buffer_m,
-                            land=land.get(side),
-                        )
-                    geoms, sums = grid_isochrones(
-                        graph,
-                        node_s,
-                        [b[2] for b in budgets],
-                        grids[side],
-                        toward=role == ORIGIN,
-                        buffer_m=buffer_m,
-                        fill_holes_km2=fill_holes_km2,
-                        values=side_units[[schema.POP_TOTAL]].to_numpy(dtype=float),
-                    )
-                    pops = {id(g): float(s[0]) for g, s in zip(geoms, sums, strict=True)}
-                else:
-                    geoms = isochrone_polygons(
-                        graph,
-                        node_s,
-                        [b[2] for b in budgets],
-                        toward=role == ORIGIN,
-                        edges=_side_edges(graph, side),
-                        method=isochrone_method,
-                        buffer_m=buffer_m,
-                        land=land.get(side),
-                        fill_holes_km2=fill_holes_km2,
-                    )
-            else:
-                pts = np.asarray(port_frame.loc[port_frame[schema.PORT_CODE] == code].geometry)
-                geoms = []
-                for b in budgets:
-                    radius = float(sl.reach_radius_m(b[2], circuity=circuity, speed_kph=speed_kph))
-                    disc = (
-                        shapely.union_all(shapely.buffer(pts, radius, quad_segs=32))
-                        if radius > 0
-                        else shapely.Polygon()
-                    )
-                    if side in land and not disc.is_empty:
-                        disc = shapely.intersection(disc, land[side])
-                    geoms.append(disc)
-            for (m, with_wait, _), geom in zip(budgets, geoms, strict=True):
-                if id(geom) not in pops:  # bands that coincide share one polygon
-                    pops[id(geom)] = area_weighted_population(side_units, geom)[schema.POP_TOTAL]
-                pop = pops[id(geom)]
-                # the side's own unit times include the wait; without it, take the drive only
-                limit = m if with_wait else m + wait_min
-                reached = np.nan_to_num(unit_minutes, nan=np.inf) <= limit
-                rows.append(
-                    {
-                        schema.PORT_CODE: code,
-                        "port_name": names.get(code, str(code)),
-                        "direction": direction,
-                        "side": side,
-                        "role": role,
-                        "minutes": m,
-                        "wait_included": with_wait,
-                        "wait_minutes": wait_min if with_wait else 0.0,
-                        "area_km2": shapely.area(geom) / 1e6,
-                        "pop": float(pop),
-                        "pop_units": float(
-                            np.nansum(side_units[schema.POP_TOTAL].to_numpy(dtype=float)[reached])
-                        ),
-                        "method": method,
-                        "geometry": geom,
-                    }
-                )
+def _link_step(method, network, units, ports, countries, scenario, direction, opts, report):
+    """Routing graph, port times and unit links (network) or port points and links."""
     crs = units.crs
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    graph = pt = port_frame = None
+    if method == NETWORK:
+        if network is None:
+            raise NetworkError("method='network' but no road network was given")
+        graph = routing_graph(
+            network,
+            crs=crs,
+            ports=ports,
+            countries=countries,
+            scenario=scenario,
+            max_snap_m=opts.links.max_snap_m,
+            report=report,
+        )
+        pt = port_times(graph)
+        check_port_ends(graph, pt, direction, report)
+        links = link_units(
+            graph,
+            pt,
+            units,
+            direction=direction,
+            access_speed_kph=opts.links.access_speed_kph,
+            max_snap_m=opts.links.max_snap_m,
+            report=report,
+        )
+    else:
+        port_frame = port_points(ports, crs=crs, scenario=scenario)
+        links = straightline_links(
+            port_frame,
+            units,
+            direction=direction,
+            circuity=opts.straight_line.circuity,
+            speed_kph=opts.straight_line.speed_kph,
+        )
+    return graph, pt, port_frame, links
 
 
-def _summary(units, iso, waits, shares, ports, origin_side, dest_side, minutes) -> pd.DataFrame:
-    pop = units[schema.POP_TOTAL].to_numpy(dtype=float)
-    rows = []
-    for code in ports:
-        row = {
-            schema.PORT_CODE: code,
-            "port_name": waits.loc[waits[schema.PORT_CODE] == code, "port_name"].iloc[0],
-        }
-        w = waits[waits[schema.PORT_CODE] == code].iloc[0]
-        row["wait_minutes"] = w["wait_minutes"]
-        row["wait_source"] = w["wait_source"]
-        for side, role in ((origin_side, ORIGIN), (dest_side, DESTINATION)):
-            on_side = units[schema.COUNTRY].to_numpy() == side
-            shed = on_side & (units["best_port"].to_numpy() == code)
-            row[f"shed_units_{side}"] = int(shed.sum())
-            row[f"shed_pop_{side}"] = float(np.nansum(pop[shed]))
-            s = shares[code].to_numpy(dtype=float)
-            row[f"huff_pop_{side}"] = float(np.nansum((pop * s)[on_side]))
-            if role == ORIGIN:
-                t = units["best_minutes"].to_numpy(dtype=float)[shed]
-                p = pop[shed]
-                ok = np.isfinite(t) & np.isfinite(p)
-                row["shed_mean_crossing_minutes"] = (
-                    float(np.average(t[ok], weights=p[ok]))
-                    if ok.any() and p[ok].sum() > 0
-                    else np.nan
-                )
-        for m in minutes:
-            for side in (origin_side, dest_side):
-                sel = (
-                    (iso[schema.PORT_CODE] == code)
-                    & (iso["side"] == side)
-                    & (iso["minutes"] == m)
-                    & iso["wait_included"]
-                )
-                row[f"pop_{side}_{m:g}min"] = float(iso.loc[sel, "pop"].sum())
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _inputs(region, units, ports, network, waits, countries, columns):
+    if region is not None:
+        units = units if units is not None else getattr(region, "units", None)
+        ports = ports if ports is not None else getattr(region, "ports", None)
+        network = network if network is not None else getattr(region, "network", None)
+        waits = waits if waits is not None else getattr(region, "waits", None)
+    if units is None:
+        raise SchemaError("catchments need a unit table: pass a region or units=")
+    units = catchment_units(units, columns=columns, countries=countries)
+    if ports is not None and ports.crs is not None and ports.crs != units.crs:
+        ports = ports.to_crs(units.crs)
+    if countries is not None and countries.crs is not None and countries.crs != units.crs:
+        countries = countries.to_crs(units.crs)
+    return units, ports, network, waits, countries
+
+
+def _sheds(out: gpd.GeoDataFrame, names, direction: str, method: str) -> gpd.GeoDataFrame:
+    origin_side, _ = direction_sides(direction)
+    sheds = port_sheds(out, out["best_port"])
+    sheds.insert(1, "port_name", [names.get(c, None) for c in sheds[schema.PORT_CODE]])
+    sheds["role"] = np.where(sheds[schema.COUNTRY] == origin_side, ORIGIN, DESTINATION)
+    sheds["method"] = method
+    return sheds
+
+
+def _params(opts: CatchmentOptions, labels: dict, minutes: list, *, month) -> dict:
+    """Every parameter of the run, flat (for reports and file metadata)."""
+    method = labels["method"]
+    params = {
+        "direction": labels["direction"],
+        "lane": labels["lane"],
+        "hour": labels["hour"],
+        "weekday": labels["weekday"],
+        "month": month,
+        "minutes": minutes,
+        "method": method,
+        "isochrone_method": opts.isochrones.method if method == NETWORK else "disc",
+        "buffer_m": opts.isochrones.buffer_m,
+        "fill_holes_km2": opts.isochrones.fill_holes_km2,
+        "max_snap_m": opts.links.max_snap_m,
+        "access_speed_kph": opts.links.access_speed_kph,
+        "beta": opts.access.beta,
+        "fca_threshold": opts.access.fca_threshold,
+        "fca_weight": opts.access.fca_weight,
+        "supply": opts.access.supply,
+        "wait_stat": opts.waits.stat,
+        "wait_fallback": opts.waits.fallback,
+        "scenario": labels["scenario"],
+    }
+    if method == STRAIGHT_LINE:
+        params.update(circuity=opts.straight_line.circuity, speed_kph=opts.straight_line.speed_kph)
+    return params
+
+
+def _add_surface(result: CatchmentResult, land_poly, port_frame, opts: CatchmentOptions) -> None:
+    """Build ``result.surface`` and add its zonal statistics to ``result.units``."""
+    from ..surfaces import zonal_stats
+
+    result.surface = travel_time_surface(
+        result,
+        land=land_poly,
+        resolution=opts.resolution,
+        access_speed_kph=opts.links.access_speed_kph,
+        port_frame=port_frame,
+    )
+    zs = zonal_stats(result.surface, result.units, stats=("mean", "min", "max", "count"))
+    for col in ("mean", "min", "max"):
+        result.units.insert(
+            len(result.units.columns) - 1, f"raster_{col}_minutes", zs[col].to_numpy()
+        )
+    result.units.insert(len(result.units.columns) - 1, "raster_cells", zs["count"].to_numpy())
 
 
 def travel_time_surface(

@@ -19,9 +19,11 @@ import shapely
 
 from .. import schema
 from ..catchments import straightline as sl
-from ..catchments.api import NETWORK, STRAIGHT_LINE, _snapped_links, _straightline_ports
+from ..catchments.api import NETWORK, STRAIGHT_LINE
 from ..catchments.cost import Scenario, apply_scenario, direction_sides
 from ..catchments.graph import sparse_graph
+from ..catchments.inputs import port_points
+from ..catchments.links import link_units
 from ..catchments.traveltime import port_times
 from ..drops import DropReport
 from ..errors import NetworkError, SchemaError
@@ -129,19 +131,18 @@ def port_minutes(
         raise SchemaError(f"method {method!r} must be 'network', 'straight-line' or 'auto'")
     is_origin = units[schema.COUNTRY].to_numpy() == origin_side
     o_idx, d_idx = np.flatnonzero(is_origin), np.flatnonzero(~is_origin)
-    port_frame = _straightline_ports(ports, scenario, units.crs)
+    port_frame = port_points(ports, crs=units.crs, scenario=scenario)
     if method == NETWORK:
         if network is None:
             raise NetworkError("method='network' but no road network was given")
         graph = apply_scenario(
             sparse_graph(network, report=report), scenario, max_snap_m=max_snap_m
         )
-        _, lt, o_idx, d_idx = _snapped_links(
+        _, lt, o_idx, d_idx = link_units(
             graph,
             port_times(graph),
             units,
             direction=direction,
-            origin_side=origin_side,
             access_speed_kph=access_speed_kph,
             max_snap_m=max_snap_m,
             report=report,

@@ -1,4 +1,7 @@
-"""Road networks: load (file, cache or OpenStreetMap), coerce types, impute speeds, mark the border.
+"""Road networks: parse a file, the parse cache or OpenStreetMap into a graph, and coerce types.
+
+Preparing a graph for routing (speeds, border edges, projection checks) is not parsing: it
+lives in :mod:`binational.catchments.network`.
 
 Graphs are osmnx-compatible :class:`networkx.MultiDiGraph` objects (nodes with ``x``/``y``,
 edges keyed ``(u, v, key)`` with ``length`` in metres and an optional ``geometry``; the graph
@@ -40,14 +43,10 @@ import hashlib
 import json
 import math
 import os
-import re
 import tempfile
-import tomllib
 import xml.etree.ElementTree as ET
 import zlib
-from collections import Counter
-from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,39 +62,25 @@ from shapely.geometry.base import BaseGeometry
 
 from .. import _bounded, settings
 from .._atomic import atomic_path, file_sha256
-from .._data import manifest
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import CRSError, DataSourceError, DownloadError, NetworkError
-from ..schema import MX, PORT_CODE, US
+from ..schema import PORT_CODE
 
 __all__ = [
-    "SANDAG_POE_PORTS",
-    "SPEED_SOURCES",
+    "CACHE_FORMAT_VERSION",
     "check_network",
     "coerce_types",
-    "impute_speeds",
     "load_network",
     "load_network_frames",
-    "mark_border_edges",
-    "parse_maxspeed",
-    "prepare_network",
+    "load_prepared_network",
     "project_network",
-    "read_speed_defaults",
-    "require_projected",
 ]
 
 log = get_logger(__name__)
 
 #: Bump when the cache layout or the type coercion changes: old entries are then ignored.
 CACHE_FORMAT_VERSION = 1
-
-#: Port-of-entry names used in the SANDAG network's ``poe`` edge attribute → CBP/BTS port code
-#: (BTS Border Crossing Entry Data: 2504 San Ysidro, 2505 Tecate, 2506 Otay Mesa).
-SANDAG_POE_PORTS: dict[str, int] = {"San Ysidro": 2504, "Otay Mesa": 2506, "Tecate": 2505}
-
-#: Values of the ``speed_source`` edge attribute set by :func:`impute_speeds`.
-SPEED_SOURCES = ("poe", "maxspeed", "sandag_posted", "highway_default", "length_default")
 
 # Edge and node attributes with a known numeric type (strings in GraphML are converted).
 _EDGE_FLOAT = ("length", "sandag_fwy_posted_mph", "speed_kph", "travel_time", "grade", "grade_abs")
@@ -107,8 +92,6 @@ _BOOL_STRINGS = {"True": True, "False": False}
 _GRAPHML_SUFFIXES = (".graphml", ".graphml.gz")
 _XML_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".xml.bz2")
 _PBF_SUFFIXES = (".pbf",)
-
-MPH = 1.609344
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,54 +156,65 @@ def load_network(
     return G
 
 
-def prepare_network(
+def load_prepared_network(
     path: str | os.PathLike,
     *,
     crs: Any,
-    ports: gpd.GeoDataFrame | None = None,
-    defaults: Mapping | str | os.PathLike | None = None,
+    prepare: Callable[[nx.MultiDiGraph], nx.MultiDiGraph],
+    key: Mapping[str, Any],
     cache: bool = True,
     report: DropReport | None = None,
 ) -> nx.MultiDiGraph:
-    """Load a local network ready for routing: projected, speeds imputed, border edges marked.
+    """Load a local network, apply ``prepare`` to it and cache the result as a whole.
 
-    Equivalent to :func:`load_network` (with ``crs``) followed by :func:`impute_speeds` and
-    :func:`mark_border_edges`, but the prepared graph is cached as a whole (GeoParquet, keyed by
-    the source file's checksum, the CRS, the ports and the speed defaults), so a warm load skips
-    both steps.
+    The reader knows nothing of what ``prepare`` does (routing preparation lives in
+    :func:`binational.catchments.network.prepare_network`): ``key`` describes it, so that a
+    change of preparation misses the cache. A warm load skips both the parse and ``prepare``.
+
+    Parameters
+    ----------
+    path
+        Local network file (as :func:`load_network`).
+    crs
+        CRS to project the graph to before ``prepare``.
+    prepare
+        Takes the loaded graph and returns the prepared one.
+    key
+        JSON-serialisable description of the preparation (part of the cache key).
+    cache
+        Read and write the cache (also needs ``settings.use_cache``).
+    report
+        Passed to :func:`load_network` and :func:`check_network`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The prepared graph.
     """
     source = _Source.make(path, polygon=None, bbox=None, place=None, network_type="drive")
-    speeds = read_speed_defaults(defaults)
-    port_ident = None
-    if ports is not None:
-        pts = ports.to_crs(crs) if ports.crs is not None else ports
-        port_ident = sorted(
-            (int(c), round(g.x, 1), round(g.y, 1))
-            for c, g in zip(pts["port_code"], pts.geometry, strict=True)
-        )
     ident = dict(
         source.ident,
         format=CACHE_FORMAT_VERSION,
         osmnx=_osmnx_version(),
         crs=_crs_string(crs),
-        prepared={"ports": port_ident, "speeds": json.dumps(speeds, sort_keys=True, default=str)},
+        prepared=dict(key),
     )
-    key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
+    key_hex = digest[:32]
     use = cache and settings.use_cache
     if use:
-        tables = _read_cache(key)
+        tables = _read_cache(key_hex)
         if tables is not None:
-            log.info("%s: prepared network loaded from cache %s", source.label, key)
+            log.info("%s: prepared network loaded from cache %s", source.label, key_hex)
             G = _graph_from_tables(tables)
             check_network(G, report=report, layer=source.label)
             return G
     G = load_network(path, crs=crs, cache=cache, report=report)
     G.graph.setdefault("source_file", str(path))  # named in later errors (e.g. no border edge)
-    G = impute_speeds(G, defaults=defaults)
-    G = mark_border_edges(G, ports=ports, report=report)
+    G = prepare(G)
     if use:
         try:
-            _write_cache(key, _tables_from_graph(G), source=source.label)
+            _write_cache(key_hex, _tables_from_graph(G), source=source.label)
         except _Uncacheable as exc:
             log.warning("%s: prepared network not cached: %s", source.label, exc)
     return G
@@ -691,29 +685,6 @@ def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def require_projected(G: nx.MultiDiGraph) -> pyproj.CRS:
-    """Return the graph's CRS, which must be projected (metres), for distance work.
-
-    Raises
-    ------
-    binational.errors.CRSError
-        If the graph has no ``crs`` attribute or it is geographic (e.g. EPSG:4326).
-    """
-    crs = G.graph.get("crs")
-    if crs is None:
-        raise CRSError("road network has no 'crs' graph attribute; cannot tell its units")
-    try:
-        crs = pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError as exc:
-        raise CRSError(f"road network crs {G.graph['crs']!r} is not a valid CRS: {exc}") from exc
-    if not crs.is_projected:
-        raise CRSError(
-            f"road network is in a geographic CRS ({crs.to_string()}); project it first, e.g. "
-            "binational.io.roads.project_network(G, region.crs)"
-        )
-    return crs
-
-
 def project_network(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
     """Project a graph with :func:`osmnx.projection.project_graph`; ``crs`` stored as a string."""
     import osmnx as ox
@@ -729,416 +700,6 @@ def _crs_string(crs: Any) -> str:
         return pyproj.CRS.from_user_input(crs).to_string()
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(f"{crs!r} is not a valid CRS: {exc}") from exc
-
-
-# --------------------------------------------------------------------------------------------
-# Speeds
-# --------------------------------------------------------------------------------------------
-
-
-def read_speed_defaults(defaults: Mapping | str | os.PathLike | None = None) -> dict[str, Any]:
-    """Return the speed defaults: the package's ``speeds.toml``, a TOML path, or a mapping.
-
-    Raises
-    ------
-    binational.errors.DataSourceError
-        If the TOML file is missing or invalid.
-    binational.errors.NetworkError
-        If a table or value is missing or not a positive number.
-    """
-    if defaults is None or isinstance(defaults, str | os.PathLike):
-        path = Path(defaults) if defaults is not None else manifest("speeds.toml")
-        try:
-            with path.open("rb") as fh:
-                defaults = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise DataSourceError(f"{path}: speed defaults file does not exist") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise DataSourceError(f"{path}: not a valid TOML file: {exc}") from exc
-    d = dict(defaults)
-    for key in ("poe", "highway", "length_default"):
-        if key not in d:
-            raise NetworkError(f"speed defaults lack the [{key}] table")
-    lengths = d["length_default"]
-    bounds = list(lengths.get("bounds_m", []))
-    for country, table in d["highway"].items():
-        for cls, kph in table.items():
-            _positive(kph, f"[highway.{country}] {cls}")
-        if country in lengths and len(lengths[country]) != len(bounds) + 1:
-            raise NetworkError(
-                f"speed defaults [length_default] {country} needs {len(bounds) + 1} speeds "
-                f"for bounds_m {bounds}"
-            )
-    for country, table in lengths.items():
-        if country != "bounds_m":
-            for kph in table:
-                _positive(kph, f"[length_default] {country}")
-    _positive(d["poe"].get("speed_kph"), "[poe] speed_kph")
-    d.setdefault("fallback_country", US)
-    if d["fallback_country"] not in d["highway"]:
-        raise NetworkError(
-            f"speed defaults: fallback_country {d['fallback_country']!r} has no [highway] table"
-        )
-    return d
-
-
-def _positive(x: Any, where: str) -> None:
-    if not (_finite(x) and x > 0):
-        raise NetworkError(f"speed defaults {where}: {x!r} is not a positive speed in km/h")
-
-
-@lru_cache(maxsize=4096)
-def _parse_maxspeed_str(value: str) -> float | None:
-    """One OSM maxspeed string → km/h (``"45 mph"``, ``"50"``, ``"50;60"`` → mean), or None."""
-    speeds = []
-    for part in re.split(r"[;|]", value):
-        m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*(mph|km/h|kmh|kph|knots)?\s*", part, flags=re.I)
-        if not m:
-            continue  # "none", "signals", "walk", "MX:urban" (zone codes) carry no number
-        speed = float(m.group(1).replace(",", "."))
-        unit = (m.group(2) or "").lower()
-        speed *= MPH if unit == "mph" else 1.852 if unit == "knots" else 1.0
-        if speed > 0:
-            speeds.append(speed)
-    return sum(speeds) / len(speeds) if speeds else None
-
-
-def parse_maxspeed(value: Any) -> float | None:
-    """OSM ``maxspeed`` (string, number or list of them) → km/h, or None if unusable."""
-    if value is None:
-        return None
-    if isinstance(value, list | tuple):
-        speeds = [s for s in (parse_maxspeed(v) for v in value) if s is not None]
-        return sum(speeds) / len(speeds) if speeds else None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if math.isfinite(value) and value > 0 else None
-    return _parse_maxspeed_str(str(value))
-
-
-def _edge_speed(d: Mapping, country: str | None, defaults: Mapping) -> tuple[float, str]:
-    if d.get("poe") or d.get(PORT_CODE) is not None:
-        return float(defaults["poe"]["speed_kph"]), "poe"
-    kph = parse_maxspeed(d.get("maxspeed"))
-    if kph is not None:
-        return kph, "maxspeed"
-    mph = d.get("sandag_fwy_posted_mph")
-    if _finite(mph) and mph > 0:
-        return mph * MPH, "sandag_posted"
-    if country not in defaults["highway"]:
-        country = defaults["fallback_country"]
-    highway = d.get("highway")
-    table = defaults["highway"][country]
-    for cls in highway if isinstance(highway, list) else [highway]:
-        if cls in table:
-            return float(table[cls]), "highway_default"
-    lengths = defaults["length_default"]
-    speeds = lengths.get(country) or lengths[defaults["fallback_country"]]
-    i = int(np.searchsorted(lengths["bounds_m"], d["length"], side="right"))
-    return float(speeds[i]), "length_default"
-
-
-def impute_speeds(
-    G: nx.MultiDiGraph | gpd.GeoDataFrame,
-    *,
-    defaults: Mapping | str | os.PathLike | None = None,
-    nodes: gpd.GeoDataFrame | None = None,
-) -> nx.MultiDiGraph | gpd.GeoDataFrame:
-    """Add ``speed_kph``, ``travel_time`` (seconds) and ``speed_source`` to every edge.
-
-    Rules, first match wins (see ``data/speeds.toml`` for the values and their sources):
-    port-of-entry link (``poe`` or ``port_code``) → slow plaza creep; OSM ``maxspeed``;
-    ``sandag_fwy_posted_mph``; per-``highway``-class default for the edge's country; a
-    length-based default where the edge has no class. The edge's country is its ``country``
-    attribute when that is US/MX, else the country of its first node. The counts per source
-    are logged (and, for a graph, stored in ``G.graph["speed_sources"]``).
-
-    Parameters
-    ----------
-    G
-        Graph whose edges all have a finite ``length`` in metres (changed in place), or an
-        edges GeoDataFrame indexed by ``(u, v, key)`` as from :func:`load_network_frames`
-        (a new frame is returned).
-    defaults
-        Mapping or TOML path laid out like ``data/speeds.toml``; None for the package's.
-    nodes
-        With an edges frame: the nodes frame, whose ``country`` column gives the country of
-        edges without a US/MX ``country`` of their own.
-
-    Returns
-    -------
-    networkx.MultiDiGraph or geopandas.GeoDataFrame
-        ``G`` itself (osmnx convention), or a copy of the edges frame with the three columns.
-
-    Raises
-    ------
-    binational.errors.NetworkError
-        If an edge lacks a finite, non-negative ``length``.
-    """
-    defaults = read_speed_defaults(defaults)
-    if isinstance(G, pd.DataFrame):
-        node_country = (
-            nodes["country"].to_dict() if nodes is not None and "country" in nodes else {}
-        )
-        records = G.drop(columns="geometry", errors="ignore").to_dict("records")
-        items = [
-            (uvk, {k: v for k, v in d.items() if not _missing(v)})
-            for uvk, d in zip(G.index, records, strict=True)
-        ]
-    else:
-        node_country = dict(G.nodes(data="country"))
-        items = [((u, v, k), d) for u, v, k, d in G.edges(keys=True, data=True)]
-    counts: Counter[str] = Counter()
-    results = []
-    for uvk, d in items:
-        length = d.get("length")
-        if not _finite(length) or length < 0:
-            raise NetworkError(f"edge {uvk!r} has no usable 'length' ({length!r}); cannot time it")
-        country = d.get("country")
-        if country not in (US, MX):
-            country = node_country.get(uvk[0])
-        kph, src = _edge_speed(d, country, defaults)
-        results.append((kph, length / (kph / 3.6), src))
-        counts[src] += 1
-    log.info("speeds imputed: %s", ", ".join(f"{k}={v:,}" for k, v in counts.most_common()))
-    if isinstance(G, pd.DataFrame):
-        out = G.copy()
-        kph, tt, src = zip(*results, strict=True) if results else ((), (), ())
-        out["speed_kph"] = np.asarray(kph, dtype=float)
-        out["travel_time"] = np.asarray(tt, dtype=float)
-        out["speed_source"] = list(src)
-        return out
-    for (_, d), (kph, tt, src) in zip(items, results, strict=True):
-        d["speed_kph"] = kph
-        d["travel_time"] = tt
-        d["speed_source"] = src
-    G.graph["speed_sources"] = dict(counts)
-    return G
-
-
-def _missing(v: Any) -> bool:
-    """A null cell of a frame (None/NaN/NA), but not a list value."""
-    return v is None or (not isinstance(v, list | tuple | np.ndarray) and bool(pd.isna(v)))
-
-
-# --------------------------------------------------------------------------------------------
-# Border
-# --------------------------------------------------------------------------------------------
-
-
-def mark_border_edges(
-    G: nx.MultiDiGraph,
-    *,
-    border: Any = None,
-    ports: gpd.GeoDataFrame | None = None,
-    max_port_distance: float = 1000.0,
-    report: DropReport | None = None,
-) -> nx.MultiDiGraph:
-    """Mark the edges that cross the international line and the port each belongs to, in place.
-
-    Sets edge attributes ``crosses_border`` (bool) and ``port_code`` (int or None) on every
-    edge, and node attribute ``country`` where it is missing and ``border`` can tell it.
-
-    An edge crosses the border when its end nodes lie in different countries, when it carries
-    ``border_crossing=True`` (SANDAG network), or when its geometry intersects a border line.
-    Its port is the SANDAG ``poe`` name (:data:`SANDAG_POE_PORTS`) when present, else the
-    nearest port in ``ports`` within ``max_port_distance`` metres of where the edge meets the
-    line (or of the edge's midpoint). Crossing edges without a port are suspicious (centroid
-    connectors, data errors): they are logged and, with ``report``, flagged.
-
-    Parameters
-    ----------
-    border
-        The international line as a shapely (Multi)LineString in the graph's CRS, or a
-        GeoSeries/GeoDataFrame of lines (reprojected to the graph's CRS); or polygons with a
-        ``country`` column (e.g. Mexican municipios): nodes inside take that country, nodes
-        outside every polygon the other one. With a line, a node's country is its side:
-        north of the line is US (the US–Mexico line runs west–east).
-    ports
-        GeoDataFrame with ``port_code`` and point geometry (e.g.
-        ``binational.io.crossings.read_ports``).
-    max_port_distance
-        Metres; a crossing edge further than this from every port gets no port.
-    report
-        Receives crossing edges without a port (flagged, kept).
-
-    Returns
-    -------
-    networkx.MultiDiGraph
-        ``G`` itself.
-    """
-    graph_crs = pyproj.CRS.from_user_input(G.graph.get("crs") or "EPSG:4326")
-    line, polys = _border_parts(border, graph_crs)
-    _assign_node_countries(G, line=line, polys=polys)
-
-    edges = list(G.edges(keys=True, data=True))
-    country = dict(G.nodes(data="country"))
-    xy = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
-    geoms = np.empty(len(edges), dtype=object)
-    for i, (u, v, _, d) in enumerate(edges):
-        g = d.get("geometry")
-        geoms[i] = g if g is not None else shapely.LineString([xy[u], xy[v]])
-    differs = np.array(
-        [
-            country.get(u) in (US, MX) and country.get(v) in (US, MX) and country[u] != country[v]
-            for u, v, _, _ in edges
-        ]
-    )
-    flagged = np.array([d.get("border_crossing") is True for *_, d in edges])
-    crosses = differs | flagged
-    if line is not None:
-        shapely.prepare(line)
-        crosses |= shapely.intersects(geoms, line)
-
-    codes: list[int | None] = [None] * len(edges)
-    for i in np.flatnonzero(crosses):
-        name = edges[i][3].get("poe")
-        if name in SANDAG_POE_PORTS:
-            codes[i] = SANDAG_POE_PORTS[name]
-    todo = [i for i in np.flatnonzero(crosses) if codes[i] is None]
-    if todo and ports is not None:
-        for i, code in zip(
-            todo,
-            _nearest_ports(geoms[todo], line, ports, graph_crs, max_port_distance),
-            strict=True,
-        ):
-            codes[i] = code
-    for (_, _, _, d), c, code in zip(edges, crosses, codes, strict=True):
-        d["crosses_border"] = bool(c)
-        d[PORT_CODE] = code
-    orphan = [
-        f"{u}-{v}-{k}"
-        for (u, v, k, _), c, code in zip(edges, crosses, codes, strict=True)
-        if c and code is None
-    ]
-    log.info("border: %d crossing edge(s), %d without a port", int(crosses.sum()), len(orphan))
-    if orphan:
-        log.warning(
-            "border: %d edge(s) cross the line away from any port: %s",
-            len(orphan),
-            ", ".join(orphan[:10]),
-        )
-        if report is not None:
-            report.add(
-                "network edges",
-                orphan,
-                "border_edge_without_port_flagged",
-                f"crosses the international line farther than {max_port_distance:g} m from any port",
-            )
-    return G
-
-
-def _border_parts(
-    border: Any, crs: pyproj.CRS
-) -> tuple[BaseGeometry | None, gpd.GeoDataFrame | None]:
-    if border is None:
-        return None, None
-    if isinstance(border, BaseGeometry):
-        geom = border
-        if geom.geom_type not in ("LineString", "MultiLineString"):
-            raise NetworkError(
-                f"border geometry must be a (Multi)LineString, got {geom.geom_type}; pass polygons "
-                "as a GeoDataFrame with a 'country' column"
-            )
-        return geom, None
-    if not isinstance(border, gpd.GeoDataFrame | gpd.GeoSeries):
-        raise NetworkError(
-            f"border must be a shapely line or a GeoDataFrame, got {type(border).__name__}"
-        )
-    if border.crs is not None:
-        border = border.to_crs(crs)
-    types = set(border.geom_type.dropna())
-    if types <= {"LineString", "MultiLineString"}:
-        return shapely.line_merge(border.union_all()), None
-    if types <= {"Polygon", "MultiPolygon"}:
-        if not isinstance(border, gpd.GeoDataFrame) or "country" not in border.columns:
-            raise NetworkError("border polygons need a 'country' column (US/MX)")
-        bad = set(border["country"]) - {US, MX}
-        if bad:
-            raise NetworkError(f"border polygons: country values {sorted(bad)!r} are not US/MX")
-        return None, border[["country", "geometry"]]
-    raise NetworkError(f"border has geometry types {sorted(types)!r}; expected lines or polygons")
-
-
-def _assign_node_countries(
-    G: nx.MultiDiGraph, *, line: BaseGeometry | None, polys: gpd.GeoDataFrame | None
-) -> None:
-    missing = [n for n, c in G.nodes(data="country") if c not in (US, MX)]
-    if not missing:
-        return
-    if line is None and polys is None:
-        log.info("border: %d node(s) without a country and no border given", len(missing))
-        return
-    x = np.array([G.nodes[n]["x"] for n in missing], dtype=float)
-    y = np.array([G.nodes[n]["y"] for n in missing], dtype=float)
-    pts = shapely.points(x, y)
-    if polys is not None:
-        countries = _country_from_polygons(pts, polys)
-    else:
-        countries = _country_from_line(pts, line)
-    for n, c in zip(missing, countries, strict=True):
-        G.nodes[n]["country"] = c
-    log.info("border: country set on %d node(s)", len(missing))
-
-
-def _country_from_polygons(pts: np.ndarray, polys: gpd.GeoDataFrame) -> list[str]:
-    tree = shapely.STRtree(polys.geometry.values)
-    pi, gi = tree.query(pts, predicate="intersects")
-    inside = np.full(len(pts), None, dtype=object)
-    inside[pi] = polys["country"].to_numpy()[gi]
-    present = set(polys["country"])
-    other = (present ^ {US, MX}).pop() if len(present) == 1 else None
-    return [c if c is not None else other for c in inside]
-
-
-def _country_from_line(pts: np.ndarray, line: BaseGeometry) -> list[str]:
-    """North of the line (left of its local west→east direction) is US, south is MX.
-
-    Each point is compared with its nearest segment of the line (an STRtree query, so the
-    cost grows with log of the line's vertex count).
-    """
-    starts, ends = [], []
-    for part in shapely.get_parts(line):
-        xy = shapely.get_coordinates(part)
-        starts.append(xy[:-1])
-        ends.append(xy[1:])
-    a, b = np.concatenate(starts), np.concatenate(ends)
-    tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
-    _, seg = tree.query_nearest(pts, all_matches=False)
-    t = b[seg] - a[seg]
-    d = shapely.get_coordinates(pts) - a[seg]
-    flip = np.where(t[:, 0] < 0, -1.0, 1.0)  # orient each segment west→east
-    cross = flip * (t[:, 0] * d[:, 1] - t[:, 1] * d[:, 0])
-    return [US if c > 0 else MX for c in cross]
-
-
-def _nearest_ports(
-    geoms: np.ndarray,
-    line: BaseGeometry | None,
-    ports: gpd.GeoDataFrame,
-    crs: pyproj.CRS,
-    max_distance: float,
-) -> list[int | None]:
-    if PORT_CODE not in ports.columns:
-        raise NetworkError(f"ports GeoDataFrame lacks a {PORT_CODE!r} column")
-    if len(ports) == 0:
-        return [None] * len(geoms)
-    where = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
-    if line is not None:
-        meet = shapely.intersection(geoms, line)
-        ok = ~shapely.is_empty(meet)
-        where[ok] = shapely.point_on_surface(meet[ok])
-    pts = gpd.GeoSeries(where, crs=crs)
-    metric = crs if crs.is_projected else pts.estimate_utm_crs()
-    pts = pts.to_crs(metric)
-    pgeom = ports.geometry if ports.crs is None else ports.geometry.to_crs(metric)
-    tree = shapely.STRtree(pgeom.values)
-    idx, dist = tree.query_nearest(pts.values, return_distance=True, all_matches=False)
-    codes = ports[PORT_CODE].to_numpy()
-    out: list[int | None] = [None] * len(geoms)
-    for (i, j), dd in zip(idx.T, dist, strict=True):
-        if dd <= max_distance and not pd.isna(codes[j]):
-            out[i] = int(codes[j])
-    return out
 
 
 # --------------------------------------------------------------------------------------------
