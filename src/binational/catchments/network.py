@@ -205,7 +205,7 @@ def mark_border_edges(
         north of the line is US (the US–Mexico line runs west–east).
     ports
         GeoDataFrame with ``port_code`` and point geometry (e.g.
-        ``binational.io.crossings.read_ports``).
+        ``binational.io.ports.read_ports``).
     max_port_distance
         Metres; a crossing edge further than this from every port gets no port.
     report

@@ -1,7 +1,7 @@
 """Waits at the border: one figure per port for a direction, lane (or lane mix), hour and day.
 
 :func:`resolve_waits` reads a long wait table. :func:`tidy_waits` turns what a user has into
-one: the full table of :mod:`binational.io.crossings` (``schema.WAITS_COLUMNS``), a tidy frame
+one: the full table of :mod:`binational.io.waits` (``schema.WAITS_COLUMNS``), a tidy frame
 with only ``port_code, hour, minutes`` (plus optional ``lane``, ``direction``, ``weekday``,
 ``month``), or a dict ``{port_code: minutes}`` / ``{(port_code, hour): minutes}``.
 """
@@ -67,7 +67,7 @@ def tidy_waits(waits, *, name: str = "wait table") -> pd.DataFrame:
           and ``minutes``, and optionally ``lane``, ``direction``, ``weekday`` (0-6, Monday = 0),
           ``month`` and ``source``. A column left out means "any": a frame without ``lane``
           gives every lane the same wait, one without ``weekday`` holds for every day. The
-          full table read by :mod:`binational.io.crossings` is such a frame;
+          full table read by :mod:`binational.io.waits` is such a frame;
         - a dict ``{port_code: minutes}`` (one wait at any hour);
         - a dict ``{(port_code, hour): minutes}``.
     name

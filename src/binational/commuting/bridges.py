@@ -53,7 +53,7 @@ def bridge_crossings(
     Parameters
     ----------
     ports
-        :func:`binational.io.crossings.read_ports` output with ``level="finest"`` or
+        :func:`binational.io.ports.read_ports` output with ``level="finest"`` or
         ``"crossing"`` (``poe_id, level, port_code, crossing_id, crossing_name, modes``).
     mode
         Keep crossings whose ``modes`` include this (``"ped"``, ``"pv"``, ...; None: all).
@@ -108,7 +108,7 @@ def bridge_crossings(
 def bridge_counts(crossings: pd.DataFrame, ports: pd.DataFrame) -> pd.DataFrame:
     """Monthly counts per bridge, keyed like :func:`bridge_crossings` (CBP crossing id).
 
-    ``crossings`` is the long volume table (:func:`binational.io.crossings.read_bridge_counts`
+    ``crossings`` is the long volume table (:func:`binational.io.bts.read_bridge_counts`
     rows have the bridge name in ``crossing``); ``ports`` the registry crossing rows, whose
     ``bridge_names`` column lists the names the counts use.
 
