@@ -24,7 +24,8 @@ from binational.concentration.local import (
     multi_location_quotient,
     permutation_ids,
 )
-from binational.concentration.weights import contiguity, knn
+from binational.concentration.contiguity import contiguity
+from binational.concentration.distance_weights import knn
 from binational.errors import IndexInputError
 
 pytestmark = pytest.mark.slow  # uses the session's PySAL reference run

@@ -34,7 +34,9 @@ from ..errors import IndexInputError
 from ..schema import POP_TOTAL
 from ._validate import counts, numeric_columns, projected_geometry
 from .singlegroup import _dissim, _isolation, _shares
-from .weights import SpatialWeights, contiguity, kernel
+from .contiguity import contiguity
+from .distance_weights import kernel
+from .weights import SpatialWeights
 
 __all__ = [
     "DEFAULT_BANDWIDTH",
@@ -61,7 +63,7 @@ def environment_matrix(
 ) -> sp.csr_array:
     """Sparse matrix ``K`` such that ``K @ counts`` gives each unit's local environment.
 
-    ``weights`` (e.g. from :func:`binational.concentration.weights.kernel`) replaces the
+    ``weights`` (e.g. from :func:`binational.concentration.distance_weights.kernel`) replaces the
     default kernel; its diagonal is set to 1 either way.
     """
     if weights is None:
@@ -99,7 +101,7 @@ def local_environment(
     columns
         Count column(s) to sum.
     bandwidth, function
-        Kernel over centroid distances (see :func:`binational.concentration.weights.kernel`).
+        Kernel over centroid distances (see :func:`binational.concentration.distance_weights.kernel`).
     cross_border
         Let environments reach across the border when both sides are in ``units``.
     weights
