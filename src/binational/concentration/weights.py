@@ -44,6 +44,7 @@ order) is accepted too: :func:`as_spatial_weights` aligns it with the unit table
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,7 @@ from ._validate import unit_labels
 __all__ = [
     "KERNEL_FUNCTIONS",
     "SpatialWeights",
+    "WeightsLike",
     "as_spatial_weights",
     "build_weights",
 ]
@@ -67,6 +69,10 @@ log = get_logger(__name__)
 KINDS = ("queen", "rook", "knn", "distance_band", "kernel")
 KERNEL_FUNCTIONS = ("triangular", "uniform", "quadratic", "quartic", "gaussian")
 ISLAND_RULES = ("keep", "attach", "raise")
+
+#: What a ``weights=`` argument takes: :class:`SpatialWeights`, a libpysal ``W`` or ``Graph``,
+#: or a scipy sparse matrix (see :func:`as_spatial_weights`).
+WeightsLike: TypeAlias = "SpatialWeights | sp.sparray | sp.spmatrix | Any"
 
 
 @dataclass(frozen=True, eq=False)
@@ -361,7 +367,7 @@ def _order(ids: np.ndarray, units) -> np.ndarray:
     )
 
 
-def as_spatial_weights(weights, units) -> SpatialWeights:
+def as_spatial_weights(weights: WeightsLike, units) -> SpatialWeights:
     """Return ``weights`` as :class:`SpatialWeights` aligned with the rows of ``units``.
 
     Parameters
@@ -381,9 +387,7 @@ def as_spatial_weights(weights, units) -> SpatialWeights:
     """
     if isinstance(weights, SpatialWeights):
         if weights.n != len(units):
-            raise IndexInputError(
-                f"weights have {weights.n} units, the table has {len(units)}"
-            )
+            raise IndexInputError(f"weights have {weights.n} units, the table has {len(units)}")
         return weights
     matrix, ids, kind = _foreign_matrix(weights)
     if matrix.shape[0] != matrix.shape[1]:
