@@ -21,9 +21,9 @@ from binational.concentration import (
     spatial_isolation,
     spatial_proximity,
 )
-from binational.concentration.indices import DEFAULT_INDICES, IndexSet
 from binational.concentration.contiguity import contiguity
 from binational.concentration.distance_weights import kernel
+from binational.concentration.indices import DEFAULT_INDICES, IndexSet
 
 pytestmark = pytest.mark.slow  # the session's PySAL reference run takes ~15 s
 

@@ -15,9 +15,15 @@ indices
 multigroup
     Multigroup D and Gini, Theil's H, normalised exposure, diversity, Simpson's indices.
 weights
-    Queen/rook/knn/distance-band/kernel weights, across the border or not; islands.
+    SpatialWeights, islands, the cross-border switch; libpysal ``W``/``Graph`` accepted.
+contiguity, distance_weights
+    Queen/rook contiguity (snapped across gaps); knn, distance-band and kernel weights.
+composition
+    Location quotients, local entropy, diversity and Simpson's indices of each unit.
+lisa
+    Gi* and local Moran with conditional permutations, FDR, cluster labels.
 local
-    Location quotients, local entropy, Gi*, local Moran with conditional permutations, FDR.
+    :func:`local_measures`: composition and LISAs of one group, one row per unit.
 inference
     Permutation nulls, p-values, bootstrap intervals, two-region / two-year comparison.
 moe
@@ -33,17 +39,11 @@ profile
 
 from __future__ import annotations
 
+from .composition import local_entropy, location_quotient
 from .indices import DEFAULT_INDICES, IndexSet, singlegroup_indices
 from .inference import compare, infer, null_distribution
-from .local import (
-    fdr_qvalues,
-    fdr_threshold,
-    getis_ord_local,
-    local_entropy,
-    local_measures,
-    location_quotient,
-    moran_local,
-)
+from .lisa import fdr_qvalues, fdr_threshold, getis_ord_local, moran_local
+from .local import local_measures
 from .moe import moe_intervals
 from .multigroup import multigroup_indices
 from .multiscalar import multiscalar_profile
