@@ -33,8 +33,15 @@ named
     binational comparison terms, socio-economic context.
 multiscalar
     Spatial D and isolation over kernel bandwidths (multiscalar profile).
+options
+    Frozen option groups of a profile: Inference, MoeOptions, LocalOptions, BinationalOptions.
+scopes
+    First steps of a profile: :func:`prepare_units` (your own table, ``columns=``, metres) and
+    :func:`resolve_scopes` (US, MX, binational).
 profile
-    :func:`concentration_profile`: everything for a region, per side, in one tidy table.
+    :func:`concentration_profile`: everything for a region, per side, in one tidy table — the
+    chain of :func:`scope_indices`, :func:`scope_multigroup`, :func:`scope_local` and
+    :func:`profile_table` (:mod:`.tidy`).
 """
 
 from __future__ import annotations
@@ -48,7 +55,15 @@ from .moe import moe_intervals
 from .multigroup import multigroup_indices
 from .multiscalar import multiscalar_profile
 from .named import binational_comparison, named_group_profile, socioeconomic_context
-from .profile import ConcentrationProfile, concentration_profile
+from .options import BinationalOptions, Inference, LocalOptions, MoeOptions
+from .profile import (
+    ConcentrationProfile,
+    concentration_profile,
+    scope_indices,
+    scope_local,
+    scope_multigroup,
+)
+from .scopes import Scope, prepare_units, resolve_scopes
 from .singlegroup import (
     atkinson,
     correlation_ratio,
@@ -65,14 +80,21 @@ from .spatial import (
     spatial_isolation,
     spatial_proximity,
 )
-from .weights import SpatialWeights, build_weights
+from .tidy import profile_table
+from .weights import SpatialWeights, as_spatial_weights, build_weights
 
 __all__ = [
     "DEFAULT_INDICES",
+    "BinationalOptions",
     "ConcentrationProfile",
     "IndexSet",
+    "Inference",
+    "LocalOptions",
+    "MoeOptions",
+    "Scope",
     "SpatialWeights",
     "adjusted_dissimilarity",
+    "as_spatial_weights",
     "atkinson",
     "binational_comparison",
     "build_weights",
@@ -98,6 +120,12 @@ __all__ = [
     "multiscalar_profile",
     "named_group_profile",
     "null_distribution",
+    "prepare_units",
+    "profile_table",
+    "resolve_scopes",
+    "scope_indices",
+    "scope_local",
+    "scope_multigroup",
     "singlegroup_indices",
     "socioeconomic_context",
     "spatial_dissimilarity",
