@@ -154,6 +154,24 @@ def test_libpysal_graph_in_the_profile(jep):
         concentration_profile(jep, weights=Graph.build_contiguity(jep.head(50)), **kw)
 
 
+def test_prebuilt_weights_keep_the_sides_apart_unless_asked(jep):
+    from libpysal.graph import Graph
+
+    from binational.concentration import BinationalOptions
+
+    knn = Graph.build_knn(jep.set_index("unit_id").centroid, k=4)
+    units = jep.assign(hispanic_or_zero=jep["hispanic"].fillna(0.0))
+    kw = {"group": "hispanic_or_zero", "scopes": ["binational"], "permutations": 9}
+    kw["inference"] = Inference(null=None, ci=False)
+    links = {
+        cross: concentration_profile(
+            units, weights=knn, binational=BinationalOptions(cross_border=cross), **kw
+        ).local.attrs["scopes"]["binational"]["n_cross_border_links"]
+        for cross in (True, False)
+    }
+    assert links[True] > 0 and links[False] == 0
+
+
 # ---------------------------------------------------------------------------------------------
 # the steps, usable alone
 
