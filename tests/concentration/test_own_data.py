@@ -203,3 +203,21 @@ def test_options_are_frozen_and_checked():
         Inference(null="bogus")
     with pytest.raises(IndexInputError, match="local alternative"):
         LocalOptions(alternative="both")
+
+
+def test_group_mapping_falls_back_to_the_preset_per_side(data_dir):
+    import binational
+
+    region = binational.load_region(
+        "juarez-el-paso", data_dir=data_dir, network=False, crossings=False
+    )
+    units, spec = prepare_units(region)
+    assert spec is region.spec and units is region.units
+    scopes = resolve_scopes(units, group={"MX": "high_marginalization"}, spec=spec)
+    assert [(s.name, s.group) for s in scopes[:2]] == [
+        ("US", spec.groups_us[0]),
+        ("MX", "high_marginalization"),
+    ]
+    # a plain table has no preset: the side left out has no group and is skipped
+    bare = resolve_scopes(units, group={"MX": "high_marginalization"})
+    assert bare[0].reason == "no group given for US"
