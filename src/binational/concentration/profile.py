@@ -47,16 +47,15 @@ from .scopes import SCOPES, Scope, prepare_units, resolve_scopes
 from .tidy import TABLE_COLUMNS, _join, profile_table, skipped_rows
 from .weights import WeightsLike, as_spatial_weights
 
+# SCOPES and TABLE_COLUMNS stay importable from here (their documented home before the split)
 __all__ = [
     "SCOPES",
     "TABLE_COLUMNS",
     "ConcentrationProfile",
     "concentration_profile",
-    "profile_table",
     "scope_indices",
     "scope_local",
     "scope_multigroup",
-    "skipped_rows",
 ]
 
 log = get_logger(__name__)
