@@ -46,7 +46,7 @@ from binational.concentration import (
     moran_local,
     singlegroup_indices,
 )
-from binational.concentration.weights import contiguity
+from binational.concentration.contiguity import contiguity
 
 GROUP, TOTAL = "hispanic", "pop_total"
 PERMUTATIONS = 999
@@ -163,7 +163,7 @@ _FRESH_OURS = r"""
 import pickle, sys, time
 t0 = time.perf_counter()
 from binational.concentration import getis_ord_local, moran_local
-from binational.concentration.weights import contiguity
+from binational.concentration.contiguity import contiguity
 with open(sys.argv[1], "rb") as fh:
     units, y = pickle.load(fh)
 t1 = time.perf_counter()

@@ -113,8 +113,8 @@ elif job == "tables":
         "catchments.port_sheds": catch.port_sheds,
         "catchments.waits": catch.waits,
     }
-    tables["concentration.table"] = conc[0]
-    tables["concentration.local"] = conc[1]
+    tables["concentration.table"] = conc.table
+    tables["concentration.local"] = conc.local
     for k, v in summ.items():
         if isinstance(v, pd.DataFrame):
             tables[f"summary.{k}"] = v

@@ -33,6 +33,7 @@ from affine import Affine
 from rasterio import features
 from scipy.spatial import cKDTree
 
+from ._crs import is_metric, linear_unit
 from ._log import get_logger
 from .errors import CRSError, OutputError, SchemaError
 
@@ -97,9 +98,14 @@ class Surface:
 
 
 def _projected(crs) -> pyproj.CRS:
+    """The CRS, if projected in metres (:func:`binational._crs.is_metric`), else CRSError."""
     crs = pyproj.CRS.from_user_input(crs)
-    if not crs.is_projected:
-        raise CRSError(f"surfaces need a projected CRS (metres), got {crs.to_string()}")
+    if not is_metric(crs):
+        unit = linear_unit(crs) if crs.is_projected else "degrees"
+        raise CRSError(
+            f"surfaces need a projected CRS in metres, got {crs.to_string()} ({unit}); "
+            "reproject the inputs first (binational._crs.to_metric)"
+        )
     return crs
 
 

@@ -134,6 +134,11 @@ def test_function_surface_and_errors(jep, jep_result):
     )
     with pytest.raises(CRSError):
         function_surface(lambda x, y, s: x, land={"X": shapely.box(0, 0, 1, 1)}, crs="EPSG:4326")
+    # a CRS in feet would make a 500 m cell 500 feet: refused, never mis-scaled
+    with pytest.raises(CRSError, match="US survey foot"):
+        function_surface(
+            lambda x, y, s: x, land={"X": shapely.box(0, 0, 9, 9)}, crs="EPSG:2258", resolution=3
+        )
     with pytest.raises(SchemaError):
         raster_grid((0, 0, 1e6, 1e6), resolution=1)
     with pytest.raises(CRSMismatchError):

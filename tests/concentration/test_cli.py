@@ -38,7 +38,7 @@ def test_cli_on_a_unit_file(jep, tmp_path, capsys):
     )
     local = gpd.read_file(out / "jep_units_hispanic_local.gpkg", layer="local")
     expected, expected_local = concentration_profile(
-        jep, group="hispanic", group_mx="high_marginalization", permutations=49, seed=7
+        jep, group={"US": "hispanic", "MX": "high_marginalization"}, permutations=49, seed=7
     )
     pd.testing.assert_series_equal(table["value"], expected["value"], check_dtype=False, atol=1e-12)
     pd.testing.assert_series_equal(table["p_value"], expected["p_value"], check_dtype=False)

@@ -15,16 +15,16 @@ from binational.concentration import (
     location_quotient,
     moran_local,
 )
-from binational.concentration.local import (
-    cluster_labels,
+from binational.concentration.composition import (
     multi_local_diversity,
     multi_local_entropy,
     multi_local_simpson_concentration,
     multi_local_simpson_interaction,
     multi_location_quotient,
-    permutation_ids,
 )
-from binational.concentration.weights import contiguity, knn
+from binational.concentration.contiguity import contiguity
+from binational.concentration.distance_weights import knn
+from binational.concentration.lisa import cluster_labels, permutation_ids
 from binational.errors import IndexInputError
 
 pytestmark = pytest.mark.slow  # uses the session's PySAL reference run

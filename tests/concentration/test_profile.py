@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from binational.concentration import concentration_profile, moe_intervals
+from binational.concentration import (
+    BinationalOptions,
+    Inference,
+    LocalOptions,
+    concentration_profile,
+    moe_intervals,
+)
 from binational.concentration.profile import TABLE_COLUMNS
 from binational.errors import IndexInputError
 
@@ -15,9 +21,10 @@ pytestmark = pytest.mark.slow  # uses the session's PySAL reference run
 
 @pytest.fixture(scope="module")
 def tsd_profile(data_dir):
-    return concentration_profile(
-        "tijuana-san-diego", data_dir=data_dir, permutations=99, moe=True, seed=1
-    )
+    from binational.units import load_region
+
+    region = load_region("tijuana-san-diego", data_dir=data_dir, network=False, crossings=False)
+    return concentration_profile(region, permutations=99, moe=True, seed=1)
 
 
 def test_region_defaults(tsd_profile, reference, sd):
@@ -76,7 +83,11 @@ def test_mx_spatial_values_equal_segregation(tj):
     from segregation.singlegroup import Dissim, Isolation, SpatialProximity
 
     table, _ = concentration_profile(
-        tj, group="high_marginalization", scopes=["MX"], null=None, ci=False, local=False
+        tj,
+        group="high_marginalization",
+        scopes=["MX"],
+        inference=Inference(null=None, ci=False),
+        local=False,
     )
     row = table.set_index("index")["value"]
     data = tj[["high_marginalization", "pop_total", "geometry"]].reset_index(drop=True)
@@ -116,7 +127,7 @@ def test_binational_scope_across_the_border(tsd):
         tsd,
         group={"US": "poverty_below", "MX": "high_marginalization"},
         scopes=["binational"],
-        mixed_groups=True,
+        binational=BinationalOptions(mixed_groups=True),
         permutations=49,
         seed=0,
     )
@@ -136,11 +147,9 @@ def test_binational_scope_across_the_border(tsd):
         tsd,
         group={"US": "poverty_below", "MX": "high_marginalization"},
         scopes=["binational"],
-        mixed_groups=True,
-        cross_border=False,
-        null=None,
-        ci=False,
-        local_permutations=19,
+        binational=BinationalOptions(mixed_groups=True, cross_border=False),
+        inference=Inference(null=None, ci=False),
+        local=LocalOptions(permutations=19),
     )
     assert apart.attrs["scopes"]["binational"]["n_cross_border_links"] == 0
 

@@ -21,8 +21,9 @@ from binational.concentration import (
     spatial_isolation,
     spatial_proximity,
 )
+from binational.concentration.contiguity import contiguity
+from binational.concentration.distance_weights import kernel
 from binational.concentration.indices import DEFAULT_INDICES, IndexSet
-from binational.concentration.weights import contiguity, kernel
 
 pytestmark = pytest.mark.slow  # the session's PySAL reference run takes ~15 s
 

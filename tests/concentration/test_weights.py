@@ -7,13 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from binational.concentration.weights import (
-    build_weights,
-    contiguity,
-    distance_band,
-    kernel,
-    knn,
-)
+from binational.concentration.contiguity import contiguity
+from binational.concentration.distance_weights import distance_band, kernel, knn
+from binational.concentration.weights import build_weights
 from binational.errors import CRSError, IndexInputError
 
 pytestmark = pytest.mark.slow  # uses the session's PySAL reference run

@@ -114,14 +114,20 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, tmp: Path) -> int:
     import pandas as pd
 
-    from ..concentration import concentration_profile
+    from ..concentration import (
+        BinationalOptions,
+        Inference,
+        LocalOptions,
+        concentration_profile,
+    )
+    from ..units import load_region
 
     source = Path(args.region)
     if source.suffix and source.is_file():
         target = _read_units(source)
         name = source.stem
     else:
-        target = args.region
+        target = load_region(args.region, data_dir=args.data_dir, network=False, crossings=False)
         name = args.region
     weights_options = {}
     if args.k is not None:
@@ -139,22 +145,20 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         index_options["bandwidth"] = args.bandwidth
     table, local = concentration_profile(
         target,
-        group=args.group,
-        group_mx=args.group_mx,
+        group={"US": args.group, "MX": args.group_mx} if args.group_mx else args.group,
         total=args.total,
         scopes=_split(args.scopes),
         indices=_split(args.indices),
-        null=None if args.null == "none" else args.null,
+        inference=Inference(null=None if args.null == "none" else args.null),
         permutations=args.permutations,
         moe=args.moe,
-        local=not args.no_local,
+        local=LocalOptions(weights_options=weights_options, alpha=args.alpha)
+        if not args.no_local
+        else False,
         weights=args.weights,
-        weights_options=weights_options,
-        cross_border=not args.no_cross_border,
-        alpha=args.alpha,
+        binational=BinationalOptions(cross_border=not args.no_cross_border),
         multigroups=_split(args.multigroups),
         seed=args.seed,
-        data_dir=args.data_dir,
         **index_options,
     )
     out = Path(args.out)

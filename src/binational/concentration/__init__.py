@@ -15,9 +15,15 @@ indices
 multigroup
     Multigroup D and Gini, Theil's H, normalised exposure, diversity, Simpson's indices.
 weights
-    Queen/rook/knn/distance-band/kernel weights, across the border or not; islands.
+    SpatialWeights, islands, the cross-border switch; libpysal ``W``/``Graph`` accepted.
+contiguity, distance_weights
+    Queen/rook contiguity (snapped across gaps); knn, distance-band and kernel weights.
+composition
+    Location quotients, local entropy, diversity and Simpson's indices of each unit.
+lisa
+    Gi* and local Moran with conditional permutations, FDR, cluster labels.
 local
-    Location quotients, local entropy, Gi*, local Moran with conditional permutations, FDR.
+    :func:`local_measures`: composition and LISAs of one group, one row per unit.
 inference
     Permutation nulls, p-values, bootstrap intervals, two-region / two-year comparison.
 moe
@@ -27,28 +33,37 @@ named
     binational comparison terms, socio-economic context.
 multiscalar
     Spatial D and isolation over kernel bandwidths (multiscalar profile).
+options
+    Frozen option groups of a profile: Inference, MoeOptions, LocalOptions, BinationalOptions.
+scopes
+    First steps of a profile: :func:`prepare_units` (your own table, ``columns=``, metres) and
+    :func:`resolve_scopes` (US, MX, binational).
 profile
-    :func:`concentration_profile`: everything for a region, per side, in one tidy table.
+    :func:`concentration_profile`: everything for a region, per side, in one tidy table — the
+    chain of :func:`scope_indices`, :func:`scope_multigroup`, :func:`scope_local` and
+    :func:`profile_table` (:mod:`.tidy`).
 """
 
 from __future__ import annotations
 
+from .composition import local_entropy, location_quotient
 from .indices import DEFAULT_INDICES, IndexSet, singlegroup_indices
 from .inference import compare, infer, null_distribution
-from .local import (
-    fdr_qvalues,
-    fdr_threshold,
-    getis_ord_local,
-    local_entropy,
-    local_measures,
-    location_quotient,
-    moran_local,
-)
+from .lisa import fdr_qvalues, fdr_threshold, getis_ord_local, moran_local
+from .local import local_measures
 from .moe import moe_intervals
 from .multigroup import multigroup_indices
 from .multiscalar import multiscalar_profile
 from .named import binational_comparison, named_group_profile, socioeconomic_context
-from .profile import ConcentrationProfile, concentration_profile
+from .options import BinationalOptions, Inference, LocalOptions, MoeOptions
+from .profile import (
+    ConcentrationProfile,
+    concentration_profile,
+    scope_indices,
+    scope_local,
+    scope_multigroup,
+)
+from .scopes import Scope, prepare_units, resolve_scopes
 from .singlegroup import (
     atkinson,
     correlation_ratio,
@@ -65,14 +80,21 @@ from .spatial import (
     spatial_isolation,
     spatial_proximity,
 )
-from .weights import SpatialWeights, build_weights
+from .tidy import profile_table
+from .weights import SpatialWeights, as_spatial_weights, build_weights
 
 __all__ = [
     "DEFAULT_INDICES",
+    "BinationalOptions",
     "ConcentrationProfile",
     "IndexSet",
+    "Inference",
+    "LocalOptions",
+    "MoeOptions",
+    "Scope",
     "SpatialWeights",
     "adjusted_dissimilarity",
+    "as_spatial_weights",
     "atkinson",
     "binational_comparison",
     "build_weights",
@@ -98,6 +120,12 @@ __all__ = [
     "multiscalar_profile",
     "named_group_profile",
     "null_distribution",
+    "prepare_units",
+    "profile_table",
+    "resolve_scopes",
+    "scope_indices",
+    "scope_local",
+    "scope_multigroup",
     "singlegroup_indices",
     "socioeconomic_context",
     "spatial_dissimilarity",

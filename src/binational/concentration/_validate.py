@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._crs import to_metric
 from .._log import get_logger
-from ..errors import CRSError, GeometryError, IndexInputError
+from ..errors import GeometryError, IndexInputError
 from ..schema import UNIT_ID
 
 log = get_logger(__name__)
@@ -243,17 +244,27 @@ def counts(
 
 
 def projected_geometry(frame, *, what: str):
-    """Check that ``frame`` is a GeoDataFrame with usable geometries in a projected CRS."""
-    geom = getattr(frame, "geometry", None)
-    if geom is None or not hasattr(frame, "crs"):
+    """Return the unit geometries in metres, checking that they are usable.
+
+    A CRS in feet is reprojected to UTM (with a warning) and a geographic or missing CRS raises
+    :class:`~binational.errors.CRSError` (:func:`binational._crs.to_metric`).
+
+    Parameters
+    ----------
+    frame
+        Unit table (GeoDataFrame).
+    what
+        Name of the caller, for messages.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        The geometries, in a projected CRS in metres.
+    """
+    if getattr(frame, "geometry", None) is None or not hasattr(frame, "crs"):
         raise IndexInputError(f"{what}: needs a GeoDataFrame with unit geometries")
-    if frame.crs is None:
-        raise CRSError(f"{what}: the unit table has no CRS; a projected CRS is needed")
-    if not frame.crs.is_projected:
-        raise CRSError(
-            f"{what}: CRS {frame.crs.to_string()} is geographic; project the units (e.g. "
-            "units.to_crs(region.spec.crs)) so that distances are in metres"
-        )
+    # the one rule for units of measure: metres kept, feet reprojected, degrees refused
+    geom = to_metric(frame, what=what).geometry
     bad = geom.isna().to_numpy() | geom.is_empty.to_numpy()
     if bad.any():
         labels = unit_labels(frame)

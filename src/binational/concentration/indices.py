@@ -37,7 +37,7 @@ from .spatial import (
     environment_matrix,
     proximity_matrix,
 )
-from .weights import SpatialWeights
+from .weights import WeightsLike, as_spatial_weights
 
 __all__ = ["DEFAULT_INDICES", "IndexSet", "index_names", "singlegroup_indices"]
 
@@ -109,14 +109,18 @@ class IndexSet:
         bandwidth: float = DEFAULT_BANDWIDTH,
         function: str = "triangular",
         cross_border: bool = True,
-        environment_weights: SpatialWeights | None = None,
+        environment_weights: WeightsLike | None = None,
         round_counts: bool = True,
         alpha: float = 0.6,
         beta: float = 0.5,
-        contiguity_weights: SpatialWeights | None = None,
+        contiguity_weights: WeightsLike | None = None,
     ) -> IndexSet:
         """Prepare ``names`` for the rows of ``units`` (geometry needed for spatial indices)."""
         names = index_names(names)
+        if environment_weights is not None:
+            environment_weights = as_spatial_weights(environment_weights, units)
+        if contiguity_weights is not None:
+            contiguity_weights = as_spatial_weights(contiguity_weights, units)
         kinds = {n: kind_of(n) for n in names}
         b = check_atkinson_b(atkinson_b)
         env = prox = adj = None

@@ -62,7 +62,7 @@ def multiscalar_profile(
         Among :data:`MULTISCALAR_INDICES`.
     function
         Kernel function (``"triangular"``, ``"uniform"``, ``"gaussian"``...; see
-        :func:`binational.concentration.weights.kernel`).
+        :func:`binational.concentration.distance_weights.kernel`).
     by_side
         One profile per ``country`` (sides whose group has no values are left out, logged);
         False: one profile of all units.

@@ -27,7 +27,10 @@ from .._log import get_logger
 from ..errors import IndexInputError
 from ..schema import COUNTRY, MX, US
 from .multigroup import multigroup_indices
-from .profile import TABLE_COLUMNS, _resolve_units, concentration_profile
+from .options import Inference, MoeOptions
+from .profile import concentration_profile
+from .scopes import prepare_units
+from .tidy import TABLE_COLUMNS
 
 __all__ = [
     "NAMED_COLUMNS",
@@ -77,7 +80,6 @@ def named_group_profile(
     moe: bool = True,
     multigroup: bool = True,
     seed: int = 0,
-    data_dir=None,
     **index_options,
 ) -> pd.DataFrame:
     """Indices of every named group on each side, each over its own denominator.
@@ -85,7 +87,7 @@ def named_group_profile(
     Parameters
     ----------
     region_or_units
-        Region name, ``Region`` or unit table with a ``country`` column.
+        ``Region`` or unit table with a ``country`` column.
     sides
         Sides to compute (``"US"``, ``"MX"``).
     groups
@@ -102,8 +104,6 @@ def named_group_profile(
         ``pop_total``).
     seed
         Seed of every random draw.
-    data_dir
-        Data folder when ``region_or_units`` is a region name.
     **index_options
         Passed to :func:`concentration_profile` (``bandwidth``, ``function``...).
 
@@ -115,7 +115,7 @@ def named_group_profile(
         give, e.g. spatial without geometry) or ``"unavailable"`` (one row per group, reason in
         ``note``). ``attrs["unavailable"]``: side → {group: reason}.
     """
-    units, spec = _resolve_units(region_or_units, data_dir)
+    units, spec = prepare_units(region_or_units)
     wanted = list(groups) if groups is not None else list(named.GROUPS)
     for g in wanted:
         named.get_group(g)
@@ -141,10 +141,10 @@ def named_group_profile(
                 scopes=[side],
                 indices=list(indices),
                 permutations=permutations,
-                null="systematic" if permutations else None,
-                ci=ci,
-                level=level,
-                moe=moe and f"{g}_moe" in part.columns,
+                inference=Inference(
+                    null="systematic" if permutations else None, ci=ci, level=level
+                ),
+                moe=MoeOptions() if moe and f"{g}_moe" in part.columns else False,
                 local=False,
                 seed=seed,
                 **index_options,

@@ -2,35 +2,25 @@
 
 :func:`concentration_profile` evaluates every index on three scopes — the US units, the MX
 units and the whole binational region — with a permutation test, a bootstrap interval and
-(optionally) an ACS margin-of-error interval, and the local measures of each scope.
+(optionally) an ACS margin-of-error interval, and the local measures of each scope. It is a
+short chain of public steps, each usable alone::
 
-Groups and scopes
------------------
-The two sides rarely share a group: the ACS gives ``hispanic`` or ``spanish_home`` for US tracts,
-CONAPO gives ``high_marginalization`` for Mexican AGEBs. ``group`` names the group for every
-side; ``group_mx`` (or a mapping ``{"US": ..., "MX": ...}``) a different one for the Mexican
-side. Without ``group`` the region preset's defaults are used (``groups_us[0]``,
-``groups_mx[0]``). A scope whose group has no values on its units is not computed: the table
-carries one row per index with ``status == "skipped"`` and the reason in ``note`` — unless the
-scope was asked for explicitly (``scopes=``), which raises
-:class:`~binational.errors.IndexInputError`. The binational scope uses the same group on both
-sides; with different groups per side it is skipped, unless asked for explicitly
-(``scopes=[..., "binational"]``): the group is then the US column on US units and the MX column
-on MX units, named ``"<us>|<mx>"`` in the table. Two named groups of
-:mod:`binational.groups` that measure different things (e.g. ``{"US": "poverty_below", "MX":
-"high_marginalization"}``) are not pooled: a cross-border index needs a variable defined on
-both sides; ``mixed_groups=True`` pools them anyway. Units with a missing count are left out
-of their scope and counted in ``n_dropped``.
+    units, spec = prepare_units(region_or_table, columns=...)        # names, metres
+    scopes = resolve_scopes(units, group=..., scopes=..., spec=spec)  # US, MX, binational
+    for scope in scopes:
+        scope_indices(scope, ...)     # global indices with inference (tidy rows)
+        scope_multigroup(scope, ...)  # multigroup indices (optional)
+        scope_local(scope, ...)       # local measures (GeoDataFrame)
+    profile_table([...])              # one tidy table, columns TABLE_COLUMNS
 
-A scope whose counts cannot give an index (a group with no members there, fewer than two
-units...) is skipped the same way, with the error message in ``note``, unless it was asked for
-explicitly. Invalid counts (a group above its total, negative counts) always raise.
+Options are grouped in frozen dataclasses (:mod:`.options`): :class:`Inference`,
+:class:`MoeOptions`, :class:`LocalOptions`, :class:`BinationalOptions`.
 
-A group recorded per unit as all or nothing (e.g. the population of AGEBs whose CONAPO grade is
-high or very high) would have aspatial indices of 1 by construction: they are not computed
-(``status == "skipped"``, one reason in ``note``); the spatial indices and local clusters
-carry the information. Such a variable is socio-economic context rather than a population
-group (see :func:`binational.concentration.named.socioeconomic_context`).
+The rules for groups and scopes (defaults per side, skipped scopes, the binational scope, all-
+or-nothing groups) are those of :mod:`.scopes`.
+
+Your own data and weights: see :mod:`.scopes` (any GeoDataFrame, ``columns=``, CRS in feet)
+and :func:`~binational.concentration.weights.as_spatial_weights` (libpysal ``W``/``Graph``).
 """
 
 from __future__ import annotations
@@ -45,525 +35,208 @@ from tqdm.auto import tqdm
 from .. import settings
 from .._log import get_logger
 from ..errors import IndexInputError
-from ..schema import COUNTRY, MOE_SUFFIX, MX, POP_TOTAL, US
+from ..schema import COUNTRY, MOE_SUFFIX, MX, US
 from ._validate import DegenerateCountsError, counts
 from .indices import IndexSet, index_names, kind_of
-from .inference import ALTERNATIVES, NULLS, inference_table
+from .inference import inference_table
 from .local import local_measures
-from .moe import Z95, moe_table
+from .moe import moe_table
 from .multigroup import MULTIGROUP, multigroup_counts
+from .options import BinationalOptions, Inference, LocalOptions, MoeOptions
+from .scopes import SCOPES, Scope, prepare_units, resolve_scopes
+from .tidy import TABLE_COLUMNS, _join, profile_table, skipped_rows
+from .weights import WeightsLike, as_spatial_weights
 
-__all__ = ["SCOPES", "TABLE_COLUMNS", "ConcentrationProfile", "concentration_profile"]
+# SCOPES and TABLE_COLUMNS stay importable from here (their documented home before the split)
+__all__ = [
+    "SCOPES",
+    "TABLE_COLUMNS",
+    "ConcentrationProfile",
+    "concentration_profile",
+    "scope_indices",
+    "scope_local",
+    "scope_multigroup",
+]
 
 log = get_logger(__name__)
 
-BINATIONAL = "binational"
-SCOPES = (US, MX, BINATIONAL)
-TABLE_COLUMNS = (
-    "scope",
-    "group",
-    "total",
-    "index",
-    "value",
-    "ci_low",
-    "ci_high",
-    "ci_method",
-    "p_value",
-    "null",
-    "null_mean",
-    "null_std",
-    "permutations",
-    "moe_low",
-    "moe_high",
-    "moe_bias",
-    "moe_corrected",
-    "moe_corrected_low",
-    "moe_corrected_high",
-    "n_units",
-    "n_dropped",
-    "params",
-    "status",
-    "note",
-)
-
 
 class ConcentrationProfile(NamedTuple):
-    """What :func:`concentration_profile` returns (unpack as ``table, local = ...``).
+    """What :func:`concentration_profile` returns: ``.table`` and ``.local``.
+
+    A NamedTuple, its one shape: read the attributes, or unpack as ``table, local = ...``.
 
     Attributes
     ----------
     table
         Tidy DataFrame, one row per (scope, index); columns :data:`TABLE_COLUMNS`.
     local
-        GeoDataFrame of local measures, one row per (scope, unit), with a ``scope`` column
-        (see :func:`binational.concentration.local.local_measures`).
+        GeoDataFrame of local measures, one row per (scope, unit), with ``scope`` and ``group``
+        columns (see :func:`binational.concentration.local.local_measures`); the group and
+        total counts are ``group_count`` and ``total_count``.
     """
 
     table: pd.DataFrame
     local: pd.DataFrame
 
 
-def _resolve_units(region_or_units, data_dir):
-    """(units, spec or None) from a region name/spec, a Region, or a unit table."""
-    if isinstance(region_or_units, pd.DataFrame):
-        return region_or_units, None
-    if hasattr(region_or_units, "units") and hasattr(region_or_units, "spec"):
-        return region_or_units.units, region_or_units.spec
-    from ..regions import RegionSpec
-    from ..units import load_region
+def _usable(scope: Scope) -> None:
+    if scope.units is None:
+        raise IndexInputError(f"scope {scope.name}: {scope.reason}")
 
-    if isinstance(region_or_units, (str, RegionSpec)):
-        region = load_region(region_or_units, data_dir=data_dir, network=False, crossings=False)
-        return region.units, region.spec
-    raise IndexInputError(
-        "concentration_profile: expected a region name, a Region or a unit table, got "
-        f"{type(region_or_units)!r}"
+
+def _moe_columns(table, iset, c, sub, scope: Scope, moe: MoeOptions, replicates, level):
+    xm_col, tm_col = f"{scope.group}{MOE_SUFFIX}", f"{scope.total}{MOE_SUFFIX}"
+    if xm_col not in sub.columns or not sub[xm_col].notna().any():
+        note = f"no MOE column {xm_col!r}: no MOE interval"
+        table["note"] = [_join(n, note) for n in table["note"]]
+        return
+    t_moe = sub[tm_col].to_numpy(float) if tm_col in sub.columns else None
+    mt = moe_table(
+        iset,
+        c.x,
+        c.total,
+        sub[xm_col].to_numpy(float),
+        t_moe,
+        replicates=moe.replicates or replicates,
+        level=level,
+        seed=scope.seed,
+        z=moe.z,
+    ).set_index("index")
+    for col in (
+        "moe_low",
+        "moe_high",
+        "moe_bias",
+        "moe_corrected",
+        "moe_corrected_low",
+        "moe_corrected_high",
+    ):
+        table[col] = table["index"].map(mt[col])
+    extra = mt["moe_note"].iloc[0]
+    if extra:
+        table["note"] = [_join(n, extra) for n in table["note"]]
+
+
+def _all_or_nothing(table: pd.DataFrame) -> None:
+    """No unevenness to measure: an aspatial index would be 1 by construction, so none is
+    given (one reason, the same note on each row); spatial indices still carry meaning."""
+    aspatial = table["index"].map(lambda i: kind_of(i) == "aspatial").to_numpy()
+    numeric = [c for c in table.columns if c not in ("scope", "group", "total", "index")]
+    numeric = [c for c in numeric if pd.api.types.is_float_dtype(table[c])]
+    table.loc[aspatial, numeric] = np.nan
+    table.loc[aspatial, "status"] = "skipped"
+    table.loc[aspatial, "note"] = (
+        "skipped: the group is the whole population of a unit or none of it in every "
+        "unit: an aspatial index would be 1 by construction"
     )
 
 
-def _groups_by_side(group, group_mx, spec) -> dict[str, str | None]:
-    if isinstance(group, Mapping):
-        unknown = set(group) - {US, MX}
-        if unknown:
-            raise IndexInputError(f"group mapping keys must be 'US'/'MX', got {sorted(unknown)}")
-        return {US: group.get(US), MX: group.get(MX)}
-    us = group
-    mx = group_mx if group_mx is not None else group
-    if group is None:
-        if spec is None:
-            raise IndexInputError("concentration_profile: name a group (group='hispanic')")
-        us = spec.groups_us[0] if spec.groups_us else None
-        mx = group_mx if group_mx is not None else (spec.groups_mx[0] if spec.groups_mx else None)
-    return {US: us, MX: mx}
-
-
-def _scope_units(units, scope):
-    if COUNTRY not in units.columns:
-        return units
-    if scope == BINATIONAL:
-        return units
-    return units[units[COUNTRY].astype(str) == scope]
-
-
-def _mixed_reason(groups_by_side) -> str | None:
-    """Why two registered groups of different concepts cannot be pooled (None: they can)."""
-    from .. import groups as named
-
-    us, mx = groups_by_side[US], groups_by_side[MX]
-    known = {*named.GROUPS, *named.CONTEXT}
-    if us == mx or us not in known or mx not in known:
-        return None
-    a, b = named.get_group(us), named.get_group(mx)
-    if a.concept == b.concept:
-        return None
-    return (
-        f"{us!r} ({a.concept}) and {mx!r} ({b.concept}) are different variables: a cross-border "
-        "index needs a variable defined on both sides (mixed_groups=True pools them anyway)"
-    )
-
-
-def _availability(units, scope, total, groups_by_side, explicit, mixed_groups=False) -> str | None:
-    """Reason the scope cannot be computed, or None."""
-    sides = [US, MX] if scope == BINATIONAL else [scope]
-    if scope == BINATIONAL and groups_by_side[US] != groups_by_side[MX] and not explicit:
-        return (
-            f"the sides have different groups ({groups_by_side[US]!r} for US, "
-            f"{groups_by_side[MX]!r} for MX); ask for scopes=[..., 'binational'] to combine them"
-        )
-    if scope == BINATIONAL and not mixed_groups:
-        reason = _mixed_reason(groups_by_side)
-        if reason is not None:
-            return reason
-    for side in sides:
-        group = groups_by_side[side]
-        if group is None:
-            return f"no group given for {side}"
-        for col in (group, total):
-            if col not in units.columns:
-                return f"column {col!r} is not in the unit table"
-        part = units[units[COUNTRY].astype(str) == side] if COUNTRY in units.columns else units
-        if not len(part):
-            return f"no {side} units in the table"
-        if part[group].isna().all():
-            return f"group {group!r} has no values for {side} units"
-        if part[total].isna().all():
-            return f"total {total!r} has no values for {side} units"
-    return None
-
-
-def _binational_units(units, groups_by_side):
-    """Units of both sides with one group column (combined when the sides differ)."""
-    us, mx = groups_by_side[US], groups_by_side[MX]
-    if us == mx:
-        return units, us
-    label = f"{us}|{mx}"
-    out = units.copy()
-    is_us = out[COUNTRY].astype(str) == US
-    out[label] = np.where(is_us, out[us], out[mx])
-    return out, label
-
-
-def _skipped_rows(scope, group, total, names, reason):
-    return [
-        {
-            "scope": scope,
-            "group": group or "",
-            "total": total,
-            "index": name,
-            "status": "skipped",
-            "note": reason,
-        }
-        for name in names
-    ]
-
-
-def _has_geometry(units) -> bool:
-    return hasattr(units, "geometry") and getattr(units, "crs", None) is not None
-
-
-def concentration_profile(
-    region_or_units,
+def scope_indices(
+    scope: Scope,
     *,
-    group: str | Mapping[str, str] | None = None,
-    total: str = POP_TOTAL,
-    group_mx: str | None = None,
-    scopes: Sequence[str] | None = None,
     indices: Sequence[str] | None = None,
-    null: str | None = "systematic",
     permutations: int = 999,
-    ci: bool = True,
-    level: float = 0.95,
-    alternative: str = "two-sided",
-    moe: bool = False,
-    moe_replicates: int | None = None,
-    moe_z: float = Z95,
-    local: bool = True,
-    weights: str = "queen",
-    weights_options: Mapping | None = None,
-    cross_border: bool = True,
-    local_permutations: int | None = None,
-    local_alternative: str = "directed",
-    alpha: float = 0.05,
-    multigroups: Sequence[str] | str | None = None,
-    mixed_groups: bool = False,
-    seed: int = 0,
-    data_dir=None,
+    inference: Inference | None = None,
+    moe: MoeOptions | None = None,
     **index_options,
-) -> ConcentrationProfile:
-    """Concentration of a group on each side of a twin city and across it.
+) -> pd.DataFrame:
+    """Global single-group indices of one scope, with their inference.
 
     Parameters
     ----------
-    region_or_units
-        Region name (``"tijuana-san-diego"``; loaded with :func:`binational.load_region`), a
-        ``Region``, or a unit table (GeoDataFrame; a DataFrame without geometry gets the
-        aspatial indices only).
-    group, group_mx
-        Group column(s): see the module notes.
-    total
-        Total column.
-    scopes
-        Scopes to compute among ``"US"``, ``"MX"``, ``"binational"`` (default: all, skipping
-        the unavailable ones with a note). Naming a scope makes a missing group an error.
+    scope
+        A scope of :func:`~binational.concentration.scopes.resolve_scopes` (not skipped).
     indices
-        Global single-group indices (default
-        :data:`~binational.concentration.indices.DEFAULT_INDICES`).
-    null, permutations, alternative
-        Permutation test (see :mod:`~binational.concentration.inference`); ``null=None`` skips
-        it. ``permutations`` also sets the bootstrap and MOE replicates.
-    ci, level
-        Bootstrap percentile intervals and their coverage.
-    moe, moe_replicates, moe_z
-        Propagate ``<col>_moe`` margins of error (see :mod:`~binational.concentration.moe`):
-        ``moe_low``/``moe_high`` are the percentile interval of the simulated indices (biased
-        upward for small units), ``moe_bias`` the measured bias, ``moe_corrected`` and
-        ``moe_corrected_low``/``_high`` the bias-corrected index and its interval.
-    local
-        Compute the local measures.
-    weights, weights_options
-        Weights kind for the local measures and its options (see
-        :func:`~binational.concentration.weights.build_weights`).
-    cross_border
-        In the binational scope, let weights and local environments cross the border (snapped
-        contiguity for queen/rook). Single-side scopes never cross it.
-    local_permutations, local_alternative, alpha
-        Conditional permutations (default: ``permutations``), p-value rule and significance
-        level of the local measures.
-    multigroups
-        Group columns for the multigroup indices (the remainder of ``total`` is added as
-        ``"other"``); rows without a test. ``"B03002"``: the ACS race/ethnicity categories of
-        :data:`binational.groups.MULTIGROUP_US` present in the table.
-    mixed_groups
-        Let the binational scope pool two registered groups that measure different things
-        (e.g. US poverty with Mexican marginalisation); by default that scope is refused
-        (:mod:`binational.groups`: a cross-border index needs a variable defined on both
-        sides).
-    seed
-        Seed of every random draw (same seed, same table).
-    data_dir
-        Data folder when ``region_or_units`` is a region name.
+        Index names (default :data:`~binational.concentration.indices.DEFAULT_INDICES`);
+        spatial ones need geometries (else one skipped row each).
+    permutations
+        Replicates of the permutation test, the bootstrap and the MOE simulation.
+    inference
+        Test and interval options (default :class:`Inference`).
+    moe
+        Propagate ``<col>_moe`` margins of error (None: no MOE interval).
     **index_options
         Passed to :meth:`~binational.concentration.indices.IndexSet.build` (``atkinson_b``,
-        ``bandwidth``, ``function``, ``round_counts``, ``alpha``/``beta`` of SP as
+        ``bandwidth``, ``function``, ``round_counts``; SP's ``alpha``/``beta`` as
         ``sp_alpha``/``sp_beta``...).
 
     Returns
     -------
-    ConcentrationProfile
-        ``(table, local)``.
+    DataFrame
+        One row per index, columns among :data:`TABLE_COLUMNS`.
+
+    Raises
+    ------
+    DegenerateCountsError
+        The scope's counts cannot give an index (the profile skips such a scope).
     """
-    if null is not None and null not in NULLS:
-        raise IndexInputError(f"null must be one of {', '.join(NULLS)} or None; got {null!r}")
-    if alternative not in ALTERNATIVES:
-        raise IndexInputError(f"alternative must be one of {', '.join(ALTERNATIVES)}")
-    units, spec = _resolve_units(region_or_units, data_dir)
+    _usable(scope)
+    inf = inference or Inference()
     names = index_names(indices)
-    groups_by_side = _groups_by_side(group, group_mx, spec)
-    if "sp_alpha" in index_options:
-        index_options["alpha"] = index_options.pop("sp_alpha")
-    if "sp_beta" in index_options:
-        index_options["beta"] = index_options.pop("sp_beta")
-    if COUNTRY not in units.columns:
-        all_scopes = ["all"]
-        groups_by_side = {"all": groups_by_side[US]}
-    else:
-        all_scopes = list(SCOPES)
-    explicit = scopes is not None
-    wanted = list(scopes) if explicit else all_scopes
-    bad = [s for s in wanted if s not in all_scopes]
-    if bad:
-        raise IndexInputError(f"unknown scope(s) {bad}; choose among {all_scopes}")
-    spatial_ok = _has_geometry(units)
-    if spatial_ok and not units.crs.is_projected:
-        raise IndexInputError(
-            "concentration_profile: the unit table is in a geographic CRS; project it first"
-        )
-    if isinstance(multigroups, str):
-        if multigroups != "B03002":
-            raise IndexInputError(f"multigroups: unknown preset {multigroups!r} (use 'B03002')")
-        from ..groups import MULTIGROUP_US
-
-        multigroups = [g for g in MULTIGROUP_US if g in units.columns]
-    rows: list[dict] = []
-    local_parts = []
-    local_attrs: dict[str, dict] = {}
-    scope_code = {s: i for i, s in enumerate([*SCOPES, "all"])}
-    for scope in tqdm(wanted, desc="concentration", disable=not settings.progress, leave=False):
-        if scope == "all":
-            g = groups_by_side["all"]
-            reason = None if g is not None else "no group given"
-            if reason is None and (g not in units.columns or total not in units.columns):
-                reason = f"column {g if g not in units.columns else total!r} missing"
-        else:
-            g = groups_by_side[MX] if scope == MX else groups_by_side[US]
-            reason = _availability(units, scope, total, groups_by_side, explicit, mixed_groups)
-        if reason is not None:
-            if explicit:
-                raise IndexInputError(f"concentration_profile: scope {scope}: {reason}")
-            log.info("concentration_profile: %s skipped: %s", scope, reason)
-            rows += _skipped_rows(scope, g, total, names, f"skipped: {reason}")
-            continue
-        part = _scope_units(units, scope)
-        if scope == BINATIONAL:
-            part, g = _binational_units(part, groups_by_side)
-        scope_seed = (int(seed), scope_code[scope])
-        try:
-            scope_rows = _scope_rows(
-                part,
-                scope=scope,
-                group=g,
-                total=total,
-                names=names,
-                spatial_ok=spatial_ok,
-                cross_border=cross_border and scope == BINATIONAL,
-                null=null,
-                permutations=permutations,
-                ci=ci,
-                level=level,
-                alternative=alternative,
-                moe=moe,
-                moe_replicates=moe_replicates or permutations,
-                moe_z=moe_z,
-                seed=scope_seed,
-                index_options=index_options,
-            )
-        except DegenerateCountsError as exc:
-            if explicit:
-                raise
-            log.warning("concentration_profile: %s skipped: %s", scope, exc)
-            rows += _skipped_rows(scope, g, total, names, f"skipped: {exc}")
-            continue
-        rows += scope_rows
-        if multigroups:
-            rows += _multigroup_rows(part, scope, list(multigroups), total)
-        if local and spatial_ok:
-            try:
-                lm = local_measures(
-                    part,
-                    group=g,
-                    total=total,
-                    weights=weights,
-                    permutations=permutations if local_permutations is None else local_permutations,
-                    alpha=alpha,
-                    alternative=local_alternative,
-                    seed=scope_seed,
-                    cross_border=cross_border and scope == BINATIONAL,
-                    weights_options=dict(weights_options or {}),
-                )
-            except DegenerateCountsError as exc:
-                if explicit:
-                    raise
-                log.warning("concentration_profile: %s local measures skipped: %s", scope, exc)
-                local_attrs[scope] = {"skipped": str(exc)}
-                continue
-            lm.insert(0, "scope", scope)
-            lm.insert(1, "group", g)
-            lm = lm.rename(columns={g: "group_count", total: "total_count"})
-            local_attrs[scope] = dict(lm.attrs)
-            local_parts.append(lm)
-    table = pd.DataFrame(rows)
-    for col in TABLE_COLUMNS:
-        if col not in table.columns:
-            table[col] = np.nan
-    table = table[list(TABLE_COLUMNS)]
-    for col in ("scope", "group", "total", "index", "ci_method", "null", "params", "status"):
-        table[col] = table[col].fillna("").astype(str)
-    table["note"] = table["note"].fillna("").astype(str)
-    for col in ("permutations", "n_units", "n_dropped"):
-        table[col] = table[col].fillna(0).astype(int)
-    table.attrs.update(
-        {
-            "region": spec.name if spec is not None else None,
-            "seed": seed,
-            "null": null,
-            "alternative": alternative,
-            "level": level,
-        }
+    opts = {{"sp_alpha": "alpha", "sp_beta": "beta"}.get(k, k): v for k, v in index_options.items()}
+    opts.setdefault("cross_border", scope.cross_border)
+    c = counts(
+        scope.units, scope.group, scope.total, dropna=True, what=f"{scope.name} {scope.group}"
     )
-    local_gdf = _concat_local(local_parts, units)
-    local_gdf.attrs["scopes"] = local_attrs
-    return ConcentrationProfile(table=table, local=local_gdf)
-
-
-def _concat_local(parts, units):
-    import geopandas as gpd
-
-    if parts:
-        out = pd.concat(parts, ignore_index=True)
-        return gpd.GeoDataFrame(out, geometry="geometry", crs=parts[0].crs)
-    crs = getattr(units, "crs", None)
-    return gpd.GeoDataFrame({"scope": pd.Series(dtype=str)}, geometry=[], crs=crs)
-
-
-def _scope_rows(
-    part,
-    *,
-    scope,
-    group,
-    total,
-    names,
-    spatial_ok,
-    cross_border,
-    null,
-    permutations,
-    ci,
-    level,
-    alternative,
-    moe,
-    moe_replicates,
-    moe_z,
-    seed,
-    index_options,
-) -> list[dict]:
-    c = counts(part, group, total, dropna=True, what=f"{scope} {group}")
-    sub = part if c.keep.all() else part[c.keep]
-    usable = [n for n in names if spatial_ok or kind_of(n) == "aspatial"]
-    skipped = [n for n in names if n not in usable]
-    opts = dict(index_options)
-    opts.setdefault("cross_border", cross_border)
+    sub = scope.units if c.keep.all() else scope.units[c.keep]
+    usable = [n for n in names if scope.spatial or kind_of(n) == "aspatial"]
     iset = IndexSet.build(sub, usable, **opts)
     table = inference_table(
         iset,
         c.x,
         c.total,
-        null=null,
+        null=inf.null,
         permutations=permutations,
-        ci=ci,
-        level=level,
-        alternative=alternative,
-        seed=seed,
+        ci=inf.ci,
+        level=inf.level,
+        alternative=inf.alternative,
+        seed=scope.seed,
     )
     table["moe_low"] = np.nan
     table["moe_high"] = np.nan
-    if moe:
-        xm_col, tm_col = f"{group}{MOE_SUFFIX}", f"{total}{MOE_SUFFIX}"
-        if xm_col in sub.columns and sub[xm_col].notna().any():
-            t_moe = sub[tm_col].to_numpy(float) if tm_col in sub.columns else None
-            mt = moe_table(
-                iset,
-                c.x,
-                c.total,
-                sub[xm_col].to_numpy(float),
-                t_moe,
-                replicates=moe_replicates,
-                level=level,
-                seed=seed,
-                z=moe_z,
-            ).set_index("index")
-            for col in ("moe_low", "moe_high", "moe_bias", "moe_corrected"):
-                table[col] = table["index"].map(mt[col])
-            table["moe_corrected_low"] = table["index"].map(mt["moe_corrected_low"])
-            table["moe_corrected_high"] = table["index"].map(mt["moe_corrected_high"])
-            extra = mt["moe_note"].iloc[0]
-            if extra:
-                table["note"] = [_join(n, extra) for n in table["note"]]
-        else:
-            table["note"] = [
-                _join(n, f"no MOE column {xm_col!r}: no MOE interval") for n in table["note"]
-            ]
-    all_or_nothing = bool(np.all((c.x == 0) | (c.x == c.total)))
-    table.insert(0, "scope", scope)
-    table.insert(1, "group", group)
-    table.insert(2, "total", total)
+    if moe is not None:
+        _moe_columns(table, iset, c, sub, scope, moe, permutations, inf.level)
+    table.insert(0, "scope", scope.name)
+    table.insert(1, "group", scope.group)
+    table.insert(2, "total", scope.total)
     table["n_units"] = c.n
     table["n_dropped"] = len(c.dropped)
     table["status"] = "ok"
-    if all_or_nothing:
-        # no unevenness to measure: an aspatial index would be 1 by construction, so none is
-        # given (one reason, the same note on each row); spatial indices still carry meaning
-        aspatial = table["index"].map(lambda i: kind_of(i) == "aspatial").to_numpy()
-        numeric = [c for c in table.columns if c not in ("scope", "group", "total", "index")]
-        numeric = [c for c in numeric if pd.api.types.is_float_dtype(table[c])]
-        table.loc[aspatial, numeric] = np.nan
-        table.loc[aspatial, "status"] = "skipped"
-        table.loc[aspatial, "note"] = (
-            "skipped: the group is the whole population of a unit or none of it in every "
-            "unit: an aspatial index would be 1 by construction"
-        )
+    if np.all((c.x == 0) | (c.x == c.total)):
+        _all_or_nothing(table)
     if c.dropped:
-        table["note"] = [
-            _join(n, f"{len(c.dropped)} unit(s) without data left out") for n in table["note"]
-        ]
-    rows = table.to_dict("records")
-    rows += _skipped_rows(
-        scope, group, total, skipped, "skipped: spatial index needs unit geometries"
-    )
-    return rows
+        note = f"{len(c.dropped)} unit(s) without data left out"
+        table["note"] = [_join(n, note) for n in table["note"]]
+    spatial = [n for n in names if n not in usable]
+    if not spatial:
+        return table
+    more = skipped_rows(scope, spatial, "skipped: spatial index needs unit geometries")
+    return pd.concat([table, more], ignore_index=True)
 
 
-def _join(a: str, b: str) -> str:
-    return f"{a}; {b}" if a else b
+def scope_multigroup(scope: Scope, groups: Sequence[str]) -> pd.DataFrame:
+    """Multigroup indices of one scope (no permutation test or interval).
 
+    Parameters
+    ----------
+    scope
+        A scope of :func:`~binational.concentration.scopes.resolve_scopes` (not skipped).
+    groups
+        Group columns; the remainder of the scope's total is added as ``"other"`` unless the
+        groups are exhaustive (e.g. the ACS B03002 categories).
 
-def _multigroup_rows(part, scope, groups, total) -> list[dict]:
+    Returns
+    -------
+    DataFrame
+        One row per index of :data:`~binational.concentration.multigroup.MULTIGROUP`.
+    """
+    _usable(scope)
+    part, total, groups = scope.units, scope.total, list(groups)
     missing = [g for g in [*groups, total] if g not in part.columns or part[g].isna().all()]
     if missing:
-        return _skipped_rows(
-            scope,
-            ",".join(groups),
-            total,
-            list(MULTIGROUP),
-            f"skipped: multigroup column(s) {missing} have no values here",
+        reason = f"skipped: multigroup column(s) {missing} have no values here"
+        return skipped_rows(
+            Scope(name=scope.name, group=",".join(groups), total=total), list(MULTIGROUP), reason
         )
     try:
         c, values, names = multigroup_counts(part, groups, total=total, dropna=True)
@@ -577,7 +250,7 @@ def _multigroup_rows(part, scope, groups, total) -> list[dict]:
         for name, func in MULTIGROUP.items():
             rows.append(
                 {
-                    "scope": scope,
+                    "scope": scope.name,
                     "group": ",".join(names),
                     "total": total,
                     "index": name,
@@ -588,4 +261,219 @@ def _multigroup_rows(part, scope, groups, total) -> list[dict]:
                     "note": "multigroup: no permutation test or interval",
                 }
             )
-    return rows
+    return pd.DataFrame(rows)
+
+
+def _scope_weights(weights, scope: Scope, units):
+    """Weights for the scope's rows: a kind name as is, prebuilt weights cut to the scope."""
+    if isinstance(weights, str):
+        return weights
+    w = as_spatial_weights(weights, units)
+    if scope.name in (US, MX):
+        w = w.subset((units[COUNTRY].astype(str) == scope.name).to_numpy())
+    return w if scope.cross_border else w.within_sides()
+
+
+def scope_local(
+    scope: Scope,
+    *,
+    weights: str | WeightsLike = "queen",
+    permutations: int = 999,
+    options: LocalOptions | None = None,
+) -> pd.DataFrame:
+    """Local measures of one scope (share, LQ, entropy, Gi*, local Moran clusters).
+
+    Parameters
+    ----------
+    scope
+        A scope of :func:`~binational.concentration.scopes.resolve_scopes` (not skipped, with
+        geometries).
+    weights
+        Weights kind, built on the scope's units, or weights for the scope's rows
+        (SpatialWeights, libpysal ``W`` or ``Graph``).
+    permutations
+        Conditional permutations (unless ``options.permutations`` is set).
+    options
+        Weights options, p-value rule and significance level (default :class:`LocalOptions`).
+
+    Returns
+    -------
+    GeoDataFrame
+        :func:`~binational.concentration.local.local_measures` with ``scope`` and ``group``
+        columns and the counts as ``group_count``/``total_count``.
+    """
+    _usable(scope)
+    opts = options or LocalOptions()
+    lm = local_measures(
+        scope.units,
+        group=scope.group,
+        total=scope.total,
+        weights=weights,
+        permutations=permutations if opts.permutations is None else opts.permutations,
+        alpha=opts.alpha,
+        alternative=opts.alternative,
+        seed=scope.seed,
+        cross_border=scope.cross_border,
+        weights_options=dict(opts.weights_options),
+    )
+    lm.insert(0, "scope", scope.name)
+    lm.insert(1, "group", scope.group)
+    return lm.rename(columns={scope.group: "group_count", scope.total: "total_count"})
+
+
+def _concat_local(parts, units):
+    import geopandas as gpd
+
+    if parts:
+        out = pd.concat(parts, ignore_index=True)
+        return gpd.GeoDataFrame(out, geometry="geometry", crs=parts[0].crs)
+    crs = getattr(units, "crs", None)
+    return gpd.GeoDataFrame({"scope": pd.Series(dtype=str)}, geometry=[], crs=crs)
+
+
+def _multigroup_columns(multigroups, units) -> list[str]:
+    if not isinstance(multigroups, str):
+        return list(multigroups or [])
+    if multigroups != "B03002":
+        raise IndexInputError(f"multigroups: unknown preset {multigroups!r} (use 'B03002')")
+    from ..groups import MULTIGROUP_US
+
+    return [g for g in MULTIGROUP_US if g in units.columns]
+
+
+def _local_part(scope, weights, permutations, options, units, attrs) -> pd.DataFrame | None:
+    try:
+        w = _scope_weights(weights, scope, units)
+        lm = scope_local(scope, weights=w, permutations=permutations, options=options)
+    except DegenerateCountsError as exc:
+        if scope.explicit:
+            raise
+        log.warning("concentration_profile: %s local measures skipped: %s", scope.name, exc)
+        attrs[scope.name] = {"skipped": str(exc)}
+        return None
+    attrs[scope.name] = dict(lm.attrs)
+    return lm
+
+
+def concentration_profile(
+    units,
+    *,
+    group: str | Mapping[str, str] | None = None,
+    total: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    scopes: Sequence[str] | None = None,
+    indices: Sequence[str] | None = None,
+    multigroups: Sequence[str] | str | None = None,
+    weights: str | WeightsLike = "queen",
+    permutations: int = 999,
+    seed: int = 0,
+    inference: Inference | None = None,
+    moe: bool | MoeOptions = False,
+    local: bool | LocalOptions = True,
+    binational: BinationalOptions | None = None,
+    **index_options,
+) -> ConcentrationProfile:
+    """Concentration of a group on each side of a twin city and across it.
+
+    Parameters
+    ----------
+    units
+        A ``Region`` (:func:`binational.load_region`) or a unit table: any GeoDataFrame in a
+        projected CRS (a CRS in feet is reprojected to metres); a DataFrame without geometry
+        gets the aspatial indices only.
+    group, total, columns
+        Group and total columns, by keyword or through ``columns`` (role → column, roles
+        ``group``, ``total``, ``unit_id``, ``country``): see :mod:`.scopes` and the notes above.
+    scopes
+        Scopes among ``"US"``, ``"MX"``, ``"binational"`` (default: all, skipping the
+        unavailable ones with a note). Naming a scope makes a missing group an error.
+    indices
+        Global single-group indices (default
+        :data:`~binational.concentration.indices.DEFAULT_INDICES`).
+    multigroups
+        Group columns for the multigroup indices (rows without a test); ``"B03002"``: the
+        ACS race/ethnicity categories of :data:`binational.groups.MULTIGROUP_US` present.
+    weights
+        Weights of the local measures: a kind (``"queen"``, ``"rook"``, ``"knn"``,
+        ``"distance_band"``, ``"kernel"``) built per scope, or weights for the rows of the
+        unit table (SpatialWeights, libpysal ``W`` or ``Graph``), cut to each scope.
+    permutations
+        Replicates of every random step: permutation test, bootstrap, MOE, local inference.
+    seed
+        Seed of every random draw (same seed, same table).
+    inference
+        Permutation null (None: no test), bootstrap interval, level, alternative.
+    moe
+        Propagate ``<col>_moe`` margins of error (``True`` or :class:`MoeOptions`):
+        ``moe_low``/``moe_high`` are the percentile interval of the simulated indices (biased
+        upward for small units), ``moe_bias`` the measured bias, ``moe_corrected`` and
+        ``moe_corrected_low``/``_high`` the bias-corrected index and its interval.
+    local
+        Compute the local measures (``True`` or :class:`LocalOptions`).
+    binational
+        Cross-border weights and pooling of different groups in the binational scope.
+    **index_options
+        Passed to :meth:`~binational.concentration.indices.IndexSet.build` (``atkinson_b``,
+        ``bandwidth`` in metres, ``function``, ``round_counts``, ``sp_alpha``/``sp_beta``...).
+
+    Returns
+    -------
+    ConcentrationProfile
+        ``.table`` (tidy, :data:`TABLE_COLUMNS`) and ``.local`` (GeoDataFrame).
+    """
+    inf = inference or Inference()
+    moe_opts = MoeOptions() if moe is True else (moe or None)
+    local_opts = LocalOptions() if local is True else (local or None)
+    units, spec = prepare_units(units, columns=columns)
+    names = index_names(indices)
+    resolved = resolve_scopes(
+        units,
+        group=group,
+        total=total,
+        columns=columns,
+        scopes=scopes,
+        spec=spec,
+        binational=binational,
+        seed=seed,
+    )
+    multi = _multigroup_columns(multigroups, units)
+    parts: list[pd.DataFrame] = []
+    local_parts, local_attrs = [], {}
+    for scope in tqdm(resolved, desc="concentration", disable=not settings.progress, leave=False):
+        if scope.reason is not None:
+            parts.append(skipped_rows(scope, names, f"skipped: {scope.reason}"))
+            continue
+        try:
+            parts.append(
+                scope_indices(
+                    scope,
+                    indices=names,
+                    permutations=permutations,
+                    inference=inf,
+                    moe=moe_opts,
+                    **index_options,
+                )
+            )
+        except DegenerateCountsError as exc:
+            if scope.explicit:
+                raise
+            log.warning("concentration_profile: %s skipped: %s", scope.name, exc)
+            parts.append(skipped_rows(scope, names, f"skipped: {exc}"))
+            continue
+        if multi:
+            parts.append(scope_multigroup(scope, multi))
+        if local_opts is not None and scope.spatial:
+            lm = _local_part(scope, weights, permutations, local_opts, units, local_attrs)
+            if lm is not None:
+                local_parts.append(lm)
+    table = profile_table(
+        parts,
+        region=spec.name if spec is not None else None,
+        seed=seed,
+        null=inf.null,
+        alternative=inf.alternative,
+        level=inf.level,
+    )
+    local_gdf = _concat_local(local_parts, units)
+    local_gdf.attrs["scopes"] = local_attrs
+    return ConcentrationProfile(table=table, local=local_gdf)

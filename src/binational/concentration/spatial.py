@@ -33,8 +33,10 @@ from scipy.spatial.distance import cdist
 from ..errors import IndexInputError
 from ..schema import POP_TOTAL
 from ._validate import counts, numeric_columns, projected_geometry
+from .contiguity import contiguity
+from .distance_weights import kernel
 from .singlegroup import _dissim, _isolation, _shares
-from .weights import SpatialWeights, contiguity, kernel
+from .weights import WeightsLike, as_spatial_weights
 
 __all__ = [
     "DEFAULT_BANDWIDTH",
@@ -57,19 +59,17 @@ def environment_matrix(
     bandwidth: float = DEFAULT_BANDWIDTH,
     function: str = "triangular",
     cross_border: bool = True,
-    weights: SpatialWeights | None = None,
+    weights: WeightsLike | None = None,
 ) -> sp.csr_array:
     """Sparse matrix ``K`` such that ``K @ counts`` gives each unit's local environment.
 
-    ``weights`` (e.g. from :func:`binational.concentration.weights.kernel`) replaces the
-    default kernel; its diagonal is set to 1 either way.
+    ``weights`` (e.g. from :func:`binational.concentration.distance_weights.kernel`, or a libpysal
+    ``W``/``Graph``) replaces the default kernel; its diagonal is set to 1 either way.
     """
     if weights is None:
         weights = kernel(units, bandwidth=bandwidth, function=function, cross_border=cross_border)
-    elif weights.n != len(units):
-        raise IndexInputError(
-            f"local environment: weights have {weights.n} units, the table has {len(units)}"
-        )
+    else:
+        weights = as_spatial_weights(weights, units)
     return weights.with_self_weight(1.0).sparse
 
 
@@ -87,7 +87,7 @@ def local_environment(
     bandwidth: float = DEFAULT_BANDWIDTH,
     function: str = "triangular",
     cross_border: bool = True,
-    weights: SpatialWeights | None = None,
+    weights: WeightsLike | None = None,
     round_counts: bool = True,
 ):
     """Kernel-weighted sums of count ``columns`` around each unit.
@@ -99,11 +99,13 @@ def local_environment(
     columns
         Count column(s) to sum.
     bandwidth, function
-        Kernel over centroid distances (see :func:`binational.concentration.weights.kernel`).
+        Kernel over centroid distances (see
+        :func:`binational.concentration.distance_weights.kernel`).
     cross_border
         Let environments reach across the border when both sides are in ``units``.
     weights
-        Precomputed kernel weights instead of ``bandwidth``/``function``.
+        Precomputed kernel weights instead of ``bandwidth``/``function`` (SpatialWeights or
+        a libpysal ``W``/``Graph``).
     round_counts
         Round the sums to whole persons, as PySAL ``segregation`` does.
 
@@ -170,14 +172,10 @@ def _adjusted_dissim(x: np.ndarray, t: np.ndarray, adj: sp.coo_array) -> np.ndar
 
 
 def adjacency_for_morrill(
-    units, weights: SpatialWeights | None = None, standardize: bool = False
+    units, weights: WeightsLike | None = None, standardize: bool = False
 ) -> sp.coo_array:
     """Contiguity weights (queen by default) as COO for the adjusted dissimilarity."""
-    w = weights if weights is not None else contiguity(units)
-    if w.n != len(units):
-        raise IndexInputError(
-            f"adjusted dissimilarity: weights have {w.n} units, the table has {len(units)}"
-        )
+    w = as_spatial_weights(weights, units) if weights is not None else contiguity(units)
     m = w.sparse.tocsr()
     if standardize:
         m = w.with_transform("r").sparse
@@ -224,7 +222,7 @@ def spatial_dissimilarity(
     bandwidth: float = DEFAULT_BANDWIDTH,
     function: str = "triangular",
     cross_border: bool = True,
-    weights: SpatialWeights | None = None,
+    weights: WeightsLike | None = None,
     round_counts: bool = True,
     dropna: bool = False,
 ) -> float:
@@ -252,7 +250,7 @@ def spatial_isolation(
     bandwidth: float = DEFAULT_BANDWIDTH,
     function: str = "triangular",
     cross_border: bool = True,
-    weights: SpatialWeights | None = None,
+    weights: WeightsLike | None = None,
     round_counts: bool = True,
     dropna: bool = False,
 ) -> float:
@@ -277,7 +275,7 @@ def adjusted_dissimilarity(
     *,
     group: str,
     total: str = POP_TOTAL,
-    weights: SpatialWeights | None = None,
+    weights: WeightsLike | None = None,
     standardize: bool = False,
     dropna: bool = False,
 ) -> float:
@@ -285,6 +283,6 @@ def adjusted_dissimilarity(
     c = counts(units, group, total, dropna=dropna, what="adjusted dissimilarity")
     sub = _subset(units, c)
     if weights is not None and not c.keep.all():
-        weights = weights.subset(c.keep)
+        weights = as_spatial_weights(weights, units).subset(c.keep)
     adj = adjacency_for_morrill(sub, weights, standardize)
     return float(_adjusted_dissim(c.x, c.total, adj))

@@ -6,14 +6,7 @@ unit table, the unit ids, and what was done about units without neighbours (isla
 Kinds
 -----
 ``queen`` / ``rook``
-    Contiguity. By default two units are neighbours when they share a vertex (queen) or an edge
-    (rook) with *exactly* equal coordinates — the rule of ``libpysal.weights.Queen``/``Rook``.
-    Census units of two countries never share vertices exactly, and simplified or separately
-    digitised layers leave slivers, so contiguity across such gaps needs a snapping
-    tolerance: ``border_tolerance`` (metres) for pairs of units of different countries
-    (used when ``cross_border=True``) and ``tolerance`` for every pair. Snapped queen pairs are
-    units whose geometries lie within the tolerance; snapped rook pairs must also have more
-    than ``2 × tolerance`` of one unit's boundary within the tolerance of the other.
+    Contiguity, exact or snapped across gaps (:mod:`binational.concentration.contiguity`).
 ``knn``
     The ``k`` nearest unit centroids (not symmetric), as ``libpysal.weights.KNN``.
 ``distance_band``
@@ -22,6 +15,8 @@ Kinds
     Kernel of centroid distances over a fixed ``bandwidth`` or an adaptive one (distance to the
     ``k``-th nearest centroid), with the functions of ``libpysal.weights.Kernel``
     (triangular, uniform, quadratic, quartic, gaussian); the diagonal holds the self-weight.
+
+The distance-based builders live in :mod:`binational.concentration.distance_weights`.
 
 Cross-border switch
 -------------------
@@ -38,31 +33,35 @@ island to its nearest unit (by geometry, respecting the cross-border switch) wit
 PySAL ``segregation`` does for its boundary-length weights. ``islands="raise"`` raises
 :class:`binational.errors.IndexInputError`. In every case ``SpatialWeights.islands`` lists the
 islands found and a log message reports them.
+
+Your own weights
+----------------
+Wherever weights are accepted, a libpysal ``W`` or ``Graph`` (or a scipy sparse matrix in row
+order) is accepted too: :func:`as_spatial_weights` aligns it with the unit table by its ids
+(``unit_id`` or the index), or by position when its ids are ``0 … n − 1``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.spatial import cKDTree
 
 from .._log import get_logger
 from ..errors import IndexInputError
 from ..schema import COUNTRY
-from ._validate import projected_geometry, unit_labels
+from ._validate import unit_labels
 
 __all__ = [
     "KERNEL_FUNCTIONS",
     "SpatialWeights",
+    "WeightsLike",
+    "as_spatial_weights",
     "build_weights",
-    "contiguity",
-    "distance_band",
-    "kernel",
-    "knn",
 ]
 
 log = get_logger(__name__)
@@ -70,6 +69,10 @@ log = get_logger(__name__)
 KINDS = ("queen", "rook", "knn", "distance_band", "kernel")
 KERNEL_FUNCTIONS = ("triangular", "uniform", "quadratic", "quartic", "gaussian")
 ISLAND_RULES = ("keep", "attach", "raise")
+
+#: What a ``weights=`` argument takes: :class:`SpatialWeights`, a libpysal ``W`` or ``Graph``,
+#: or a scipy sparse matrix (see :func:`as_spatial_weights`).
+WeightsLike: TypeAlias = "SpatialWeights | sp.sparray | sp.spmatrix | Any"
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +173,16 @@ class SpatialWeights:
         )
         return replace(sub, islands=tuple(sub.ids[sub.island_mask]))
 
+    def within_sides(self) -> SpatialWeights:
+        """The weights without the links between units of different countries."""
+        if self.countries is None or not self.n_cross_border_links:
+            return self
+        coo = self.sparse.tocoo()
+        same = (self.countries[coo.row] == self.countries[coo.col]) | (coo.row == coo.col)
+        m = _pairs_to_matrix(coo.row[same], coo.col[same], coo.data[same], self.n)
+        out = replace(self, sparse=m)
+        return replace(out, islands=tuple(out.ids[out.island_mask]))
+
     def to_frame(self) -> pd.DataFrame:
         """Adjacency list: one row per non-zero weight (``focal``, ``neighbor``, ``weight``)."""
         coo = self.sparse.tocoo()
@@ -219,6 +232,12 @@ def _drop_cross(i, j, countries, cross_border):
 def _check_choice(value, choices, name):
     if value not in choices:
         raise IndexInputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _groups(countries, cross_border, n):
+    if cross_border or countries is None:
+        return [np.arange(n)]
+    return [np.flatnonzero(countries == c) for c in pd.unique(countries)]
 
 
 def _finish(
@@ -280,322 +299,114 @@ def _attach_islands(matrix, geoms, mask, ids, countries, cross_border):
     return sp.csr_array(out.tocsr()), attached
 
 
-# ----------------------------------------------------------------------------------------------
-# contiguity
-
-
-def _shared_keys(geoms: np.ndarray, rook: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(unit index, key id) pairs: shared exact vertices (queen) or edges (rook)."""
-    parts, part_unit = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    unit = part_unit[ring_part[ring_idx]]
-    if rook:
-        same = ring_idx[1:] == ring_idx[:-1]
-        a, b = coords[:-1][same], coords[1:][same]
-        unit = unit[:-1][same]
-        swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-        lo = np.where(swap[:, None], b, a)
-        hi = np.where(swap[:, None], a, b)
-        keys = np.hstack([lo, hi])
-    else:
-        keys = coords
-    _, key_id = np.unique(keys, axis=0, return_inverse=True)
-    return unit, key_id.ravel()
-
-
-def _exact_contiguity(geoms: np.ndarray, rook: bool) -> tuple[np.ndarray, np.ndarray]:
-    n = len(geoms)
-    unit, key = _shared_keys(geoms, rook)
-    inc = sp.csr_array((np.ones(len(unit)), (unit, key)), shape=(n, key.max() + 1 if n else 0))
-    inc.data[:] = 1.0
-    adj = (inc @ inc.T).tocoo()
-    off = adj.row != adj.col
-    return adj.row[off], adj.col[off]
-
-
-def _snapped_contiguity(
-    geoms: np.ndarray, tol: float, rook: bool, pair_filter=None
-) -> tuple[np.ndarray, np.ndarray]:
-    tree = shapely.STRtree(geoms)
-    i, j = tree.query(geoms, predicate="dwithin", distance=tol)
-    keep = i < j
-    if pair_filter is not None:
-        keep &= pair_filter(i, j)
-    i, j = i[keep], j[keep]
-    if rook and len(i):
-        zone_j = shapely.buffer(geoms[j], tol)
-        zone_i = shapely.buffer(geoms[i], tol)
-        shared_ij = shapely.length(shapely.intersection(shapely.boundary(geoms[i]), zone_j))
-        shared_ji = shapely.length(shapely.intersection(shapely.boundary(geoms[j]), zone_i))
-        ok = np.maximum(shared_ij, shared_ji) > 2 * tol
-        i, j = i[ok], j[ok]
-    return np.concatenate([i, j]), np.concatenate([j, i])
-
-
-def contiguity(
-    units,
-    *,
-    rook: bool = False,
-    cross_border: bool = False,
-    border_tolerance: float = 50.0,
-    tolerance: float | None = None,
-    islands: str = "keep",
-) -> SpatialWeights:
-    """Queen (or rook) contiguity between units.
+def build_weights(units, kind: str = "queen", **kwargs) -> SpatialWeights:
+    """Build weights of one ``kind`` (``queen``, ``rook``, ``knn``, ``distance_band``, ``kernel``).
 
     Parameters
     ----------
     units
-        Unit table (GeoDataFrame, projected CRS).
-    rook
-        Require a shared edge rather than a shared vertex.
-    cross_border
-        Allow neighbours across the border (units of different ``country``).
-    border_tolerance
-        Snapping distance in CRS units (metres) for pairs of units of different countries;
-        used only when ``cross_border`` is True.
-    tolerance
-        Snapping distance for every pair (``None``: exact shared vertices/edges only).
-    islands
-        ``"keep"``, ``"attach"`` or ``"raise"`` (see the module notes).
+        Unit table (GeoDataFrame in a projected CRS).
+    kind
+        Weights kind; a :class:`SpatialWeights`, libpysal ``W`` or ``Graph`` is returned
+        aligned with ``units`` (:func:`as_spatial_weights`).
+    **kwargs
+        Passed to the builder (:func:`~binational.concentration.contiguity.contiguity`,
+        :func:`knn`, :func:`distance_band`, :func:`kernel`).
 
     Returns
     -------
     SpatialWeights
-        Binary weights with an empty diagonal.
+        Weights aligned with the rows of ``units``.
     """
-    _check_choice(islands, ISLAND_RULES, "islands")
-    kind = "rook" if rook else "queen"
-    geoms = np.asarray(projected_geometry(units, what=f"{kind} weights").array)
-    n = len(geoms)
-    countries = _countries(units)
-    i, j = _exact_contiguity(geoms, rook)
-    parts_i, parts_j = [i], [j]
-    if tolerance is not None:
-        if tolerance < 0:
-            raise IndexInputError(f"tolerance must be >= 0, got {tolerance}")
-        a, b = _snapped_contiguity(geoms, tolerance, rook)
-        parts_i.append(a)
-        parts_j.append(b)
-    if cross_border and countries is not None and border_tolerance is not None:
-        if border_tolerance < 0:
-            raise IndexInputError(f"border_tolerance must be >= 0, got {border_tolerance}")
-        a, b = _snapped_contiguity(
-            geoms, border_tolerance, rook, pair_filter=lambda i, j: countries[i] != countries[j]
-        )
-        parts_i.append(a)
-        parts_j.append(b)
-    i, j = np.concatenate(parts_i), np.concatenate(parts_j)
-    keep = _drop_cross(i, j, countries, cross_border)
-    m = _pairs_to_matrix(i[keep], j[keep], np.ones(int(keep.sum())), n)
-    m.data[:] = 1.0
-    params = {
-        "cross_border": cross_border,
-        "border_tolerance": border_tolerance if cross_border else None,
-        "tolerance": tolerance,
-        "islands": islands,
-    }
-    return _finish(
-        m, units, geoms, kind=kind, params=params, islands=islands, cross_border=cross_border
-    )
+    if not isinstance(kind, str):
+        return as_spatial_weights(kind, units)
+    from . import contiguity, distance_weights
+
+    _check_choice(kind, KINDS, "weights kind")
+    if kind in ("queen", "rook"):
+        return contiguity.contiguity(units, rook=kind == "rook", **kwargs)
+    if kind == "knn":
+        return distance_weights.knn(units, **kwargs)
+    if kind == "distance_band":
+        return distance_weights.distance_band(units, **kwargs)
+    return distance_weights.kernel(units, **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------
-# distance-based
+# weights built elsewhere (libpysal W / Graph, scipy sparse)
 
 
-def _groups(countries, cross_border, n):
-    if cross_border or countries is None:
-        return [np.arange(n)]
-    return [np.flatnonzero(countries == c) for c in pd.unique(countries)]
-
-
-def knn(units, *, k: int = 5, cross_border: bool = False) -> SpatialWeights:
-    """The ``k`` nearest units by centroid distance (binary, not symmetric).
-
-    With ``cross_border=False`` the neighbours are searched among units of the same country.
-    """
-    geoms = np.asarray(projected_geometry(units, what="knn weights").array)
-    n = len(geoms)
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise IndexInputError(f"knn weights: k must be a positive integer, got {k!r}")
-    countries = _countries(units)
-    xy = _centroids(geoms)
-    rows, cols = [], []
-    for members in _groups(countries, cross_border, n):
-        if len(members) <= k:
-            raise IndexInputError(
-                f"knn weights: k={k} but only {len(members)} unit(s)"
-                + ("" if cross_border or countries is None else " on one side")
-                + "; k must be below the number of units"
-            )
-        _, nn = cKDTree(xy[members]).query(xy[members], k=k + 1)
-        self_pos = nn == np.arange(len(members))[:, None]
-        # drop the unit itself (or the farthest when coincident points push it out)
-        drop = np.where(self_pos.any(axis=1), self_pos.argmax(axis=1), k)
-        keep = np.ones_like(nn, dtype=bool)
-        keep[np.arange(len(members)), drop] = False
-        nbr = nn[keep].reshape(len(members), k)
-        rows.append(np.repeat(members, k))
-        cols.append(members[nbr.ravel()])
-    i, j = np.concatenate(rows), np.concatenate(cols)
-    m = _pairs_to_matrix(i, j, np.ones(len(i)), n)
-    params = {"k": k, "cross_border": cross_border}
-    return _finish(m, units, geoms, kind="knn", params=params, islands="keep", cross_border=True)
-
-
-def _pairs_within(xy: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    pairs = cKDTree(xy).query_pairs(r, output_type="ndarray")
-    i, j = pairs[:, 0], pairs[:, 1]
-    d = np.hypot(*(xy[i] - xy[j]).T)
-    return np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([d, d])
-
-
-def distance_band(
-    units,
-    *,
-    threshold: float,
-    binary: bool = True,
-    alpha: float = -1.0,
-    cross_border: bool = False,
-    islands: str = "keep",
-) -> SpatialWeights:
-    """Units whose centroids lie within ``threshold`` (CRS units) of each other.
-
-    ``binary=False`` weights each pair by ``distance ** alpha`` (inverse distance by default).
-    """
-    _check_choice(islands, ISLAND_RULES, "islands")
-    geoms = np.asarray(projected_geometry(units, what="distance-band weights").array)
-    if not threshold or threshold <= 0:
-        raise IndexInputError(f"distance-band weights: threshold must be > 0, got {threshold!r}")
-    n = len(geoms)
-    countries = _countries(units)
-    i, j, d = _pairs_within(_centroids(geoms), threshold)
-    keep = _drop_cross(i, j, countries, cross_border)
-    i, j, d = i[keep], j[keep], d[keep]
-    if binary:
-        w = np.ones(len(d))
-    else:
-        if (d == 0).any():
-            raise IndexInputError(
-                "distance-band weights: coincident centroids make inverse-distance weights "
-                "infinite; use binary=True"
-            )
-        w = d**alpha
-    m = _pairs_to_matrix(i, j, w, n)
-    params = {"threshold": threshold, "binary": binary, "alpha": alpha}
-    params["cross_border"] = cross_border
-    return _finish(
-        m,
-        units,
-        geoms,
-        kind="distance_band",
-        params=params,
-        islands=islands,
-        cross_border=cross_border,
-    )
-
-
-def kernel_values(z: np.ndarray, function: str, *, normalize: bool = True) -> np.ndarray:
-    """Kernel of standardised distances ``z = d / bandwidth`` (``libpysal`` conventions)."""
-    if function == "triangular":
-        return 1 - z
-    if function == "uniform":
-        return np.full_like(z, 0.5)
-    if function == "quadratic":
-        return 0.75 * (1 - z**2)
-    if function == "quartic":
-        return (15.0 / 16) * (1 - z**2) ** 2
-    if function == "gaussian":
-        c = (2 * np.pi) ** -0.5 if normalize else 1.0
-        return c * np.exp(-(z**2) / 2.0)
+def _foreign_matrix(weights) -> tuple[sp.csr_array, np.ndarray | None, str]:
+    """(matrix, ids in row order or None, kind) of a libpysal W/Graph or a sparse matrix."""
+    if sp.issparse(weights):
+        return sp.csr_array(weights, dtype=float), None, "sparse"
+    if hasattr(weights, "unique_ids") and hasattr(weights, "adjacency"):  # libpysal Graph
+        return sp.csr_array(weights.sparse, dtype=float), np.asarray(weights.unique_ids), "graph"
+    if hasattr(weights, "id_order") and hasattr(weights, "neighbors"):  # libpysal W
+        return sp.csr_array(weights.sparse, dtype=float), np.asarray(weights.id_order), "w"
     raise IndexInputError(
-        f"kernel function must be one of {', '.join(KERNEL_FUNCTIONS)}; got {function!r}"
+        "weights must be a kind name, SpatialWeights, a libpysal W or Graph, or a scipy sparse "
+        f"matrix; got {type(weights).__name__}"
     )
 
 
-def kernel(
-    units,
-    *,
-    bandwidth: float | None = None,
-    k: int | None = None,
-    function: str = "triangular",
-    cross_border: bool = False,
-    diagonal: float | None = None,
-) -> SpatialWeights:
-    """Kernel weights of centroid distances, diagonal included (``libpysal.weights.Kernel``).
+def _order(ids: np.ndarray, units) -> np.ndarray:
+    """Row of the weights for each unit of ``units``, matching ids by unit_id, index or position."""
+    keys = pd.Index(pd.Series(ids).astype(str))
+    candidates = [unit_labels(units), units.index.astype(str).to_numpy()]
+    for labels in candidates:
+        pos = keys.get_indexer(labels)
+        if keys.is_unique and (pos >= 0).all():
+            return pos
+    if len(ids) == len(units) and np.array_equal(ids, np.arange(len(ids))):
+        return np.arange(len(ids))
+    missing = [x for x in candidates[0] if x not in set(keys)][:3]
+    raise IndexInputError(
+        f"weights: ids do not match the units' unit_id or index (e.g. units {missing} have no "
+        "row in the weights); build the weights from the same table"
+    )
+
+
+def as_spatial_weights(weights: WeightsLike, units) -> SpatialWeights:
+    """Return ``weights`` as :class:`SpatialWeights` aligned with the rows of ``units``.
 
     Parameters
     ----------
-    bandwidth
-        Fixed bandwidth in CRS units: every pair of centroids closer than it (inclusive).
-    k
-        Adaptive bandwidth instead: the distance to each unit's ``k``-th nearest centroid
-        (times 1.0000001, as libpysal); the neighbours are those ``k`` units and the unit.
-    function
-        One of :data:`KERNEL_FUNCTIONS`.
-    diagonal
-        Self-weight to put on the diagonal instead of the kernel at distance 0 (``1.0`` is what
-        PySAL ``segregation`` uses for its local environments).
+    weights
+        A :class:`SpatialWeights` (checked for size), a libpysal ``W`` or ``Graph`` (rows matched
+        to the units by ``unit_id``, then by index, then by position when the ids are
+        ``0 … n − 1``; units absent from ``units`` are dropped), or a scipy sparse matrix in
+        row order. Values are kept as given (a row-standardised ``W`` stays so).
+    units
+        Unit table the weights are for.
+
+    Returns
+    -------
+    SpatialWeights
+        Kind ``"libpysal W"``, ``"libpysal Graph"`` or ``"sparse"`` for foreign weights.
     """
-    _check_choice(function, KERNEL_FUNCTIONS, "kernel function")
-    geoms = np.asarray(projected_geometry(units, what="kernel weights").array)
-    n = len(geoms)
-    countries = _countries(units)
-    xy = _centroids(geoms)
-    if (bandwidth is None) == (k is None):
-        raise IndexInputError("kernel weights: give exactly one of bandwidth= or k=")
-    if bandwidth is not None:
-        if bandwidth <= 0:
-            raise IndexInputError(f"kernel weights: bandwidth must be > 0, got {bandwidth!r}")
-        i, j, d = _pairs_within(xy, bandwidth)
-        keep = _drop_cross(i, j, countries, cross_border)
-        i, j, d = i[keep], j[keep], d[keep]
-        i = np.concatenate([np.arange(n), i])
-        j = np.concatenate([np.arange(n), j])
-        d = np.concatenate([np.zeros(n), d])
-        bw = np.full(n, float(bandwidth))
+    if isinstance(weights, SpatialWeights):
+        if weights.n != len(units):
+            raise IndexInputError(f"weights have {weights.n} units, the table has {len(units)}")
+        return weights
+    matrix, ids, kind = _foreign_matrix(weights)
+    if matrix.shape[0] != matrix.shape[1]:
+        raise IndexInputError(f"weights: matrix is {matrix.shape}, not square")
+    if ids is None:
+        if matrix.shape[0] != len(units):
+            raise IndexInputError(
+                f"weights: matrix has {matrix.shape[0]} rows, the table has {len(units)}"
+            )
     else:
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise IndexInputError(f"kernel weights: k must be a positive integer, got {k!r}")
-        bw = np.empty(n)
-        rows, cols, dists = [], [], []
-        for members in _groups(countries, cross_border, n):
-            if len(members) <= k:
-                raise IndexInputError(
-                    f"kernel weights: k={k} but only {len(members)} unit(s) to choose from"
-                )
-            dist, nn = cKDTree(xy[members]).query(xy[members], k=k + 1)
-            bw[members] = dist[:, -1] * 1.0000001
-            rows.append(np.repeat(members, k + 1))
-            cols.append(members[nn.ravel()])
-            dists.append(dist.ravel())
-        i, j, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(dists)
-    w = kernel_values(d / bw[i], function)
-    m = _pairs_to_matrix(i, j, w, n)
-    params = {"bandwidth": bandwidth, "k": k, "function": function, "cross_border": cross_border}
-    out = _finish(
-        m, units, geoms, kind="kernel", params=params, islands="keep", cross_border=cross_border
+        pos = _order(ids, units)
+        matrix = sp.csr_array(matrix[pos][:, pos])
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    out = SpatialWeights(
+        sparse=matrix,
+        ids=unit_labels(units),
+        kind={"w": "libpysal W", "graph": "libpysal Graph"}.get(kind, kind),
+        params={"source": type(weights).__name__},
+        countries=_countries(units),
     )
-    if diagonal is not None:
-        out = out.with_self_weight(diagonal)
-    return out
-
-
-def build_weights(units, kind: str = "queen", **kwargs) -> SpatialWeights:
-    """Build weights of one ``kind`` (``queen``, ``rook``, ``knn``, ``distance_band``, ``kernel``).
-
-    Keyword arguments go to the builder (:func:`contiguity`, :func:`knn`,
-    :func:`distance_band`, :func:`kernel`).
-    """
-    if isinstance(kind, SpatialWeights):
-        return kind
-    _check_choice(kind, KINDS, "weights kind")
-    if kind in ("queen", "rook"):
-        return contiguity(units, rook=kind == "rook", **kwargs)
-    if kind == "knn":
-        return knn(units, **kwargs)
-    if kind == "distance_band":
-        return distance_band(units, **kwargs)
-    return kernel(units, **kwargs)
+    return replace(out, islands=tuple(out.ids[out.island_mask]))

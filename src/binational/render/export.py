@@ -41,11 +41,9 @@ __all__ = ["export_layers", "region_layers"]
 def _local_table(concentration):
     if concentration is None:
         return None
-    if isinstance(concentration, tuple) and len(concentration) == 2:
-        return concentration[1]
-    return getattr(
-        concentration, "local", concentration if isinstance(concentration, pd.DataFrame) else None
-    )
+    if isinstance(concentration, pd.DataFrame):  # the local GeoDataFrame itself
+        return concentration
+    return concentration.local
 
 
 def _gpkg_safe(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

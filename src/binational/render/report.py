@@ -149,7 +149,7 @@ class ReportContext:
         conc = self.concentration
         if conc is None:
             return None
-        return conc[0] if isinstance(conc, tuple) else getattr(conc, "table", None)
+        return conc.table
 
     def side_source(self, side: str) -> str:
         """The vintage line of one side's census units (``ACS 5-year 2020-2024 (file)``)."""
@@ -1183,8 +1183,7 @@ def build_report(
         missing["border"] = "the border line could not be derived (one side has no polygons)"
     conc_local = None
     if conc is not None:
-        local = conc[1] if isinstance(conc, tuple) else getattr(conc, "local", None)
-        conc_local = side_local(local, region.units)
+        conc_local = side_local(conc.local, region.units)
     if region.ports is None or len(region.ports) == 0:
         missing["ports"] = "no ports of entry for this region"
     survey, survey_path = _read_survey(region, missing)

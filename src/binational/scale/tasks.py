@@ -264,7 +264,7 @@ def concentration_task(ctx: RegionContext) -> TaskOutput:
         profile = concentration_profile(
             region, group=group, **(kwargs | ctx.options("concentration"))
         )
-        table, local_gdf = _profile_parts(profile)
+        table, local_gdf = profile.table, profile.local
         tables.append(table.assign(group=group) if "group" not in table.columns else table)
         if local_gdf is not None:
             local.append(
@@ -278,18 +278,6 @@ def concentration_task(ctx: RegionContext) -> TaskOutput:
             pd.concat(local, ignore_index=True), crs=local[0].crs
         )
     return TaskOutput(tables=out)
-
-
-def _profile_parts(profile) -> tuple[pd.DataFrame, Any]:
-    """(tidy table, local GeoDataFrame or None) from what concentration_profile returns."""
-    if isinstance(profile, pd.DataFrame):
-        return profile, None
-    if isinstance(profile, tuple):
-        return profile[0], (profile[1] if len(profile) > 1 else None)
-    table = getattr(profile, "table", None)
-    if table is None:
-        table = profile.indices
-    return table, getattr(profile, "local", None)
 
 
 def catchments_task(ctx: RegionContext) -> TaskOutput:
