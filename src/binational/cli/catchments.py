@@ -29,12 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("region", help="region preset, e.g. tijuana-san-diego")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
-    p.add_argument(
+    _args.add_list(
+        p,
         "--minutes",
-        type=_args.minutes,
-        nargs="+",
+        item=_args.minutes,
         default=[30, 60, 90, 120, 150, 180],
-        help="isochrone bands in minutes, > 0 (default 30-180: they cover the border wait)",
+        help="isochrone bands in minutes, > 0: '15 30 45' or '15,30,45' (default 30-180: they "
+        "cover the border wait)",
     )
     p.add_argument("--hour", type=_args.hour, default=7, help="hour of day of the wait (0-23)")
     p.add_argument(
@@ -63,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wait-stat", default="median", help="median (default), mean or a quantile")
     p.add_argument("--method", default="auto", choices=["auto", "network", "straight-line"])
     p.add_argument("--isochrone-method", default="buffer", choices=["buffer", "hull"])
-    p.add_argument("--close-port", type=int, nargs="+", default=[], help="port codes to close")
+    _args.add_list(p, "--close-port", item=_args.port_code, default=[], help="port codes to close")
     p.add_argument(
         "--otay-mesa-east",
         action="store_true",

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..errors import SchemaError
 from ..pipeline import COMMUTING_FILES, commuting_inputs
+from . import _args
 
 SURVEY = COMMUTING_FILES["survey"]
 ZONES = COMMUTING_FILES["zones"]
@@ -45,19 +46,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--survey", help=f"OD survey CSV (default: DATA_DIR/{SURVEY})")
     p.add_argument("--zones", help=f"zone centroids GeoPackage (default: DATA_DIR/{ZONES})")
     p.add_argument("--method", default="auto", choices=["auto", "network", "straight-line"])
-    p.add_argument("--hour", type=int, default=7, help="hour of the per-unit layer (default 7)")
+    p.add_argument(
+        "--hour", type=_args.hour, default=7, help="hour of the per-unit layer, 0-23 (default 7)"
+    )
     p.add_argument("--purpose", default="HBW", help="purpose of the per-unit layer (HBW)")
     p.add_argument("--likelihood", default="joint", choices=["joint", "conditional"])
-    p.add_argument("--resolution", type=float, default=250.0, help="time-tax raster cell (m)")
+    p.add_argument(
+        "--resolution", type=_args.positive_float, default=250.0, help="time-tax raster cell (m)"
+    )
     p.add_argument(
         "--no-lanes-open",
         action="store_true",
         help="leave out the lanes-open term (SANDAG 2017 lanes open per lane and hour)",
     )
     p.add_argument("--otay-mesa-east", action="store_true", help="scenario: open Otay Mesa East")
-    p.add_argument(
+    _args.add_list(
+        p,
         "--close-lane",
-        nargs="+",
         default=[],
         metavar="PORT:LANE",
         help="scenario: close lanes, e.g. 2504:ready",

@@ -32,12 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", help="group column (default: the region's default groups)")
     p.add_argument("--group-mx", help="group column for the Mexican side, if different")
     p.add_argument("--total", default="pop_total", help="total column (default: pop_total)")
-    p.add_argument(
+    _args.add_list(
+        p,
         "--scopes",
-        help="comma-separated scopes among US,MX,binational (naming one makes a missing "
-        "group an error; default: every scope the data supports)",
+        help="scopes among US MX binational, separated by spaces or commas (naming one makes a "
+        "missing group an error; default: every scope the data supports)",
     )
-    p.add_argument("--indices", help="comma-separated index names (default: the standard set)")
+    _args.add_list(p, "--indices", help="index names, spaces or commas (default: the standard set)")
     p.add_argument(
         "--null",
         default="systematic",
@@ -81,16 +82,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--alpha", type=_args.probability, default=0.05, help="significance level (0.05)"
     )
     p.add_argument("--no-local", action="store_true", help="skip the local measures")
-    p.add_argument("--multigroups", help="comma-separated group columns for multigroup indices")
+    _args.add_list(
+        p, "--multigroups", help="group columns for multigroup indices, spaces or commas"
+    )
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
     p.add_argument("--out", default=".", help="output folder (default: current folder)")
     p.set_defaults(func=run)
-
-
-def _split(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def _read_units(path: Path):
@@ -142,8 +139,8 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         group=args.group,
         group_mx=args.group_mx,
         total=args.total,
-        scopes=_split(args.scopes),
-        indices=_split(args.indices),
+        scopes=args.scopes,
+        indices=args.indices,
         null=None if args.null == "none" else args.null,
         permutations=args.permutations,
         moe=args.moe,
@@ -152,7 +149,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         weights_options=weights_options,
         cross_border=not args.no_cross_border,
         alpha=args.alpha,
-        multigroups=_split(args.multigroups),
+        multigroups=args.multigroups,
         seed=args.seed,
         data_dir=args.data_dir,
         **index_options,

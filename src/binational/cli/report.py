@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from .._outputs import run_folder
+from . import _args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--permutations",
-        type=int,
+        type=_args.nonnegative_int,
         default=499,
         help="permutations / bootstrap replicates for the concentration indices",
     )
