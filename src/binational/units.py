@@ -23,6 +23,7 @@ from . import _plausible, schema
 from ._cache import cached_table
 from ._data import manifest
 from ._log import get_logger
+from ._progress import step
 from .drops import DropReport
 from .errors import SchemaError
 from .regions import RegionSpec, get_region
@@ -207,7 +208,8 @@ def load_region(
 
     def timed(layer: str, paths: list[Path], fn):
         t0 = time.perf_counter()
-        out = fn()
+        with step(f"load {layer}"):
+            out = fn()
         read_log.append(
             {
                 "layer": layer,
@@ -277,9 +279,7 @@ def load_region(
     unit_files = ", ".join(
         str(p) for r in ("us_tracts", "mx_agebs") for p in ([first(r)] if first(r) else [])
     )
-    units = _plausible.check_units_in_region(
-        units, anchors=ports, report=report, files=unit_files
-    )
+    units = _plausible.check_units_in_region(units, anchors=ports, report=report, files=unit_files)
     crossing_tables: list[pd.DataFrame] = []
     wait_tables: list[pd.DataFrame] = []
     if crossings:

@@ -13,6 +13,7 @@ import shapely
 
 from .. import schema
 from .._log import get_logger
+from .._progress import step
 from ..drops import DropReport
 from ..errors import CRSError, CRSMismatchError, NetworkError, SchemaError
 from . import straightline as sl
@@ -178,9 +179,7 @@ def _snapped_links(
     :data:`SNAP_TOO_FAR`); return the snap frame and :func:`_network_links` of the units."""
     snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
     far = ~snap["snapped"].to_numpy()
-    report.add(
-        "units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}"
-    )
+    report.add("units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}")
     return (
         snap,
         *_network_links(
@@ -368,7 +367,8 @@ def catchments(
     if method == NETWORK:
         if network is None:
             raise NetworkError("method='network' but no road network was given")
-        graph = sparse_graph(network, report=report)
+        with step("network preparation"):
+            graph = sparse_graph(network, report=report)
         if graph.crs != crs:
             raise CRSMismatchError(
                 f"the network is in {graph.crs.to_string()} but the units are in {crs.to_string()}"
@@ -381,7 +381,8 @@ def catchments(
             closed = set(scenario.closed) if scenario is not None else set()
             absent = [c for c in absent if c not in closed]
             report.add("ports", absent, PORT_NOT_IN_NETWORK, "no road link across the line")
-        pt = port_times(graph)
+        with step("travel times from the ports"):
+            pt = port_times(graph)
         _check_port_ends(graph, pt, direction, report)
         snap, lt, o_idx, d_idx = _snapped_links(
             graph,
@@ -605,6 +606,7 @@ def _side_edges(graph: SparseGraph, side: str) -> np.ndarray:
     return np.flatnonzero(graph.country[graph.edge_u] == side)
 
 
+@step("isochrones")
 def _isochrones(
     *,
     method,

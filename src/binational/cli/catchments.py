@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from .._outputs import run_folder
+from .._progress import step
 from ..errors import NetworkError
 from . import _args
 
@@ -101,9 +102,10 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..catchments import OTAY_MESA_EAST, Scenario, catchments
     from ..units import load_region
 
-    region = load_region(
-        args.region, data_dir=args.data_dir, network=args.method != "straight-line"
-    )
+    with step(f"load {args.region}"):
+        region = load_region(
+            args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+        )
     scenario = None
     if args.close_port or args.otay_mesa_east:
         scenario = Scenario(
@@ -116,7 +118,8 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         )
     weekday = args.weekday
     try:
-        result = _catchments(catchments, region, args, weekday, scenario)
+        with step(f"catchments of {region.spec.name}"):
+            result = _catchments(catchments, region, args, weekday, scenario)
     except NetworkError as exc:
         source = region.network.graph.get("source_file") if region.network is not None else None
         raise NetworkError(f"{source}: {exc}" if source else str(exc)) from exc

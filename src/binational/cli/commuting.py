@@ -24,6 +24,7 @@ import argparse
 import json
 from pathlib import Path
 
+from .._progress import step
 from ..errors import SchemaError
 from ..pipeline import COMMUTING_FILES, commuting_inputs
 from . import _args
@@ -93,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
     from ..units import load_region
 
     data_dir = Path(args.data_dir or settings.data_dir or ".")
-    region = load_region(
-        args.region, data_dir=args.data_dir, network=args.method != "straight-line"
-    )
+    with step(f"load {args.region}"):
+        region = load_region(
+            args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+        )
     paths = {k: data_dir / v for k, v in COMMUTING_FILES.items()}
     if args.survey:
         paths["survey"] = Path(args.survey)
@@ -108,17 +110,18 @@ def run(args: argparse.Namespace) -> int:
         inputs["lanes"],
         inputs["volumes"],
     )
-    result = commuting(
-        region,
-        survey=survey,
-        zones=zones,
-        lanes=lane_table,
-        lanes_open=None if args.no_lanes_open else volumes,
-        method=args.method,
-        hour=args.hour,
-        unit_purpose=args.purpose,
-        likelihood=args.likelihood,
-    )
+    with step("commuting model"):
+        result = commuting(
+            region,
+            survey=survey,
+            zones=zones,
+            lanes=lane_table,
+            lanes_open=None if args.no_lanes_open else volumes,
+            method=args.method,
+            hour=args.hour,
+            unit_purpose=args.purpose,
+            likelihood=args.likelihood,
+        )
     person_hours = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
     scen = None
     closed = _close_lanes(args.close_lane)

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from .._outputs import run_folder
+from .._progress import step
 from ..errors import IndexInputError
 from . import _args
 
@@ -134,26 +135,27 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     index_options = {}
     if args.bandwidth is not None:
         index_options["bandwidth"] = args.bandwidth
-    table, local = concentration_profile(
-        target,
-        group=args.group,
-        group_mx=args.group_mx,
-        total=args.total,
-        scopes=args.scopes,
-        indices=args.indices,
-        null=None if args.null == "none" else args.null,
-        permutations=args.permutations,
-        moe=args.moe,
-        local=not args.no_local,
-        weights=args.weights,
-        weights_options=weights_options,
-        cross_border=not args.no_cross_border,
-        alpha=args.alpha,
-        multigroups=args.multigroups,
-        seed=args.seed,
-        data_dir=args.data_dir,
-        **index_options,
-    )
+    with step("concentration profile"):
+        table, local = concentration_profile(
+            target,
+            group=args.group,
+            group_mx=args.group_mx,
+            total=args.total,
+            scopes=args.scopes,
+            indices=args.indices,
+            null=None if args.null == "none" else args.null,
+            permutations=args.permutations,
+            moe=args.moe,
+            local=not args.no_local,
+            weights=args.weights,
+            weights_options=weights_options,
+            cross_border=not args.no_cross_border,
+            alpha=args.alpha,
+            multigroups=args.multigroups,
+            seed=args.seed,
+            data_dir=args.data_dir,
+            **index_options,
+        )
     out = Path(args.out)
     group_label = args.group or "default-groups"
     stem = f"{_slug(name)}_{_slug(group_label)}"

@@ -52,6 +52,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from .. import schema
 from .._atomic import file_sha256
 from .._log import get_logger
+from .._progress import step
 from .._version import __version__
 from ..errors import BinationalError, RenderError
 from . import _keyfigures, _tables, maps, static
@@ -1209,7 +1210,8 @@ def build_report(
     built = []
     for fn in SECTIONS if sections is None else sections:
         s0 = time.perf_counter()
-        section = fn(ctx)
+        with step(f"report section {getattr(fn, '__name__', 'section')}"):
+            section = fn(ctx)
         timings[f"section_{getattr(fn, '__name__', 'section')}"] = time.perf_counter() - s0
         if section:
             built.append(section)
