@@ -162,6 +162,27 @@ def add_list(
     return parser.add_argument(flag, action=ListAction, item=item, item_choices=choices, **kwargs)
 
 
+def add_lang(parser: argparse.ArgumentParser) -> argparse.Action:
+    """Add ``--lang en|es``: the language of the GeoPackage layer and field descriptions.
+
+    Parameters
+    ----------
+    parser
+        The sub-command's parser.
+
+    Returns
+    -------
+    argparse.Action
+        The added action.
+    """
+    return parser.add_argument(
+        "--lang",
+        choices=("en", "es"),
+        default="en",
+        help="language of the GeoPackage layer and field descriptions (default en)",
+    )
+
+
 def port_code(value: str) -> int:
     """A port of entry code: a whole number such as 2504."""
     return _int_in(value, 1, 10**6, "port code")

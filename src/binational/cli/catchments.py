@@ -72,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="add the Otay Mesa East port (scenario) at its published location",
     )
     p.add_argument("--raster", action="store_true", help="also write travel_time.tif")
+    _args.add_lang(p)
     p.add_argument(
         "--resolution", type=_args.positive_float, default=250.0, help="raster cell size (m)"
     )
@@ -147,13 +148,13 @@ def _catchments(catchments, region, args, weekday, scenario):
 
 
 def _write(args, tmp: Path, region, result) -> int:
+    from .._gpkg import write_layer
     from ..surfaces import write_geotiff
 
     out = Path(args.out)
     gpkg = tmp / "catchments.gpkg"
-    result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")
-    result.units.to_file(gpkg, layer="units", driver="GPKG")
-    result.port_sheds.to_file(gpkg, layer="port_sheds", driver="GPKG")
+    for layer in ("isochrones", "units", "port_sheds"):
+        write_layer(getattr(result, layer), gpkg, layer=layer, lang=args.lang)
     result.isochrones.drop(columns="geometry").to_csv(tmp / "isochrones.csv", index=False)
     result.units.drop(columns="geometry").to_csv(tmp / "units.csv", index=False)
     result.summary.to_csv(tmp / "summary.csv", index=False)

@@ -61,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave out the lanes-open term (SANDAG 2017 lanes open per lane and hour)",
     )
     p.add_argument("--otay-mesa-east", action="store_true", help="scenario: open Otay Mesa East")
+    _args.add_lang(p)
     _args.add_list(
         p,
         "--close-lane",
@@ -86,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     import rasterio
 
     from .. import settings
+    from .._gpkg import write_layer
+    from .._gpkg_labels import layer_label
     from ..catchments import OTAY_MESA_EAST
     from ..commuting import CommutingScenario, commuting
     from ..commuting.scenario import run_scenario
@@ -154,7 +157,13 @@ def run(args: argparse.Namespace) -> int:
     with atomic_dir(args.out) as tmp:
         result.fit_table.to_csv(tmp / "fit.csv", index=False)
         params.to_csv(tmp / "parameters.csv", index=False)
-        result.units.to_file(tmp / "commuting.gpkg", layer="units", driver="GPKG")
+        write_layer(
+            result.units,
+            tmp / "commuting.gpkg",
+            layer="units",
+            lang=args.lang,
+            description=layer_label("commuting_units", lang=args.lang),
+        )
         result.time_tax.to_csv(tmp / "time_tax.csv", index=False)
         profile = {
             "driver": "GTiff",

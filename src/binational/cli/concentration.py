@@ -88,6 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
     p.add_argument("--out", default=".", help="output folder (default: current folder)")
+    _args.add_lang(p)
     p.set_defaults(func=run)
 
 
@@ -112,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, tmp: Path) -> int:
     import pandas as pd
 
+    from .._gpkg import write_layer
     from ..concentration import concentration_profile
 
     source = Path(args.region)
@@ -163,7 +165,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     gpkg_path = out / f"{stem}_local.gpkg"
     table.to_csv(tmp / csv_path.name, index=False)
     if len(local):
-        local.to_file(tmp / gpkg_path.name, layer="local", driver="GPKG")
+        write_layer(local, tmp / gpkg_path.name, layer="local", lang=args.lang)
     shown = table[["scope", "group", "index", "value", "ci_low", "ci_high", "p_value", "status"]]
     with pd.option_context("display.width", 160, "display.max_rows", 200):
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

@@ -86,7 +86,11 @@ def _run(args: argparse.Namespace, out: Path) -> int:
     if args.gis:
         with step("GIS layers"):
             written = export_layers(
-                region, out, concentration=parts.concentration, catchments=parts.catchments
+                region,
+                out,
+                concentration=parts.concentration,
+                catchments=parts.catchments,
+                lang=args.lang,
             )
         for layer, p in written.items():
             print(f"{Path(args.out) / Path(p).relative_to(out)}  ({layer})")
