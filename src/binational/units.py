@@ -105,6 +105,18 @@ def harmonise_units(
 
     Columns present on one side only are kept (missing on the other side as NaN); the schema's
     core columns come first. Unit ids must be unique across both sides.
+
+    Parameters
+    ----------
+    us, mx
+        Unit tables of each side (None for a side without census units).
+    crs
+        CRS of the stacked table.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit of either side, core columns first.
     """
     parts = [p.to_crs(crs) for p in (us, mx) if p is not None and len(p)]
     if not parts:
@@ -369,6 +381,12 @@ def official_totals() -> pd.DataFrame:
     """Official 2020 census population of each county / municipio the presets use.
 
     From the manifest ``admin_totals.csv`` (US Census Bureau 2020 Census; INEGI Censo 2020 ITER).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per county / municipio: ``code`` (text), ``country``, ``name``, ``pop_2020``
+        and ``source``.
     """
     return pd.read_csv(manifest("admin_totals.csv"), dtype={"code": str})
 
@@ -378,6 +396,17 @@ def population_check(units: gpd.GeoDataFrame) -> pd.DataFrame:
 
     The ratio shows how much of each admin unit the loaded census units cover (ACS estimates
     differ from the decennial count; urban AGEBs exclude rural population).
+
+    Parameters
+    ----------
+    units
+        Binational unit table (``country``, ``admin2``, ``pop_total``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per ``admin2``: number of units, their population (``pop_units``), the official
+        ``pop_2020`` and ``ratio`` = ``pop_units / pop_2020``.
     """
     sums = (
         units.groupby([schema.COUNTRY, schema.ADMIN2])[schema.POP_TOTAL]

@@ -1158,6 +1158,12 @@ def build_report(
         Further precomputed results for added sections (``ctx.results``).
     command
         The command shown in the "reproduce this" box (default: the equivalent CLI call).
+
+    Returns
+    -------
+    ReportParts
+        The HTML, the concentration and catchment results it used, what is missing and why, and
+        the time each section took.
     """
     check_lang(lang)
     if region.units is None or len(region.units) == 0:
@@ -1253,6 +1259,22 @@ def write_report(
     command: str | None = None,
 ) -> Path:
     """Build the report (:func:`build_report`) and write ``out_dir/<region>.html`` atomically.
+
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region`.
+    out_dir
+        Output folder (created).
+    lang, concentration, catchments, permutations, seed, offline, sections, results, command
+        As in :func:`build_report`.
+    name
+        File stem (default: the region name, with ``.es`` for Spanish).
+
+    Returns
+    -------
+    pathlib.Path
+        The written HTML file.
 
     Raises
     ------
