@@ -779,6 +779,24 @@ def travel_time_surface(
     (wait + drive). Network method: the value of the cell's nearest routable node of its side
     plus the distance to it at ``access_speed_kph`` (see :mod:`binational.surfaces`);
     straight-line method: the model evaluated at the cell centre.
+
+    Parameters
+    ----------
+    result
+        A :class:`CatchmentResult` of :func:`catchments`.
+    land
+        Side → land polygon; cells whose centre lies on no land are NaN.
+    resolution
+        Cell size in metres.
+    access_speed_kph
+        Network method: speed from the cell centre to its nearest node (None: no access time).
+    port_frame
+        Straight-line method: the ports used (point per port code).
+
+    Returns
+    -------
+    binational.surfaces.Surface
+        Minutes per cell.
     """
     from ..surfaces import function_surface, nearest_node_surface
 
