@@ -76,7 +76,22 @@ _BLOCK = 4_000_000
 def location_quotient(
     units: pd.DataFrame, *, group: str, total: str = POP_TOTAL, dropna: bool = False
 ) -> pd.Series:
-    """Location quotient ``(x_i / t_i) / (X / T)`` of each unit (NaN where ``t_i = 0``)."""
+    """Location quotient ``(x_i / t_i) / (X / T)`` of each unit (NaN where ``t_i = 0``).
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    pandas.Series
+        One value per unit, indexed like ``units``.
+    """
     c = counts(units, group, total, dropna=dropna, what="location quotient")
     out = np.full(len(units), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -91,6 +106,20 @@ def local_entropy(
     """Entropy of the two-way split (group / rest) of each unit, normalised to [0, 1].
 
     Equal to PySAL's ``MultiLocalEntropy`` over the groups ``[group, total − group]``.
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    pandas.Series
+        One value per unit, indexed like ``units``.
     """
     c = counts(units, group, total, dropna=dropna, what="local entropy")
     values = np.column_stack([c.x, c.total - c.x])
@@ -412,6 +441,11 @@ def moran_local(
         A precomputed ``(permutations, k)`` draw matrix (e.g. esda's) instead of ``seed``.
     keep_simulations
         Keep the ``(n, permutations)`` simulated values.
+
+    Returns
+    -------
+    LocalResult
+        Local Moran's I per unit with its inference and quadrant.
     """
     y, m, n = _prepare_inputs(y, weights, permutations, alternative, "local Moran")
     sd_y = y.std()
@@ -471,6 +505,28 @@ def getis_ord_local(
     The weights are binarised, given a self-weight of 1 and row-standardised; ``y`` must be
     non-negative. Besides the permutation p-value, ``z``/``p_norm`` give esda's analytical
     z-score and normal p-value.
+
+    Parameters
+    ----------
+    y
+        Values of the ``n`` units (non-negative).
+    weights
+        SpatialWeights or sparse matrix.
+    permutations
+        Number of conditional permutations (0: none).
+    seed
+        Integer seed or numpy Generator.
+    alternative
+        See the module notes.
+    permuted_ids
+        A precomputed ``(permutations, k)`` draw matrix (e.g. esda's) instead of ``seed``.
+    keep_simulations
+        Keep the ``(n, permutations)`` simulated values.
+
+    Returns
+    -------
+    LocalResult
+        Gi* per unit with its inference.
     """
     y, m, n = _prepare_inputs(y, weights, permutations, alternative, "Getis-Ord Gi*")
     if (y < 0).any():
@@ -531,6 +587,18 @@ def fdr_threshold(pvalues, alpha: float = 0.05) -> float:
     """Benjamini–Hochberg cut-off as ``esda.fdr``: significant where ``p < threshold``.
 
     NaN p-values (islands) are ignored. Returns ``alpha / n`` when nothing passes.
+
+    Parameters
+    ----------
+    pvalues
+        p-values (array-like; NaN ignored).
+    alpha
+        False discovery rate.
+
+    Returns
+    -------
+    float
+        The cut-off.
     """
     p = np.asarray(pvalues, dtype=float)
     p = p[~np.isnan(p)]
@@ -544,7 +612,18 @@ def fdr_threshold(pvalues, alpha: float = 0.05) -> float:
 
 
 def fdr_qvalues(pvalues) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (NaN stays NaN)."""
+    """Benjamini–Hochberg adjusted p-values (NaN stays NaN).
+
+    Parameters
+    ----------
+    pvalues
+        p-values (array-like; NaN allowed).
+
+    Returns
+    -------
+    numpy.ndarray
+        q-values, same shape.
+    """
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)

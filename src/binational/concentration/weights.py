@@ -588,6 +588,19 @@ def build_weights(units, kind: str = "queen", **kwargs) -> SpatialWeights:
 
     Keyword arguments go to the builder (:func:`contiguity`, :func:`knn`,
     :func:`distance_band`, :func:`kernel`).
+
+    Parameters
+    ----------
+    units
+        Unit table (GeoDataFrame, projected CRS).
+    kind
+        ``queen``, ``rook``, ``knn``, ``distance_band`` or ``kernel``.
+    **kwargs
+        Options of the builder.
+
+    Returns
+    -------
+    SpatialWeights
     """
     if isinstance(kind, SpatialWeights):
         return kind
