@@ -128,7 +128,18 @@ def _manifest_path(path: Path) -> Path:
 
 
 def read_manifest(path: str | os.PathLike) -> dict | None:
-    """The sidecar manifest of a downloaded file (``None`` if it has none)."""
+    """The sidecar manifest of a downloaded file (``None`` if it has none).
+
+    Parameters
+    ----------
+    path
+        The downloaded file.
+
+    Returns
+    -------
+    dict or None
+        The manifest (URL, checksum, time of download, ...), or None.
+    """
     mpath = _manifest_path(Path(path))
     try:
         return json.loads(mpath.read_text(encoding="utf-8"))

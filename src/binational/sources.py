@@ -207,7 +207,18 @@ def _package_doc() -> dict:
 
 
 def catalogue(path: str | os.PathLike | None = None) -> dict[str, Source]:
-    """Source id → :class:`Source`, from the package's ``sources.toml`` or another file."""
+    """Source id → :class:`Source`, from the package's ``sources.toml`` or another file.
+
+    Parameters
+    ----------
+    path
+        A catalogue TOML file (default: the package's ``sources.toml``).
+
+    Returns
+    -------
+    dict
+        Source id → :class:`Source`.
+    """
     doc = _package_doc() if path is None else _read_toml(Path(path))
     origin = str(path or manifest("sources.toml"))
     return {
@@ -216,7 +227,17 @@ def catalogue(path: str | os.PathLike | None = None) -> dict[str, Source]:
 
 
 def get_source(source_id: str) -> Source:
-    """The catalogue entry ``source_id`` (e.g. ``"census_tiger"``)."""
+    """The catalogue entry ``source_id`` (e.g. ``"census_tiger"``).
+
+    Parameters
+    ----------
+    source_id
+        Catalogue source id.
+
+    Returns
+    -------
+    Source
+    """
     cat = catalogue()
     try:
         return cat[source_id]
@@ -260,6 +281,27 @@ def fetch_source(
     HTTP error or with something that is not the data (an HTML page). A checksum mismatch is
     never passed over. The expected sha256 is ``sha256`` if given, else the catalogue's entry for
     the file name.
+
+    Parameters
+    ----------
+    source_id
+        Catalogue source id, e.g. ``"census_tiger"``.
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+    sha256
+        Expected checksum of the file.
+    filename
+        File name in the cache (default: from the URL).
+    expect
+        Expected format of the content (``"zip"``, ``"csv"``, ``"json"``, ...; see
+        :func:`binational._download.fetch`); None refuses only an HTML page.
+    **params
+        Values of the source's URL template (e.g. ``state="06", year=2024``).
+
+    Returns
+    -------
+    pathlib.Path
+        The cached file.
 
     Raises
     ------
@@ -569,6 +611,13 @@ def fetch_inegi_agebs(*, state: str, cache: bool = True) -> Path:
 
     Only the urban-AGEB layer (``conjunto_de_datos/<state>a.*``) is extracted from the state zip.
 
+    Parameters
+    ----------
+    state
+        Two-digit entidad code, e.g. ``"02"`` (Baja California).
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
     Returns
     -------
     pathlib.Path
@@ -610,6 +659,13 @@ def _extract_table(source_id: str, archive: Path, **params: object) -> Path:
 def fetch_resageburb(*, state: str, cache: bool = True) -> Path:
     """INEGI Censo 2020 results by AGEB and urban block (RESAGEBURB) of one entidad.
 
+    Parameters
+    ----------
+    state
+        Two-digit entidad code, e.g. ``"08"`` (Chihuahua).
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
     Returns
     -------
     pathlib.Path
@@ -624,6 +680,13 @@ def fetch_resageburb(*, state: str, cache: bool = True) -> Path:
 def fetch_iter(*, state: str = "00", cache: bool = True) -> Path:
     """INEGI Censo 2020 results by locality (ITER) of one entidad (``"00"``: national).
 
+    Parameters
+    ----------
+    state
+        Two-digit entidad code (``"00"``: national).
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
     Returns
     -------
     pathlib.Path
@@ -635,7 +698,18 @@ def fetch_iter(*, state: str = "00", cache: bool = True) -> Path:
 
 
 def fetch_conapo_imu(*, cache: bool = True) -> Path:
-    """CONAPO's urban marginalisation index 2020 by AGEB (national CSV)."""
+    """CONAPO's urban marginalisation index 2020 by AGEB (national CSV).
+
+    Parameters
+    ----------
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV file.
+    """
     return fetch_source("conapo_imu", cache=cache, expect="csv")
 
 
@@ -694,6 +768,16 @@ def fetch_cbp_waits(*, cache: bool = False) -> Path:
 
     ``cache=False`` by default: the feed changes every hour. The manifest beside the file
     records when it was fetched.
+
+    Parameters
+    ----------
+    cache
+        Reuse a cached copy instead of fetching the feed again.
+
+    Returns
+    -------
+    pathlib.Path
+        The JSON file.
     """
     path = fetch_source("cbp_bwt_live", cache=cache, expect="json", filename="bwtnew.json")
     _live_records(path)
@@ -814,6 +898,20 @@ def region_crossing_ids(
 
     With ``lane_type="POV"`` only crossings that have passenger-vehicle lanes are returned
     (``"PED"``: pedestrian lanes, ``"COV"``: commercial; ``None``: all).
+
+    Parameters
+    ----------
+    region
+        Region name or spec.
+    live_feed
+        A CBP Border Wait Times JSON (e.g. from :func:`fetch_cbp_waits`).
+    lane_type
+        ``"POV"``, ``"PED"``, ``"COV"`` or None.
+
+    Returns
+    -------
+    list of str
+        Crossing ids, sorted.
     """
     spec = get_region(region)
     lanes_key = {
@@ -964,7 +1062,18 @@ def fetch_region(
 
 
 def attributions(source_ids: Iterable[str] | None = None) -> list[str]:
-    """Credit lines (attribution — licence) of the given sources (all by default)."""
+    """Credit lines (attribution — licence) of the given sources (all by default).
+
+    Parameters
+    ----------
+    source_ids
+        Catalogue source ids (default: every source).
+
+    Returns
+    -------
+    list of str
+        One credit line per source.
+    """
     cat = catalogue()
     ids = list(cat) if source_ids is None else list(source_ids)
     return [f"{cat[i].attribution} — {cat[i].licence}" for i in ids if i in cat]
