@@ -193,9 +193,7 @@ def _dest_terms(beta: float, design: ChoiceDesign) -> tuple[np.ndarray, np.ndarr
     ln_d = logsumexp(z, axis=1)
     with np.errstate(invalid="ignore"):  # rows with no reachable destination: NaN, masked
         w = np.exp(z - ln_d[:, None])
-        mean_e = np.where(
-            np.isfinite(ln_d), np.sum(np.where(finite, w * eg, 0.0), axis=1), np.nan
-        )
+        mean_e = np.where(np.isfinite(ln_d), np.sum(np.where(finite, w * eg, 0.0), axis=1), np.nan)
     return ln_d, mean_e
 
 
