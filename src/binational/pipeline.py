@@ -12,6 +12,7 @@ import logging
 import os
 from pathlib import Path
 
+from ._progress import step
 from .errors import BinationalError
 
 __all__ = [
@@ -260,9 +261,9 @@ def report_results(
     for name, wanted, run in steps:
         if not wanted:
             continue
-        log.info("report: %s", name)
         try:
-            results[name] = run()
+            with step(f"report analysis {name}"):
+                results[name] = run()
         except BinationalError as exc:
             missing[name] = f"{name} could not be computed: {exc}"
     return results, missing

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from .._outputs import run_folder
-from .._progress import step
+from .._progress import progress, step
 from . import _args
 
 
@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         with step("catchments"):
             catch = catchments(region, wait_fallback="zero")
     tiles = None if args.tiles == "none" else args.tiles
-    for column in dict.fromkeys(columns):
+    for column in progress(list(dict.fromkeys(columns)), desc="maps", unit="map"):
         normalize = None if column == "pop_density" else (args.normalize or None)
         with step(f"map {column}"):
             m = maps.region_map(
