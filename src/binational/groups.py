@@ -193,6 +193,15 @@ CONTEXT: dict[str, NamedGroup] = {
 def get_group(name: str) -> NamedGroup:
     """The named group (or context variable) ``name``.
 
+    Parameters
+    ----------
+    name
+        Group or context variable name, e.g. ``"hispanic"``.
+
+    Returns
+    -------
+    NamedGroup
+
     Raises
     ------
     IndexInputError
@@ -206,7 +215,20 @@ def get_group(name: str) -> NamedGroup:
 
 
 def denominator(name: str, columns: Iterable[str]) -> str | None:
-    """First denominator column of group ``name`` that is in ``columns`` (None: none is)."""
+    """First denominator column of group ``name`` that is in ``columns`` (None: none is).
+
+    Parameters
+    ----------
+    name
+        Group name.
+    columns
+        Columns of the unit table.
+
+    Returns
+    -------
+    str or None
+        The denominator column, or None if the table has none of the group's denominators.
+    """
     cols = set(columns)
     for col in get_group(name).denominators:
         if col in cols:
@@ -218,6 +240,15 @@ def available_groups(
     units: pd.DataFrame, *, country: str, kind: str = "group"
 ) -> tuple[list[str], dict[str, str]]:
     """Named groups of ``country`` that ``units`` can give an index for, and why others cannot.
+
+    Parameters
+    ----------
+    units
+        Unit table.
+    country
+        ``"US"`` or ``"MX"``.
+    kind
+        ``"group"`` (population groups) or ``"context"`` (socio-economic context).
 
     Returns
     -------
@@ -252,6 +283,11 @@ def available_groups(
 
 def comparison_terms(us_group: str, mx_group: str) -> dict:
     """What a comparison of a US group with a MX group compares, and what it cannot.
+
+    Parameters
+    ----------
+    us_group, mx_group
+        Names of the US and the Mexican group.
 
     Returns
     -------
@@ -325,7 +361,18 @@ def comparison_terms(us_group: str, mx_group: str) -> dict:
 
 
 def groups_table(names: Iterable[str] | None = None) -> pd.DataFrame:
-    """The registry as a table (name, country, denominator, concept, labels, source, kind)."""
+    """The registry as a table (name, country, denominator, concept, labels, source, kind).
+
+    Parameters
+    ----------
+    names
+        Groups to list (default: every group and context variable).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group.
+    """
     chosen = list(names) if names is not None else [*GROUPS, *CONTEXT]
     rows: list[Mapping] = []
     for n in chosen:

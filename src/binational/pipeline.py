@@ -12,6 +12,7 @@ import logging
 import os
 from pathlib import Path
 
+from ._progress import step
 from .errors import BinationalError
 
 __all__ = [
@@ -47,6 +48,12 @@ def commuting_inputs(paths) -> dict:
     """Read the commuting model's inputs from the files named in ``paths`` (keys of
     :data:`COMMUTING_FILES`).
 
+    Parameters
+    ----------
+    paths
+        ``{"survey": path, "zones": path, "lanes_sandag": path, ...}``: the files of
+        :data:`COMMUTING_FILES`, by key.
+
     Returns
     -------
     dict
@@ -71,6 +78,13 @@ def commuting_inputs(paths) -> dict:
 
 def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> dict:
     """Fit the port-and-lane commuting model of ``region`` and run the Otay Mesa East scenario.
+
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region` (with its road network where there is one).
+    data_dir
+        Data folder holding the SANDAG survey and zones (default: ``settings.data_dir``).
 
     Returns
     -------
@@ -145,6 +159,19 @@ def groups_results(
     ``context=False`` leaves out the socio-economic context (the report has its own section
     for it).
 
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region`.
+    permutations
+        Permutations of the index tests.
+    seed
+        Random seed of the tests.
+    data_dir
+        Data folder of the INEGI ITER composition table (default: ``settings.data_dir``).
+    context
+        Include the socio-economic context.
+
     Returns
     -------
     dict
@@ -200,6 +227,19 @@ def report_results(
 ) -> tuple[dict, dict[str, str]]:
     """Run the commuting model and the named-group profile for a report.
 
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region`.
+    permutations
+        Permutations of the named-group index tests.
+    seed
+        Random seed of the tests.
+    data_dir
+        Data folder of the survey and census files (default: ``settings.data_dir``).
+    commuting, groups
+        Run the commuting model / the named-group profile.
+
     Returns
     -------
     results, missing
@@ -221,9 +261,9 @@ def report_results(
     for name, wanted, run in steps:
         if not wanted:
             continue
-        log.info("report: %s", name)
         try:
-            results[name] = run()
+            with step(f"report analysis {name}"):
+                results[name] = run()
         except BinationalError as exc:
             missing[name] = f"{name} could not be computed: {exc}"
     return results, missing

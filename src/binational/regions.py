@@ -226,7 +226,17 @@ def load_regions_file(path: str | os.PathLike, *, register_all: bool = True) -> 
 
 
 def register(spec: RegionSpec) -> None:
-    """Make ``spec`` available to :func:`get_region` (replacing a region of the same name)."""
+    """Make ``spec`` available to :func:`get_region` (replacing a region of the same name).
+
+    Parameters
+    ----------
+    spec
+        The region to register.
+
+    Returns
+    -------
+    None
+    """
     _ensure_presets()
     _REGISTRY[spec.name] = spec
 
@@ -245,13 +255,29 @@ def _ensure_presets() -> None:
 
 
 def list_regions() -> list[str]:
-    """Names of all known regions (presets and registered)."""
+    """Names of all known regions (presets and registered).
+
+    Returns
+    -------
+    list of str
+        Region names, sorted.
+    """
     _ensure_presets()
     return sorted(_REGISTRY)
 
 
 def get_region(name: str | RegionSpec) -> RegionSpec:
     """Return the region called ``name`` (a RegionSpec is returned as is).
+
+    Parameters
+    ----------
+    name
+        Region name (e.g. ``"tijuana-san-diego"``) or a :class:`RegionSpec`.
+
+    Returns
+    -------
+    RegionSpec
+        The region's specification.
 
     Raises
     ------

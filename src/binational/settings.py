@@ -29,7 +29,9 @@ max_decompressed_bytes
     may expand to (never more than ``max_download_bytes``); a bigger one is refused while
     streaming, before it fills the memory.
 progress
-    Show progress bars (tqdm) for long downloads and computations.
+    Show progress bars (tqdm) for long downloads and computations (bars are drawn only on a
+    terminal; the command line's ``--quiet`` turns them off). The duration of each long step
+    is logged at INFO on the ``binational.progress`` logger whatever this setting.
 """
 
 from __future__ import annotations

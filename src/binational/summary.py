@@ -19,6 +19,13 @@ def _groups(region: Region) -> list[str]:
 def summarise(region: Region, *, months: int = 12) -> dict[str, pd.DataFrame]:
     """Summary tables of a region.
 
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region`.
+    months
+        Months of crossings to total (the last ``months`` of the data).
+
     Returns
     -------
     dict

@@ -113,6 +113,18 @@ def raster_grid(bounds: Sequence[float], *, resolution: float) -> tuple[Affine, 
     """Transform, height and width of a grid of square cells covering ``bounds``.
 
     The grid is snapped to multiples of ``resolution`` so that grids of one region align.
+
+    Parameters
+    ----------
+    bounds
+        ``(minx, miny, maxx, maxy)`` in a projected CRS.
+    resolution
+        Cell size in metres.
+
+    Returns
+    -------
+    (affine.Affine, int, int)
+        Transform, height and width.
     """
     if not resolution > 0:
         raise SchemaError(f"resolution must be > 0, got {resolution}")
@@ -182,6 +194,11 @@ def nearest_node_surface(
         Cell size in metres.
     access_speed_kph
         Speed from the cell centre to its node (the access penalty); None for no penalty.
+
+    Returns
+    -------
+    Surface
+        Minutes per cell (NaN off land or where no node of the cell's side is usable).
     """
     crs = _projected(crs)
     transform, height, width, side_code, sides = _side_grid(land, resolution=resolution)
@@ -221,7 +238,27 @@ def function_surface(
     description: str = "minutes",
     tags: Mapping[str, str] | None = None,
 ) -> Surface:
-    """Raster whose cells take ``fn(x, y, side)`` at their centres (NaN off land)."""
+    """Raster whose cells take ``fn(x, y, side)`` at their centres (NaN off land).
+
+    Parameters
+    ----------
+    fn
+        ``fn(x, y, side) -> values`` over arrays of cell centres of one side.
+    land
+        Side → land polygon; cells whose centre lies on no land are NaN.
+    crs
+        Projected CRS of the grid.
+    resolution
+        Cell size in metres.
+    description
+        Band description.
+    tags
+        GeoTIFF tags.
+
+    Returns
+    -------
+    Surface
+    """
     crs = _projected(crs)
     transform, height, width, side_code, sides = _side_grid(land, resolution=resolution)
     xs, ys = _cell_centres(transform, height, width)
@@ -236,7 +273,19 @@ def function_surface(
 
 
 def write_geotiff(surface: Surface, path: str | os.PathLike) -> None:
-    """Write a surface as a single-band, deflate-compressed, tiled float32 GeoTIFF."""
+    """Write a surface as a single-band, deflate-compressed, tiled float32 GeoTIFF.
+
+    Parameters
+    ----------
+    surface
+        The raster.
+    path
+        Output ``.tif`` file (written atomically).
+
+    Returns
+    -------
+    None
+    """
     h, w = surface.shape
     profile = {
         "driver": "GTiff",
@@ -261,7 +310,17 @@ def write_geotiff(surface: Surface, path: str | os.PathLike) -> None:
 
 
 def read_geotiff(path: str | os.PathLike) -> Surface:
-    """Read a single-band GeoTIFF written by :func:`write_geotiff`."""
+    """Read a single-band GeoTIFF written by :func:`write_geotiff`.
+
+    Parameters
+    ----------
+    path
+        The GeoTIFF.
+
+    Returns
+    -------
+    Surface
+    """
     with rasterio.open(path) as src:
         values = src.read(1).astype(np.float32)
         if src.nodata is not None and not np.isnan(src.nodata):
@@ -309,6 +368,15 @@ def zonal_stats(
     A cell belongs to a unit when its centre lies inside it (rasterio's rasterize rule, as in
     ``rasterio.mask``); where unit polygons overlap, a cell counts for each. A unit too small to contain a cell centre takes the value of the cell
     under its representative point (``count`` 0, ``point_value`` True).
+
+    Parameters
+    ----------
+    surface
+        The raster.
+    units
+        Polygons in the surface's CRS.
+    stats
+        Statistics among ``mean``, ``min``, ``max``, ``median``, ``std``, ``count``.
 
     Returns
     -------

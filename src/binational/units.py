@@ -23,6 +23,7 @@ from . import _plausible, schema
 from ._cache import cached_table
 from ._data import package_file
 from ._log import get_logger
+from ._progress import step
 from ._roles import OPTIONAL_ROLES, roles_for
 from .drops import DropReport
 from .errors import SchemaError
@@ -117,6 +118,18 @@ def harmonise_units(
 
     Columns present on one side only are kept (missing on the other side as NaN); the schema's
     core columns come first. Unit ids must be unique across both sides.
+
+    Parameters
+    ----------
+    us, mx
+        Unit tables of each side (None for a side without census units).
+    crs
+        CRS of the stacked table.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit of either side, core columns first.
     """
     parts = [p.to_crs(crs) for p in (us, mx) if p is not None and len(p)]
     if not parts:
@@ -218,7 +231,8 @@ def load_region(
 
     def timed(layer: str, paths: list[Path], fn):
         t0 = time.perf_counter()
-        out = fn()
+        with step(f"load {layer}"):
+            out = fn()
         read_log.append(
             {
                 "layer": layer,

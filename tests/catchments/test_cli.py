@@ -85,7 +85,8 @@ def test_cli_straight_line_region_and_scenario(cached_regions, tmp_path, capsys)
     assert code == 0
     iso = gpd.read_file(out / "catchments.gpkg", layer="isochrones")
     assert set(iso["method"]) == {"straight-line"}
-    assert 2404 not in set(iso.port_code)
+    assert "2404" not in set(iso.port_code)  # port codes are text in the GeoPackage
+    assert {"2401", "2402"} <= set(iso.port_code)
     assert set(iso.scenario) == {"closed-2404"}
     assert "straight-line" in capsys.readouterr().out
 

@@ -50,6 +50,11 @@ DEFAULT_BETA = 0.1  # per minute
 def best_ports(minutes: pd.DataFrame) -> pd.DataFrame:
     """Best and second-best port per row of a unit × port table of minutes.
 
+    Parameters
+    ----------
+    minutes
+        Unit × port minutes (columns are port codes; ``inf``/NaN where unreachable).
+
     Returns
     -------
     pandas.DataFrame

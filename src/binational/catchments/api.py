@@ -31,6 +31,7 @@ import shapely
 
 from .. import schema
 from .._log import get_logger
+from .._progress import step
 from ..drops import DropReport
 from ..errors import NetworkError, SchemaError
 from . import straightline as sl
@@ -206,9 +207,10 @@ def catchments(
         raise SchemaError(f"method {method!r} must be 'network', 'straight-line' or 'auto'")
     scen_name = scenario.name if scenario is not None else "base"
     names = port_names(ports, scenario)
-    graph, pt, port_frame, links = _link_step(
-        method, network, units, ports, countries, scenario, direction, opts, report
-    )
+    with step("network preparation and travel times from the ports"):
+        graph, pt, port_frame, links = _link_step(
+            method, network, units, ports, countries, scenario, direction, opts, report
+        )
     if not links.times.ports():
         raise NetworkError(f"no {direction} crossing in the network")
     wait_table = port_waits(
@@ -233,20 +235,21 @@ def catchments(
     )
     grid_only = method == NETWORK and opts.isochrones.method == "grid" and land is None
     land_poly = {} if grid_only else land_by_side(units, land=land)
-    iso = port_isochrones(
-        out,
-        links,
-        wait_table,
-        minutes=minutes,
-        direction=direction,
-        graph=graph,
-        port_times=pt,
-        port_frame=port_frame,
-        land=land_poly,
-        options=opts.isochrones,
-        straight_line=opts.straight_line,
-        names=names,
-    )
+    with step("isochrones"):
+        iso = port_isochrones(
+            out,
+            links,
+            wait_table,
+            minutes=minutes,
+            direction=direction,
+            graph=graph,
+            port_times=pt,
+            port_frame=port_frame,
+            land=land_poly,
+            options=opts.isochrones,
+            straight_line=opts.straight_line,
+            names=names,
+        )
     labels = {
         "direction": direction,
         "lane": lane_label(opts.waits.lane),
@@ -406,6 +409,24 @@ def travel_time_surface(
     (wait + drive). Network method: the value of the cell's nearest routable node of its side
     plus the distance to it at ``access_speed_kph`` (see :mod:`binational.surfaces`);
     straight-line method: the model evaluated at the cell centre.
+
+    Parameters
+    ----------
+    result
+        A :class:`CatchmentResult` of :func:`catchments`.
+    land
+        Side → land polygon; cells whose centre lies on no land are NaN.
+    resolution
+        Cell size in metres.
+    access_speed_kph
+        Network method: speed from the cell centre to its nearest node (None: no access time).
+    port_frame
+        Straight-line method: the ports used (point per port code).
+
+    Returns
+    -------
+    binational.surfaces.Surface
+        Minutes per cell.
     """
     from ..surfaces import function_surface, nearest_node_surface
 

@@ -133,6 +133,18 @@ class Scenario:
 def close_ports(graph: SparseGraph, codes: Sequence[int]) -> SparseGraph:
     """The network without the border edges of the given ports.
 
+    Parameters
+    ----------
+    graph
+        The network.
+    codes
+        Port codes to close.
+
+    Returns
+    -------
+    SparseGraph
+        A new graph; ``graph`` is not changed.
+
     Raises
     ------
     binational.errors.NetworkError
@@ -160,6 +172,20 @@ def add_ports(
     Each new port gets, per direction, one edge from the nearest routable node on the departure
     side to the nearest routable node on the arrival side, through the port point; its travel
     time is that path length at ``NewPort.speed_kph``.
+
+    Parameters
+    ----------
+    graph
+        The network.
+    new_ports
+        Ports to add.
+    max_snap_m
+        Farthest a new port may lie from the network of each side, metres.
+
+    Returns
+    -------
+    SparseGraph
+        A new graph; ``graph`` is not changed.
 
     Raises
     ------
@@ -280,6 +306,20 @@ def crossing_minutes(
 
     Pass ``waits=None`` for the drive alone. Columns are port codes; ``inf`` where the port
     cannot be reached.
+
+    Parameters
+    ----------
+    times
+        Drive times of the links (:class:`LinkTimes`).
+    waits
+        Wait per port (``port_code``, ``wait_minutes``), or None.
+    ports
+        Ports to include (default: every port of ``times``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Origin × port minutes.
     """
     ports = times.ports() if ports is None else list(ports)
     tt = times.links["travel_time"].to_numpy()
@@ -295,7 +335,22 @@ def crossing_minutes(
 def reach_minutes(
     times: LinkTimes, waits: pd.DataFrame | None, *, ports: Sequence[int] | None = None
 ) -> pd.DataFrame:
-    """Minutes from joining the port's queue to each destination (wait + link + drive)."""
+    """Minutes from joining the port's queue to each destination (wait + link + drive).
+
+    Parameters
+    ----------
+    times
+        Drive times of the links (:class:`LinkTimes`).
+    waits
+        Wait per port (``port_code``, ``wait_minutes``), or None for the drive alone.
+    ports
+        Ports to include (default: every port of ``times``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Destination × port minutes (columns are port codes; ``inf`` where unreachable).
+    """
     ports = times.ports() if ports is None else list(ports)
     tt = times.links["travel_time"].to_numpy()
     cols = {}
@@ -318,6 +373,17 @@ def od_minutes(
 
     For each pair the least over ports ``p`` and their links ``e`` of
     ``origin[e] + link[e] + wait[p] + dest[e]``.
+
+    Parameters
+    ----------
+    times
+        Drive times of the links (:class:`LinkTimes`).
+    waits
+        Wait per port (``port_code``, ``wait_minutes``), or None for the drive alone.
+    ports
+        Ports to include (default: every port of ``times``).
+    chunk
+        Origins per block (bounds the memory).
 
     Returns
     -------

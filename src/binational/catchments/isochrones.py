@@ -165,6 +165,33 @@ def isochrone_polygons(
     With ``method="buffer"`` the bands are built incrementally (each band is the previous one
     plus the roads newly reached), so the cost is about that of the largest band alone.
 
+    Parameters
+    ----------
+    graph
+        The network.
+    seconds
+        Travel time of every node (``inf`` where unreachable).
+    thresholds
+        Time budgets, seconds.
+    toward
+        True when ``seconds`` are times *to* the port, False when *from* it (as in
+        :func:`reachable_segments`).
+    edges
+        Edges to consider (default: all).
+    method
+        ``"grid"``, ``"buffer"`` or ``"hull"``.
+    buffer_m
+        Buffer around the reached roads, metres.
+    land
+        Polygon to clip to (e.g. the side's land), or None.
+    hull_ratio
+        Concavity of the ``"hull"`` method.
+    fill_holes_km2
+        Holes smaller than this are filled.
+    cell_m
+        Grid cell of ``"grid"``, metres (default
+        :data:`~binational.catchments.isogrid.DEFAULT_CELL_M`).
+
     Returns
     -------
     list of shapely geometries, in the order of ``thresholds``.
@@ -318,6 +345,20 @@ def area_weighted_population(
     """Sum of ``columns`` over units, each weighted by the share of its area inside ``polygon``.
 
     Assumes the population is spread evenly over each unit (areal weighting).
+
+    Parameters
+    ----------
+    units
+        Unit polygons with ``columns``.
+    polygon
+        The area (a shapely geometry in the units' CRS).
+    columns
+        Columns to sum.
+
+    Returns
+    -------
+    pandas.Series
+        One sum per column.
     """
     if polygon is None or polygon.is_empty or units.empty:
         return pd.Series(0.0, index=list(columns))

@@ -66,7 +66,22 @@ def straightline_seconds(
     circuity: float = DEFAULT_CIRCUITY,
     speed_kph: float = DEFAULT_SPEED_KPH,
 ):
-    """Seconds to drive ``distance_m`` of straight line: ``distance × circuity / speed``."""
+    """Seconds to drive ``distance_m`` of straight line: ``distance × circuity / speed``.
+
+    Parameters
+    ----------
+    distance_m
+        Straight-line distance(s), metres (scalar or array).
+    circuity
+        Road distance over straight-line distance.
+    speed_kph
+        Average driving speed.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Seconds, shaped like ``distance_m``.
+    """
     _check(circuity, speed_kph)
     return np.asarray(distance_m, dtype=float) * circuity / (speed_kph / 3.6)
 

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         "cross-border catchments, maps and reports.",
     )
     parser.add_argument("--version", action="version", version=f"binational {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    _add_log_options(parser, default=0)
     parser.add_argument(
         "--regions-file",
         metavar="PATH",
@@ -50,14 +50,67 @@ def build_parser() -> argparse.ArgumentParser:
         if importlib.util.find_spec(modname) is None:
             continue
         importlib.import_module(modname).register(sub)
+    for subparser in sub.choices.values():  # also accepted after the command
+        _add_log_options(subparser, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_log_options(parser: argparse.ArgumentParser, *, default) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="more log output: -v every INFO message of the library, -vv debug and tracebacks",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if default == 0 else argparse.SUPPRESS,
+        help="print no progress or warnings on stderr (errors only)",
+    )
+
+
+def configure_logging(*, verbose: int = 0, quiet: bool = False) -> None:
+    """Send the library's log to stderr: the steps and their timings by default.
+
+    Parameters
+    ----------
+    verbose
+        0: the progress of long steps (``binational.progress`` at INFO) and warnings;
+        1: every INFO message of ``binational``; 2: DEBUG.
+    quiet
+        Errors only: no steps, no warnings, no progress bars.
+
+    Returns
+    -------
+    None
+        The root handler is installed only where none is (so under pytest, which captures
+        logs itself, nothing is printed).
+    """
+    from .. import settings
+
+    logging.basicConfig(
+        level=logging.ERROR if quiet else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if quiet:
+        level, step_level = logging.ERROR, logging.ERROR
+        settings.progress = False
+        logging.captureWarnings(True)  # warnings go through the log, which shows errors only
+    else:
+        level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+        step_level = min(level, logging.INFO)
+    logging.getLogger("binational").setLevel(level)
+    logging.getLogger("binational.progress").setLevel(step_level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(verbose=args.verbose, quiet=args.quiet)
     if args.regions_file:
         from ..regions import load_regions_file
 

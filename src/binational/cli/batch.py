@@ -25,15 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "results are written under OUT as soon as it finishes, with a manifest of what was "
         "done, failed or skipped. A re-run resumes (finished tasks are reused).",
     )
-    p.add_argument(
+    _args.add_list(
+        p,
         "--regions",
-        help="comma-separated region names (default: every preset, as with --all)",
+        help="region names, separated by spaces or commas (default: every preset, as with --all)",
     )
     p.add_argument("--all", action="store_true", help="every known region preset")
-    p.add_argument(
+    _args.add_list(
+        p,
         "--tasks",
-        default=",".join(DEFAULT_TASKS),
-        help=f"comma-separated tasks (default {','.join(DEFAULT_TASKS)}; also: grid)",
+        default=list(DEFAULT_TASKS),
+        help=f"tasks, separated by spaces or commas (default {' '.join(DEFAULT_TASKS)}; also: "
+        "grid)",
     )
     p.add_argument(
         "--scheduler",
@@ -42,8 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "such as tcp://host:8786",
     )
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--workers", type=int, help="workers of the local cluster (default: cores)")
-    p.add_argument("--threads", type=int, default=1, help="threads per local worker")
+    p.add_argument(
+        "--workers", type=_args.positive_int, help="workers of the local cluster (default: cores)"
+    )
+    p.add_argument("--threads", type=_args.positive_int, default=1, help="threads per local worker")
     p.add_argument(
         "--data-dir",
         help="data folder as the workers see it (default: $BINATIONAL_DATA_DIR)",
@@ -53,8 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--permutations", type=_args.positive_int, default=999, help="permutations (default 999)"
     )
-    p.add_argument(
-        "--minutes", default="15,30,45,60", help="catchment bands in minutes (default 15,30,45,60)"
+    _args.add_list(
+        p,
+        "--minutes",
+        item=_args.minutes,
+        default=[15, 30, 45, 60],
+        help="catchment bands in minutes, > 0: '15 30 45' or '15,30,45' (default 15 30 45 60)",
     )
     p.add_argument("--hour", type=_args.hour, default=7, help="hour of day for waits (default 7)")
     p.add_argument(
@@ -76,13 +85,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-resume", action="store_true", help="recompute finished tasks")
     p.add_argument(
-        "--retries", type=int, default=3, help="re-runs of a region whose worker died (default 3)"
+        "--retries",
+        type=_args.nonnegative_int,
+        default=3,
+        help="re-runs of a region whose worker died (default 3)",
     )
     p.set_defaults(func=run)
-
-
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 def _value(text: str):
@@ -108,21 +116,15 @@ def _options(items: list[str]) -> dict[str, dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import BatchError
     from ..scale import run_batch
 
-    regions = None if (args.all or not args.regions) else _split(args.regions)
-    try:
-        minutes = [int(m) for m in _split(args.minutes)]
-    except ValueError:
-        raise BatchError(f"--minutes: not a list of integers: {args.minutes!r}") from None
-    if not minutes or any(m <= 0 for m in minutes):
-        raise BatchError(f"--minutes: every band must be > 0 minutes, got {args.minutes!r}")
+    regions = None if (args.all or not args.regions) else args.regions
+    minutes = [int(m) if float(m).is_integer() else m for m in args.minutes]
     result = run_batch(
         regions,
         out_dir=args.out,
         scheduler=args.scheduler,
-        tasks=_split(args.tasks),
+        tasks=args.tasks,
         seed=args.seed,
         permutations=args.permutations,
         minutes=minutes,

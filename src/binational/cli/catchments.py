@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from .._outputs import run_folder
+from .._progress import step
 from ..errors import NetworkError
 from . import _args
 
@@ -29,12 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("region", help="region preset, e.g. tijuana-san-diego")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
-    p.add_argument(
+    _args.add_list(
+        p,
         "--minutes",
-        type=_args.minutes,
-        nargs="+",
+        item=_args.minutes,
         default=[30, 60, 90, 120, 150, 180],
-        help="isochrone bands in minutes, > 0 (default 30-180: they cover the border wait)",
+        help="isochrone bands in minutes, > 0: '15 30 45' or '15,30,45' (default 30-180: they "
+        "cover the border wait)",
     )
     p.add_argument("--hour", type=_args.hour, default=7, help="hour of day of the wait (0-23)")
     p.add_argument(
@@ -63,13 +65,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wait-stat", default="median", help="median (default), mean or a quantile")
     p.add_argument("--method", default="auto", choices=["auto", "network", "straight-line"])
     p.add_argument("--isochrone-method", default="buffer", choices=["buffer", "hull"])
-    p.add_argument("--close-port", type=int, nargs="+", default=[], help="port codes to close")
+    _args.add_list(p, "--close-port", item=_args.port_code, default=[], help="port codes to close")
     p.add_argument(
         "--otay-mesa-east",
         action="store_true",
         help="add the Otay Mesa East port (scenario) at its published location",
     )
     p.add_argument("--raster", action="store_true", help="also write travel_time.tif")
+    _args.add_lang(p)
     p.add_argument(
         "--resolution", type=_args.positive_float, default=250.0, help="raster cell size (m)"
     )
@@ -100,9 +103,10 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..catchments import OTAY_MESA_EAST, Scenario, catchments
     from ..units import load_region
 
-    region = load_region(
-        args.region, data_dir=args.data_dir, network=args.method != "straight-line"
-    )
+    with step(f"load {args.region}"):
+        region = load_region(
+            args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+        )
     scenario = None
     if args.close_port or args.otay_mesa_east:
         scenario = Scenario(
@@ -120,7 +124,8 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     if note:
         print(f"note: {note}")
     try:
-        result = _catchments(catchments, region, args, weekday, scenario)
+        with step(f"catchments of {region.spec.name}"):
+            result = _catchments(catchments, region, args, weekday, scenario)
     except NetworkError as exc:
         source = region.network.graph.get("source_file") if region.network is not None else None
         raise NetworkError(f"{source}: {exc}" if source else str(exc)) from exc
@@ -148,13 +153,13 @@ def _catchments(catchments, region, args, weekday, scenario):
 
 
 def _write(args, tmp: Path, region, result) -> int:
+    from .._gpkg import write_layer
     from ..surfaces import write_geotiff
 
     out = Path(args.out)
     gpkg = tmp / "catchments.gpkg"
-    result.isochrones.to_file(gpkg, layer="isochrones", driver="GPKG")
-    result.units.to_file(gpkg, layer="units", driver="GPKG")
-    result.port_sheds.to_file(gpkg, layer="port_sheds", driver="GPKG")
+    for layer in ("isochrones", "units", "port_sheds"):
+        write_layer(getattr(result, layer), gpkg, layer=layer, lang=args.lang)
     result.isochrones.drop(columns="geometry").to_csv(tmp / "isochrones.csv", index=False)
     result.units.drop(columns="geometry").to_csv(tmp / "units.csv", index=False)
     result.summary.to_csv(tmp / "summary.csv", index=False)

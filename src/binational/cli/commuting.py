@@ -24,8 +24,10 @@ import argparse
 import json
 from pathlib import Path
 
+from .._progress import step
 from ..errors import SchemaError
 from ..pipeline import COMMUTING_FILES, commuting_inputs
+from . import _args
 
 SURVEY = COMMUTING_FILES["survey"]
 ZONES = COMMUTING_FILES["zones"]
@@ -45,19 +47,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--survey", help=f"OD survey CSV (default: DATA_DIR/{SURVEY})")
     p.add_argument("--zones", help=f"zone centroids GeoPackage (default: DATA_DIR/{ZONES})")
     p.add_argument("--method", default="auto", choices=["auto", "network", "straight-line"])
-    p.add_argument("--hour", type=int, default=7, help="hour of the per-unit layer (default 7)")
+    p.add_argument(
+        "--hour", type=_args.hour, default=7, help="hour of the per-unit layer, 0-23 (default 7)"
+    )
     p.add_argument("--purpose", default="HBW", help="purpose of the per-unit layer (HBW)")
     p.add_argument("--likelihood", default="joint", choices=["joint", "conditional"])
-    p.add_argument("--resolution", type=float, default=250.0, help="time-tax raster cell (m)")
+    p.add_argument(
+        "--resolution", type=_args.positive_float, default=250.0, help="time-tax raster cell (m)"
+    )
     p.add_argument(
         "--no-lanes-open",
         action="store_true",
         help="leave out the lanes-open term (SANDAG 2017 lanes open per lane and hour)",
     )
     p.add_argument("--otay-mesa-east", action="store_true", help="scenario: open Otay Mesa East")
-    p.add_argument(
+    _args.add_lang(p)
+    _args.add_list(
+        p,
         "--close-lane",
-        nargs="+",
         default=[],
         metavar="PORT:LANE",
         help="scenario: close lanes, e.g. 2504:ready",
@@ -80,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     import rasterio
 
     from .. import settings
+    from .._gpkg import write_layer
+    from .._gpkg_labels import layer_label
     from ..catchments import OTAY_MESA_EAST
     from ..commuting import CommutingScenario, commuting
     from ..commuting.scenario import run_scenario
@@ -88,9 +97,10 @@ def run(args: argparse.Namespace) -> int:
     from ..units import load_region
 
     data_dir = Path(args.data_dir or settings.data_dir or ".")
-    region = load_region(
-        args.region, data_dir=args.data_dir, network=args.method != "straight-line"
-    )
+    with step(f"load {args.region}"):
+        region = load_region(
+            args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+        )
     paths = {k: data_dir / v for k, v in COMMUTING_FILES.items()}
     if args.survey:
         paths["survey"] = Path(args.survey)
@@ -103,17 +113,18 @@ def run(args: argparse.Namespace) -> int:
         inputs["lanes"],
         inputs["volumes"],
     )
-    result = commuting(
-        region,
-        survey=survey,
-        zones=zones,
-        lanes=lane_table,
-        lanes_open=None if args.no_lanes_open else volumes,
-        method=args.method,
-        hour=args.hour,
-        unit_purpose=args.purpose,
-        likelihood=args.likelihood,
-    )
+    with step("commuting model"):
+        result = commuting(
+            region,
+            survey=survey,
+            zones=zones,
+            lanes=lane_table,
+            lanes_open=None if args.no_lanes_open else volumes,
+            method=args.method,
+            hour=args.hour,
+            unit_purpose=args.purpose,
+            likelihood=args.likelihood,
+        )
     person_hours = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
     scen = None
     closed = _close_lanes(args.close_lane)
@@ -146,7 +157,13 @@ def run(args: argparse.Namespace) -> int:
     with atomic_dir(args.out) as tmp:
         result.fit_table.to_csv(tmp / "fit.csv", index=False)
         params.to_csv(tmp / "parameters.csv", index=False)
-        result.units.to_file(tmp / "commuting.gpkg", layer="units", driver="GPKG")
+        write_layer(
+            result.units,
+            tmp / "commuting.gpkg",
+            layer="units",
+            lang=args.lang,
+            description=layer_label("commuting_units", lang=args.lang),
+        )
         result.time_tax.to_csv(tmp / "time_tax.csv", index=False)
         profile = {
             "driver": "GTiff",

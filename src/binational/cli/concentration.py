@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from .._outputs import run_folder
+from .._progress import step
 from ..errors import IndexInputError
 from . import _args
 
@@ -32,12 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", help="group column (default: the region's default groups)")
     p.add_argument("--group-mx", help="group column for the Mexican side, if different")
     p.add_argument("--total", default="pop_total", help="total column (default: pop_total)")
-    p.add_argument(
+    _args.add_list(
+        p,
         "--scopes",
-        help="comma-separated scopes among US,MX,binational (naming one makes a missing "
-        "group an error; default: every scope the data supports)",
+        help="scopes among US MX binational, separated by spaces or commas (naming one makes a "
+        "missing group an error; default: every scope the data supports)",
     )
-    p.add_argument("--indices", help="comma-separated index names (default: the standard set)")
+    _args.add_list(p, "--indices", help="index names, spaces or commas (default: the standard set)")
     p.add_argument(
         "--null",
         default="systematic",
@@ -81,16 +83,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--alpha", type=_args.probability, default=0.05, help="significance level (0.05)"
     )
     p.add_argument("--no-local", action="store_true", help="skip the local measures")
-    p.add_argument("--multigroups", help="comma-separated group columns for multigroup indices")
+    _args.add_list(
+        p, "--multigroups", help="group columns for multigroup indices, spaces or commas"
+    )
     p.add_argument("--data-dir", help="data folder (default: $BINATIONAL_DATA_DIR)")
     p.add_argument("--out", default=".", help="output folder (default: current folder)")
+    _args.add_lang(p)
     p.set_defaults(func=run)
-
-
-def _split(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def _read_units(path: Path):
@@ -114,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, tmp: Path) -> int:
     import pandas as pd
 
+    from .._gpkg import write_layer
     from ..concentration import (
         BinationalOptions,
         Inference,
@@ -143,24 +143,25 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     index_options = {}
     if args.bandwidth is not None:
         index_options["bandwidth"] = args.bandwidth
-    table, local = concentration_profile(
-        target,
-        group={"US": args.group, "MX": args.group_mx} if args.group_mx else args.group,
-        total=args.total,
-        scopes=_split(args.scopes),
-        indices=_split(args.indices),
-        inference=Inference(null=None if args.null == "none" else args.null),
-        permutations=args.permutations,
-        moe=args.moe,
-        local=LocalOptions(weights_options=weights_options, alpha=args.alpha)
-        if not args.no_local
-        else False,
-        weights=args.weights,
-        binational=BinationalOptions(cross_border=not args.no_cross_border),
-        multigroups=_split(args.multigroups),
-        seed=args.seed,
-        **index_options,
-    )
+    with step("concentration profile"):
+        table, local = concentration_profile(
+            target,
+            group={"US": args.group, "MX": args.group_mx} if args.group_mx else args.group,
+            total=args.total,
+            scopes=args.scopes,
+            indices=args.indices,
+            inference=Inference(null=None if args.null == "none" else args.null),
+            permutations=args.permutations,
+            moe=args.moe,
+            local=LocalOptions(weights_options=weights_options, alpha=args.alpha)
+            if not args.no_local
+            else False,
+            weights=args.weights,
+            binational=BinationalOptions(cross_border=not args.no_cross_border),
+            multigroups=args.multigroups,
+            seed=args.seed,
+            **index_options,
+        )
     out = Path(args.out)
     group_label = args.group or "default-groups"
     stem = f"{_slug(name)}_{_slug(group_label)}"
@@ -168,7 +169,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     gpkg_path = out / f"{stem}_local.gpkg"
     table.to_csv(tmp / csv_path.name, index=False)
     if len(local):
-        local.to_file(tmp / gpkg_path.name, layer="local", driver="GPKG")
+        write_layer(local, tmp / gpkg_path.name, layer="local", lang=args.lang)
     shown = table[["scope", "group", "index", "value", "ci_low", "ci_high", "p_value", "status"]]
     with pd.option_context("display.width", 160, "display.max_rows", 200):
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

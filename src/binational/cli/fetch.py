@@ -7,6 +7,7 @@ import sys
 
 from .. import settings
 from ..errors import DataSourceError
+from . import _args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,9 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("region", nargs="?", help="region preset, e.g. tijuana-san-diego")
     p.add_argument("--dest", metavar="DIR", help="copy the fetched files into DIR")
-    p.add_argument(
+    _args.add_list(
+        p,
         "--sources",
-        nargs="+",
         metavar="ROLE",
         choices=ROLES,
         help=f"roles to fetch (default: all): {', '.join(ROLES)}",

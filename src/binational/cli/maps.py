@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .._outputs import run_folder
+from .._progress import progress, step
 from . import _args
 
 
@@ -44,7 +45,8 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..render import maps
     from ..units import load_region
 
-    region = load_region(args.region, data_dir=args.data_dir, network=args.catchments)
+    with step(f"load {args.region}"):
+        region = load_region(args.region, data_dir=args.data_dir, network=args.catchments)
     spec = region.spec
     columns = args.column or [
         "pop_density",
@@ -54,21 +56,23 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     if args.catchments:
         from ..catchments import catchments
 
-        catch = catchments(region, wait_fallback="zero")
+        with step("catchments"):
+            catch = catchments(region, wait_fallback="zero")
     tiles = None if args.tiles == "none" else args.tiles
-    for column in dict.fromkeys(columns):
+    for column in progress(list(dict.fromkeys(columns)), desc="maps", unit="map"):
         normalize = None if column == "pop_density" else (args.normalize or None)
-        m = maps.region_map(
-            region,
-            column,
-            normalize=normalize,
-            scheme=args.scheme,
-            k=args.k,
-            lang=args.lang,
-            catchments=catch,
-            tiles=tiles,
-            offline=not args.cdn,
-        )
+        with step(f"map {column}"):
+            m = maps.region_map(
+                region,
+                column,
+                normalize=normalize,
+                scheme=args.scheme,
+                k=args.k,
+                lang=args.lang,
+                catchments=catch,
+                tiles=tiles,
+                offline=not args.cdn,
+            )
         suffix = "" if args.lang == "en" else f".{args.lang}"
         name = f"{spec.name}_{column}{suffix}.html"
         path = maps.save_map(m, tmp / name, offline=not args.cdn)

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from .._outputs import run_folder
+from .._progress import step
+from . import _args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--permutations",
-        type=int,
+        type=_args.nonnegative_int,
         default=499,
         help="permutations / bootstrap replicates for the concentration indices",
     )
@@ -59,19 +61,22 @@ def _run(args: argparse.Namespace, out: Path) -> int:
     from ..units import load_region
 
     t0 = time.perf_counter()
-    region = load_region(args.region, data_dir=args.data_dir, network=not args.no_network)
+    with step(f"load {args.region}"):
+        region = load_region(args.region, data_dir=args.data_dir, network=not args.no_network)
     # the analyses beyond concentration and catchments run here; render only draws them
-    results, skipped = report_results(
-        region, permutations=min(args.permutations, 199), data_dir=args.data_dir
-    )
-    parts = build_report(
-        region,
-        lang=args.lang,
-        results=results,
-        permutations=args.permutations,
-        offline=not args.cdn,
-        command=shlex.join(["binational", *sys.argv[1:]]),
-    )
+    with step("report analyses"):
+        results, skipped = report_results(
+            region, permutations=min(args.permutations, 199), data_dir=args.data_dir
+        )
+    with step("report"):
+        parts = build_report(
+            region,
+            lang=args.lang,
+            results=results,
+            permutations=args.permutations,
+            offline=not args.cdn,
+            command=shlex.join(["binational", *sys.argv[1:]]),
+        )
     stem = region.spec.name + ("" if args.lang == "en" else f".{args.lang}")
     path = atomic_write_text(out / f"{stem}.html", parts.html)
     final = Path(args.out) / path.name
@@ -79,9 +84,14 @@ def _run(args: argparse.Namespace, out: Path) -> int:
     for key, reason in {**region.missing, **skipped, **parts.missing}.items():
         print(f"  not available: {key}: {reason}")
     if args.gis:
-        written = export_layers(
-            region, out, concentration=parts.concentration, catchments=parts.catchments
-        )
+        with step("GIS layers"):
+            written = export_layers(
+                region,
+                out,
+                concentration=parts.concentration,
+                catchments=parts.catchments,
+                lang=args.lang,
+            )
         for layer, p in written.items():
             print(f"{Path(args.out) / Path(p).relative_to(out)}  ({layer})")
     return 0

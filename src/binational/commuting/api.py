@@ -153,7 +153,22 @@ def observed_cells(
     direction: str = "northbound",
     periods: Mapping[str, tuple[int, ...]] = PERIODS,
 ) -> pd.DataFrame:
-    """Trips and records per purpose, hour and option (``io.survey.read_od_survey`` output)."""
+    """Trips and records per purpose, hour and option (``io.survey.read_od_survey`` output).
+
+    Parameters
+    ----------
+    survey
+        Survey trips (``direction, purpose, hour, port_code, lane, weight``).
+    direction
+        Direction of the trips kept.
+    periods
+        Period name → hours.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``direction, purpose, hour, period, port_code, lane, trips, records`` (and ``source``).
+    """
     need = ["hour", "purpose", schema.PORT_CODE, "lane", "direction", "weight"]
     missing = [c for c in need if c not in survey.columns]
     if missing:
@@ -313,6 +328,23 @@ def unit_expectations(
     same trips with no wait ``Σ_k P_ok (a_ok + E_p[e])``; the time tax is their difference.
     Destinations: the trips arriving at ``d`` (origins weighted by ``π``), by option, with
     their mean minutes, with and without the wait.
+
+    Parameters
+    ----------
+    theta
+        Fitted parameters.
+    design
+        The choice design.
+    hour
+        Hour of day.
+    separate_wait
+        ``theta`` has ``beta_drive`` and ``beta_wait`` apart.
+
+    Returns
+    -------
+    dict
+        ``origin`` and ``dest``: each a dict of arrays ``prob`` (unit × option), ``expected``,
+        ``no_wait`` and ``wait`` minutes.
     """
     from .model import _dest_terms, _split, option_probabilities
 

@@ -112,6 +112,13 @@ def bridge_counts(crossings: pd.DataFrame, ports: pd.DataFrame) -> pd.DataFrame:
     rows have the bridge name in ``crossing``); ``ports`` the registry crossing rows, whose
     ``bridge_names`` column lists the names the counts use.
 
+    Parameters
+    ----------
+    crossings
+        Long crossing-volume table.
+    ports
+        Port registry, crossing level.
+
     Returns
     -------
     pandas.DataFrame
@@ -137,7 +144,20 @@ def bridge_counts(crossings: pd.DataFrame, ports: pd.DataFrame) -> pd.DataFrame:
 
 
 def walk_network(graph: nx.MultiDiGraph, *, walk_kph: float = DEFAULT_WALK_KPH) -> nx.MultiDiGraph:
-    """A copy of ``graph`` whose every edge's ``travel_time`` is its ``length`` at walking speed."""
+    """A copy of ``graph`` whose every edge's ``travel_time`` is its ``length`` at walking speed.
+
+    Parameters
+    ----------
+    graph
+        Road network with edge ``length`` (metres).
+    walk_kph
+        Walking speed.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The copy.
+    """
     if walk_kph <= 0:
         raise SchemaError(f"walk_kph must be > 0, got {walk_kph}")
     G = graph.copy()

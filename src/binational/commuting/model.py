@@ -160,7 +160,19 @@ class ChoiceDesign:
 
 
 def param_names(design: ChoiceDesign, *, separate_wait: bool = False) -> list[str]:
-    """Parameter names: ``beta_time`` (or ``beta_drive``, ``beta_wait``) then ``asc_<port>_<lane>``."""
+    """Parameter names: ``beta_time`` (or ``beta_drive``, ``beta_wait``) then ``asc_<port>_<lane>``.
+
+    Parameters
+    ----------
+    design
+        The choice design.
+    separate_wait
+        Separate drive and wait coefficients.
+
+    Returns
+    -------
+    list of str
+    """
     head = ["beta_drive", "beta_wait"] if separate_wait else ["beta_time"]
     if design.lanes_open is not None:
         head.append("gamma_lanes")
@@ -181,9 +193,7 @@ def _dest_terms(beta: float, design: ChoiceDesign) -> tuple[np.ndarray, np.ndarr
     ln_d = logsumexp(z, axis=1)
     with np.errstate(invalid="ignore"):  # rows with no reachable destination: NaN, masked
         w = np.exp(z - ln_d[:, None])
-        mean_e = np.where(
-            np.isfinite(ln_d), np.sum(np.where(finite, w * eg, 0.0), axis=1), np.nan
-        )
+        mean_e = np.where(np.isfinite(ln_d), np.sum(np.where(finite, w * eg, 0.0), axis=1), np.nan)
     return ln_d, mean_e
 
 
@@ -232,7 +242,24 @@ def _utilities(theta, design: ChoiceDesign, hours: Sequence[int], separate_wait:
 def option_probabilities(
     theta, design: ChoiceDesign, hours: Sequence[int], *, separate_wait: bool = False
 ) -> np.ndarray:
-    """``P(k | o, h)``: an ``H × n_o × K`` array (rows of an origin that reaches no option: 0)."""
+    """``P(k | o, h)``: an ``H × n_o × K`` array (rows of an origin that reaches no option: 0).
+
+    Parameters
+    ----------
+    theta
+        Parameters (see :func:`param_names`).
+    design
+        The choice design.
+    hours
+        Hours of day.
+    separate_wait
+        ``theta`` has ``beta_drive`` and ``beta_wait`` apart.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``H × n_o × K`` probabilities.
+    """
     v = _utilities(theta, design, hours, separate_wait)[0]
     top = np.max(v, axis=2, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
@@ -251,7 +278,24 @@ def _pi(design: ChoiceDesign, ok: np.ndarray) -> np.ndarray:
 def predict_shares(
     theta, design: ChoiceDesign, hours: Sequence[int], *, separate_wait: bool = False
 ) -> np.ndarray:
-    """Predicted option shares ``s(h, k) = Σ_o π_o P(k | o, h)``: an ``H × K`` array."""
+    """Predicted option shares ``s(h, k) = Σ_o π_o P(k | o, h)``: an ``H × K`` array.
+
+    Parameters
+    ----------
+    theta
+        Parameters (see :func:`param_names`).
+    design
+        The choice design.
+    hours
+        Hours of day.
+    separate_wait
+        ``theta`` has ``beta_drive`` and ``beta_wait`` apart.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``H × K`` shares.
+    """
     prob = option_probabilities(theta, design, hours, separate_wait=separate_wait)
     _, ok, *_ = _utilities(theta, design, hours, separate_wait)
     return np.einsum("o,hok->hk", _pi(design, ok), prob)
@@ -344,6 +388,26 @@ def loglik(
     """Log-likelihood of the trip cells and its gradient.
 
     ``weights`` (default ``cells.trips``) are the counts ``n`` of the cells.
+
+    Parameters
+    ----------
+    theta
+        Parameters (see :func:`param_names`).
+    design
+        The choice design.
+    cells
+        Trip cells.
+    likelihood
+        ``"joint"`` or ``"conditional"``.
+    separate_wait
+        ``theta`` has ``beta_drive`` and ``beta_wait`` apart.
+    weights
+        Cell counts.
+
+    Returns
+    -------
+    (float, numpy.ndarray)
+        The log-likelihood and its gradient.
     """
     if likelihood not in LIKELIHOODS:
         raise SchemaError(f"likelihood {likelihood!r} must be one of {LIKELIHOODS}")
@@ -503,6 +567,11 @@ def fit_choice(
         Starting values (default zeros).
     fixed
         ``{parameter name: value}`` held fixed (not estimated; its standard error is NaN).
+
+    Returns
+    -------
+    ChoiceFit
+        Estimates, standard errors, log-likelihood and convergence.
 
     Raises
     ------

@@ -46,7 +46,20 @@ PERIOD_LABELS = {
 
 
 def period_of(hours, periods: Mapping[str, tuple[int, ...]] = PERIODS) -> np.ndarray:
-    """Period name of each hour (0–23); every hour must belong to exactly one period."""
+    """Period name of each hour (0–23); every hour must belong to exactly one period.
+
+    Parameters
+    ----------
+    hours
+        Hours of day (array-like).
+    periods
+        Period name → hours.
+
+    Returns
+    -------
+    numpy.ndarray
+        Period name of each hour.
+    """
     lookup: dict[int, str] = {}
     for name, hs in periods.items():
         for h in hs:

@@ -43,6 +43,15 @@ def scenario_design(
 ) -> tuple[ChoiceDesign, np.ndarray, object]:
     """The scenario's design and parameters (the fitted ones, constants mapped to its options).
 
+    Parameters
+    ----------
+    result
+        The fitted :class:`CommutingResult`.
+    scenario
+        Ports added and lanes closed.
+    purpose
+        Trip purpose.
+
     Returns
     -------
     design, theta, port_minutes
@@ -182,6 +191,19 @@ def run_scenario(
     periods=PERIODS,
 ) -> dict[str, pd.DataFrame]:
     """Predicted shares and time tax with and without the scenario.
+
+    Parameters
+    ----------
+    result
+        The fitted :class:`CommutingResult`.
+    scenario
+        Ports added and lanes closed.
+    purpose
+        Trip purpose.
+    hour
+        Hour of the per-unit table (default: the result's).
+    periods
+        Period name → hours.
 
     Returns
     -------

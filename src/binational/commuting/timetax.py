@@ -46,6 +46,17 @@ def time_tax_raster(
 ):
     """Burn each unit's time tax into a grid, one band per hour.
 
+    Parameters
+    ----------
+    units
+        Unit polygons (``unit_id``).
+    time_tax
+        Long table ``unit_id, hour, time_tax_minutes``.
+    hours
+        Hours, one band each.
+    resolution
+        Cell size, metres.
+
     Returns
     -------
     values, transform, crs
@@ -79,7 +90,20 @@ def time_tax_raster(
 
 
 def occupancy(crossings: pd.DataFrame, *, year: int) -> pd.Series:
-    """Persons per personal vehicle by port in ``year`` from the BTS long table."""
+    """Persons per personal vehicle by port in ``year`` from the BTS long table.
+
+    Parameters
+    ----------
+    crossings
+        BTS long table (``Personal Vehicles`` and ``Personal Vehicle Passengers``).
+    year
+        Year.
+
+    Returns
+    -------
+    pandas.Series
+        ``persons_per_vehicle`` by ``port_code``.
+    """
     need = [schema.PORT_CODE, "month", "measure", "value"]
     missing = [c for c in need if c not in crossings.columns]
     if missing:

@@ -344,7 +344,32 @@ def null_distribution(
     dropna: bool = False,
     **index_options,
 ) -> np.ndarray:
-    """Simulated values of one index under ``null`` (e.g. to plot or to compare with PySAL)."""
+    """Simulated values of one index under ``null`` (e.g. to plot or to compare with PySAL).
+
+    Parameters
+    ----------
+    units
+        Unit table.
+    group, total
+        Count columns.
+    index
+        Index name (see :data:`binational.concentration.indices.DEFAULT_INDICES`).
+    null
+        ``"systematic"``, ``"permutation"`` or ``"evenness"`` (see the module notes).
+    permutations
+        Number of simulated values.
+    seed
+        Integer seed or numpy Generator.
+    dropna
+        Drop units with a missing count instead of raising.
+    **index_options
+        Passed to the index (e.g. ``bandwidth``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``permutations`` simulated index values.
+    """
     permutations = _check_permutations(permutations)
     c, iset = _prepared(units, group, total, [index], dropna, "null distribution", index_options)
     return run_null(iset, c.x, c.total, null=null, permutations=permutations, rng=rng_for(seed, 1))[

@@ -310,6 +310,17 @@ def socioeconomic_context(
     one is defined (US poverty); CONAPO's grade is all or nothing per AGEB, so the population
     by grade is given instead and the reason no index is computed.
 
+    Parameters
+    ----------
+    units
+        Binational unit table with the context columns.
+    indices
+        Index names computed where an index is defined.
+    permutations
+        Permutations of the index tests.
+    seed
+        Random seed.
+
     Returns
     -------
     DataFrame

@@ -223,6 +223,11 @@ def dissimilarity(
     dropna
         Drop units with a missing count instead of raising (they are logged).
 
+    Returns
+    -------
+    float
+        The index value.
+
     Raises
     ------
     binational.errors.IndexInputError
@@ -232,35 +237,110 @@ def dissimilarity(
 
 
 def gini(units: pd.DataFrame, *, group: str, total: str = POP_TOTAL, dropna: bool = False) -> float:
-    """Gini segregation index of ``group`` (mean absolute composition difference, normalised)."""
+    """Gini segregation index of ``group`` (mean absolute composition difference, normalised).
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     return _frame_index(_gini, units, group, total, dropna, "gini")
 
 
 def entropy(
     units: pd.DataFrame, *, group: str, total: str = POP_TOTAL, dropna: bool = False
 ) -> float:
-    """Theil's entropy index H of ``group`` against the rest of ``total``."""
+    """Theil's entropy index H of ``group`` against the rest of ``total``.
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     return _frame_index(_entropy, units, group, total, dropna, "entropy")
 
 
 def isolation(
     units: pd.DataFrame, *, group: str, total: str = POP_TOTAL, dropna: bool = False
 ) -> float:
-    """Isolation xPx: share of the group in the unit of an average group member."""
+    """Isolation xPx: share of the group in the unit of an average group member.
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     return _frame_index(_isolation, units, group, total, dropna, "isolation")
 
 
 def exposure(
     units: pd.DataFrame, *, group: str, total: str = POP_TOTAL, dropna: bool = False
 ) -> float:
-    """Exposure (interaction) xPy: share of the rest in the unit of an average group member."""
+    """Exposure (interaction) xPy: share of the rest in the unit of an average group member.
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     return _frame_index(_exposure, units, group, total, dropna, "exposure")
 
 
 def correlation_ratio(
     units: pd.DataFrame, *, group: str, total: str = POP_TOTAL, dropna: bool = False
 ) -> float:
-    """Correlation ratio eta² (isolation adjusted for the group's overall share)."""
+    """Correlation ratio eta² (isolation adjusted for the group's overall share).
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     return _frame_index(_correlation_ratio, units, group, total, dropna, "correlation_ratio")
 
 
@@ -272,6 +352,23 @@ def atkinson(
     b: float = 0.5,
     dropna: bool = False,
 ) -> float:
-    """Atkinson index with shape parameter ``b`` in (0, 1) (0.5 weighs both tails equally)."""
+    """Atkinson index with shape parameter ``b`` in (0, 1) (0.5 weighs both tails equally).
+
+    Parameters
+    ----------
+    units
+        Unit table, one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+    b
+        Shape parameter, in (0, 1).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     b = check_atkinson_b(b)
     return _frame_index(_atkinson, units, group, total, dropna, "atkinson", b=b)

@@ -198,7 +198,25 @@ def spatial_proximity(
     beta: float = 0.5,
     dropna: bool = False,
 ) -> float:
-    """White's spatial proximity index SP (1 no clustering; above 1 the group clusters)."""
+    """White's spatial proximity index SP (1 no clustering; above 1 the group clusters).
+
+    Parameters
+    ----------
+    units
+        Unit table (GeoDataFrame, projected CRS), one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    alpha, beta
+        Parameters of a unit's proximity to itself, ``1 - exp(-(alpha * area) ** beta)``, as in
+        PySAL ``segregation`` (see :func:`proximity_matrix`).
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     c = counts(units, group, total, dropna=dropna, what="spatial proximity")
     prox = proximity_matrix(_subset(units, c), alpha=alpha, beta=beta)
     return float(_spatial_proximity(c.x, c.total, prox))
@@ -226,7 +244,30 @@ def spatial_dissimilarity(
     round_counts: bool = True,
     dropna: bool = False,
 ) -> float:
-    """Dissimilarity of local environments (see the module notes)."""
+    """Dissimilarity of local environments (see the module notes).
+
+    Parameters
+    ----------
+    units
+        Unit table (GeoDataFrame, projected CRS), one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    bandwidth, function
+        Kernel over centroid distances, metres (see :func:`binational.concentration.weights.kernel`).
+    cross_border
+        Let local environments reach across the border when both sides are in ``units``.
+    weights
+        Precomputed kernel weights instead of ``bandwidth``/``function``.
+    round_counts
+        Round the environment sums to whole persons, as PySAL ``segregation`` does.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     return _spatial_from_env(
         _dissim,
         units,
@@ -254,7 +295,30 @@ def spatial_isolation(
     round_counts: bool = True,
     dropna: bool = False,
 ) -> float:
-    """Isolation of local environments (see the module notes)."""
+    """Isolation of local environments (see the module notes).
+
+    Parameters
+    ----------
+    units
+        Unit table (GeoDataFrame, projected CRS), one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    bandwidth, function
+        Kernel over centroid distances, metres (see :func:`binational.concentration.weights.kernel`).
+    cross_border
+        Let local environments reach across the border when both sides are in ``units``.
+    weights
+        Precomputed kernel weights instead of ``bandwidth``/``function``.
+    round_counts
+        Round the environment sums to whole persons, as PySAL ``segregation`` does.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     return _spatial_from_env(
         _isolation,
         units,
@@ -279,7 +343,26 @@ def adjusted_dissimilarity(
     standardize: bool = False,
     dropna: bool = False,
 ) -> float:
-    """Morrill's contiguity-adjusted dissimilarity D(adj) (queen weights by default)."""
+    """Morrill's contiguity-adjusted dissimilarity D(adj) (queen weights by default).
+
+    Parameters
+    ----------
+    units
+        Unit table (GeoDataFrame), one row per unit.
+    group, total
+        Count columns; ``group`` must not exceed ``total`` in any unit.
+    weights
+        Contiguity weights (default: queen contiguity of ``units``).
+    standardize
+        Row-standardise the weights.
+    dropna
+        Drop units with a missing count instead of raising (they are logged).
+
+    Returns
+    -------
+    float
+        The index value.
+    """
     c = counts(units, group, total, dropna=dropna, what="adjusted dissimilarity")
     sub = _subset(units, c)
     if weights is not None and not c.keep.all():

@@ -28,6 +28,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import schema
+from .._gpkg import write_layer
 from .._log import get_logger
 from ..errors import OutputError, RenderError
 from . import _tables
@@ -44,23 +45,6 @@ def _local_table(concentration):
     if isinstance(concentration, pd.DataFrame):  # the local GeoDataFrame itself
         return concentration
     return concentration.local
-
-
-def _gpkg_safe(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns GDAL can store: text for objects, no duplicated or over-long names."""
-    out = gdf.copy()
-    for col in out.columns:
-        if col == out.geometry.name:
-            continue
-        if out[col].dtype == object:
-            out[col] = (
-                out[col]
-                .map(
-                    lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-                )
-                .astype("string")
-            )
-    return out
 
 
 def region_layers(
@@ -132,6 +116,7 @@ def export_layers(
     border: gpd.GeoDataFrame | str | None = "auto",
     formats: tuple[str, ...] = ("gpkg", "parquet"),
     name: str | None = None,
+    lang: str = "en",
 ) -> dict[str, Path]:
     """Write every layer of a region to ``out_dir/<name>.gpkg`` and ``<name>_<layer>.parquet``.
 
@@ -146,6 +131,8 @@ def export_layers(
         Any of ``"gpkg"`` and ``"parquet"``.
     name
         File stem (default: the region name).
+    lang
+        Language of the GeoPackage's layer and field descriptions (``"en"`` or ``"es"``).
 
     Returns
     -------
@@ -170,17 +157,7 @@ def export_layers(
         if "gpkg" in formats:
             path = tmp / f"{stem}.gpkg"
             for layer, gdf in layers.items():
-                try:
-                    _gpkg_safe(gdf).to_file(
-                        path,
-                        layer=layer,
-                        driver="GPKG",
-                        promote_to_multi=gdf.geom_type.str.startswith("Multi").any(),
-                    )
-                except Exception as exc:  # pyogrio/GDAL raise their own types
-                    raise OutputError(
-                        f"{out / path.name}: cannot write layer {layer!r}: {exc}"
-                    ) from exc
+                write_layer(gdf, path, layer=layer, lang=lang)
             written["gpkg"] = out / path.name
         if "parquet" in formats:
             for layer, gdf in layers.items():

@@ -318,6 +318,11 @@ def new_map(
         ``"en"`` or ``"es"``: remembered on the map for the layers added later.
     title, subtitle
         Shown in a box at the bottom left.
+
+    Returns
+    -------
+    folium.Map
+        The empty map.
     """
     check_lang(lang)
     if isinstance(bounds, gpd.GeoDataFrame):
@@ -401,6 +406,11 @@ def add_units(
     tolerance, decimals
         Topological simplification in metres and rounding of WGS 84 coordinates; 0 and a large
         ``decimals`` keep the geometry as is.
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
 
     Raises
     ------
@@ -503,6 +513,20 @@ def unit_map(
 
     See :func:`add_units` for the parameters. Add more layers with the ``add_*`` functions
     before :func:`finish_map` if you want them in the layer control.
+
+    Parameters
+    ----------
+    units, column, normalize, scheme, k, bins, cmap, tolerance, decimals
+        As in :func:`add_units`.
+    lang
+        ``"en"`` or ``"es"``.
+    tiles, offline, title
+        As in :func:`new_map`.
+
+    Returns
+    -------
+    folium.Map
+        The map, with its layer control.
     """
     m = new_map(units, tiles=tiles, offline=offline, lang=lang, title=title)
     add_units(
@@ -617,6 +641,28 @@ def add_ports(
     median northbound general-lane wait by hour of day as a small inline SVG bar chart. Circle
     area is proportional to persons (pedestrians + vehicle, bus and train passengers).
 
+    Parameters
+    ----------
+    m
+        The map.
+    ports
+        Ports of entry (points, ``port_code``).
+    crossings
+        Long crossing table, for the circle sizes and the popups.
+    waits
+        Long wait table, for the wait-by-hour chart of the popups.
+    months
+        Months of crossings to total.
+    lang
+        ``"en"`` or ``"es"`` (default: the map's language).
+    name
+        Layer name.
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
+
     Raises
     ------
     RenderError
@@ -697,6 +743,30 @@ def add_isochrones(
     for a network one. Only the first layer is switched on. Polygons are generalised
     (:func:`~binational.render._simplify.generalize`: ``tolerance`` m, parts and holes under
     ``min_area`` m² dropped).
+
+    Parameters
+    ----------
+    m
+        The map.
+    isochrones
+        Isochrone polygons.
+    ports
+        Ports of entry, for the port names of the layers.
+    method
+        Catchment method, added to the layer names.
+    lang
+        ``"en"`` or ``"es"`` (default: the map's language).
+    tolerance
+        Simplification tolerance, metres.
+    min_area
+        Parts and holes smaller than this (m²) are dropped.
+    show_first
+        Switch the first layer on.
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
     """
     lang = _lang_of(m, lang)
     if isochrones is None or len(isochrones) == 0:
@@ -776,6 +846,28 @@ def add_clusters(
 
     ``local`` is a polygon GeoDataFrame with a ``column`` of cluster codes (as
     :func:`binational.concentration_profile` returns for local measures).
+
+    Parameters
+    ----------
+    m
+        The map.
+    local
+        Local measures with polygons.
+    column
+        Column of cluster labels.
+    lang
+        ``"en"`` or ``"es"`` (default: the map's language).
+    name
+        Layer name (default: from ``column``).
+    tolerance
+        Simplification tolerance of the polygons, metres.
+    show
+        Switch the layer on.
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
     """
     lang = _lang_of(m, lang)
     _check_units(local, "local clusters")
@@ -842,6 +934,15 @@ def border_line(
     sides have polygons is drawn (e.g. not the Juárez–New Mexico line when only El Paso County
     tracts are loaded).
 
+    Parameters
+    ----------
+    us, mx
+        Polygons of each side (US tracts; INEGI municipios or AGEBs).
+    snap
+        Distance (m) within which the Mexican boundary counts as lying along the US polygons.
+    source
+        Text stored in the ``source`` column of the result.
+
     Returns
     -------
     geopandas.GeoDataFrame
@@ -867,6 +968,18 @@ def region_border(region, *, data_dir: str | os.PathLike | None = None) -> gpd.G
     Uses the region's ``mx_municipio_polygons`` file when the data folder has it, else the
     Mexican census units themselves (then the line follows the edge of the urban AGEBs and is
     labelled as such). None when one side has no units.
+
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region`.
+    data_dir
+        Data folder with the municipio polygons (default: ``settings.data_dir``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        The border line (see :func:`border_line`), or None.
     """
     from ..settings import resolve_data_dir
 
@@ -897,7 +1010,22 @@ def add_border(
     *,
     lang: str | None = None,
 ) -> folium.Map:
-    """Draw the international border line (see :func:`border_line`)."""
+    """Draw the international border line (see :func:`border_line`).
+
+    Parameters
+    ----------
+    m
+        The map.
+    border
+        Border line (e.g. :func:`border_line`); None draws nothing.
+    lang
+        ``"en"`` or ``"es"`` for the layer name (default: the map's language).
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
+    """
     lang = _lang_of(m, lang)
     if border is None or len(border) == 0:
         log.info("no border line to draw")
@@ -920,7 +1048,20 @@ def add_border(
 
 def finish_map(m: folium.Map, *, collapsed: bool | None = None) -> folium.Map:
     """Add the layer control (call after the last layer); collapsed by default when the map has
-    more than six layers."""
+    more than six layers.
+
+    Parameters
+    ----------
+    m
+        The map.
+    collapsed
+        Collapse the layer control (default: when the map has more than six layers).
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
     if collapsed is None:
         n = sum(isinstance(c, Layer) and c.control for c in m._children.values())
         collapsed = n > 6
@@ -946,7 +1087,20 @@ def with_density(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def map_html(m: folium.Map, *, offline: bool = True) -> str:
-    """The map as one HTML page; ``offline`` inlines Leaflet so it opens without a network."""
+    """The map as one HTML page; ``offline`` inlines Leaflet so it opens without a network.
+
+    Parameters
+    ----------
+    m
+        The map.
+    offline
+        Inline Leaflet (no CDN).
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     page = m.get_root().render()
     if offline:
         page = inline_assets(page)
@@ -955,6 +1109,20 @@ def map_html(m: folium.Map, *, offline: bool = True) -> str:
 
 def save_map(m: folium.Map, path: str | os.PathLike, *, offline: bool = True) -> Path:
     """Write the map to ``path`` atomically (temp file + rename) and return the path.
+
+    Parameters
+    ----------
+    m
+        The map.
+    path
+        Output ``.html`` file.
+    offline
+        Inline Leaflet so the page opens without a network.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
 
     Raises
     ------
@@ -999,6 +1167,11 @@ def region_map(
         Optional result of :func:`binational.catchments` (``.isochrones``, ``.method``).
     border
         A border line GeoDataFrame, None for none, or ``"auto"`` (:func:`region_border`).
+
+    Returns
+    -------
+    folium.Map
+        The map, with its layer control.
     """
     spec = region.spec
     units = region.units

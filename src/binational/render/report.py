@@ -52,6 +52,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from .. import schema
 from .._atomic import file_sha256
 from .._log import get_logger
+from .._progress import step
 from .._version import __version__
 from ..errors import BinationalError, RenderError
 from . import _keyfigures, _tables, maps, static
@@ -1157,6 +1158,12 @@ def build_report(
         Further precomputed results for added sections (``ctx.results``).
     command
         The command shown in the "reproduce this" box (default: the equivalent CLI call).
+
+    Returns
+    -------
+    ReportParts
+        The HTML, the concentration and catchment results it used, what is missing and why, and
+        the time each section took.
     """
     check_lang(lang)
     if region.units is None or len(region.units) == 0:
@@ -1208,7 +1215,8 @@ def build_report(
     built = []
     for fn in SECTIONS if sections is None else sections:
         s0 = time.perf_counter()
-        section = fn(ctx)
+        with step(f"report section {getattr(fn, '__name__', 'section')}"):
+            section = fn(ctx)
         timings[f"section_{getattr(fn, '__name__', 'section')}"] = time.perf_counter() - s0
         if section:
             built.append(section)
@@ -1250,6 +1258,22 @@ def write_report(
     command: str | None = None,
 ) -> Path:
     """Build the report (:func:`build_report`) and write ``out_dir/<region>.html`` atomically.
+
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region`.
+    out_dir
+        Output folder (created).
+    lang, concentration, catchments, permutations, seed, offline, sections, results, command
+        As in :func:`build_report`.
+    name
+        File stem (default: the region name, with ``.es`` for Spanish).
+
+    Returns
+    -------
+    pathlib.Path
+        The written HTML file.
 
     Raises
     ------

@@ -154,6 +154,27 @@ def plot_choropleth(
     """Choropleth of ``column`` (or ``column / normalize``) with the same classes, colours and
     legend as :func:`binational.render.maps.add_units`.
 
+    Parameters
+    ----------
+    units
+        Polygons with ``column``.
+    column, normalize, scheme, k, bins, cmap
+        As in :func:`binational.render.maps.add_units`.
+    lang
+        ``"en"`` or ``"es"``.
+    border, ports
+        Optional border line and ports drawn on top.
+    title
+        Figure title.
+    focus_km
+        Zoom to the units within this distance (km) of a port; None shows everything.
+    figsize
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
     Raises
     ------
     RenderError
@@ -322,6 +343,31 @@ def plot_isochrones(
 
     ``wait_included`` picks one variant (default: with the wait when any such polygon is
     non-empty, else without).
+
+    Parameters
+    ----------
+    isochrones
+        Isochrone polygons (``port_code``, ``minutes``, ``wait_included``).
+    units
+        Unit outlines drawn underneath.
+    ports, border
+        Ports and border line drawn on top.
+    wait_included
+        The variant to draw.
+    method
+        Catchment method, shown in the title.
+    lang
+        ``"en"`` or ``"es"``.
+    title
+        Figure title.
+    focus_km
+        Zoom to the units within this distance (km) of a port; None shows everything.
+    figsize
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     check_lang(lang)
     if isochrones is None or len(isochrones) == 0:
@@ -370,6 +416,25 @@ def plot_monthly_crossings(
 ) -> Figure:
     """Monthly inbound crossings by port, one panel per measure; the 2020–2021 restrictions
     on non-essential travel are shaded.
+
+    Parameters
+    ----------
+    crossings
+        Long crossing table (``port_code``, ``month``, ``measure``, ``value``).
+    ports
+        Ports, for the port names.
+    measures
+        Measures to draw, one panel each (None or empty: every measure).
+    start
+        First month shown (``"YYYY-MM"``; None: all).
+    lang
+        ``"en"`` or ``"es"``.
+    figsize
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
 
     Raises
     ------
@@ -438,7 +503,25 @@ def plot_wait_by_hour(
     lang: str = "en",
     figsize=(8, 4),
 ) -> Figure:
-    """Median northbound wait by hour of day, one line per port (one source per port)."""
+    """Median northbound wait by hour of day, one line per port (one source per port).
+
+    Parameters
+    ----------
+    waits
+        Long wait table.
+    ports
+        Ports, for the port names.
+    lane
+        Lane to draw.
+    lang
+        ``"en"`` or ``"es"``.
+    figsize
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     check_lang(lang)
     table = _tables.wait_by_hour(waits, lane=lane)
     if table.empty:
@@ -502,7 +585,23 @@ def plot_population_reached(
     figsize=(9, 4),
 ) -> Figure:
     """Population reached by minute band, one panel per side, one line per port; solid lines
-    include the border wait, dashed lines do not."""
+    include the border wait, dashed lines do not.
+
+    Parameters
+    ----------
+    isochrones
+        Isochrone table with ``side``, ``port_code``, ``minutes``, ``wait_included`` and ``pop``.
+    lang
+        ``"en"`` or ``"es"``.
+    method
+        Catchment method, shown in the title.
+    figsize
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     check_lang(lang)
     table = population_reached(isochrones)
     if table.empty:
@@ -590,7 +689,22 @@ def figure_bytes(
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> Path:
-    """Write the figure to ``path`` (format from the suffix: .png or .svg) atomically."""
+    """Write the figure to ``path`` (format from the suffix: .png or .svg) atomically.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    path
+        Output ``.png`` or ``.svg`` file.
+    dpi
+        Resolution of a PNG.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):

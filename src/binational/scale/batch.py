@@ -240,7 +240,19 @@ def run_batch(
 
 
 def run_serial(regions: Iterable[str | RegionSpec] | None = None, **kwargs) -> BatchResult:
-    """:func:`run_batch` without Dask (``scheduler="serial"``): the single-machine path."""
+    """:func:`run_batch` without Dask (``scheduler="serial"``): the single-machine path.
+
+    Parameters
+    ----------
+    regions
+        Region names or specs (default: every preset).
+    **kwargs
+        Keyword arguments of :func:`run_batch` (``scheduler`` is set to ``"serial"``).
+
+    Returns
+    -------
+    BatchResult
+    """
     return run_batch(regions, scheduler="serial", **kwargs)
 
 

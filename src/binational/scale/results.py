@@ -228,7 +228,19 @@ def write_manifest(out_dir: str | os.PathLike, rows: Iterable[Mapping[str, Any]]
 
 
 def read_manifest(out_dir: str | os.PathLike) -> pd.DataFrame:
-    """Read ``manifest.csv`` of a batch output folder."""
+    """Read ``manifest.csv`` of a batch output folder.
+
+    Parameters
+    ----------
+    out_dir
+        Output folder of :func:`binational.scale.run_batch`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and task (:data:`MANIFEST_COLUMNS`: status, error, seconds,
+        worker, resumed, tables, finished).
+    """
     path = Path(out_dir) / "manifest.csv"
     try:
         return pd.read_csv(path, dtype={"error": str, "worker": str, "tables": str}).fillna(
@@ -278,6 +290,16 @@ def stack_regions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     table over regions, so their results compare row for row. GeoDataFrames in different CRSs
     (each region has its own UTM zone) are converted to EPSG:4326 first; regions sharing one
     CRS keep it.
+
+    Parameters
+    ----------
+    tables
+        Region name → table.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        The tables one under the other, with a leading ``region`` column.
     """
     parts = [with_region(t, region) for region, t in tables.items()]
     if not parts:
@@ -299,6 +321,18 @@ def with_region(table: pd.DataFrame, region: str) -> pd.DataFrame:
 
     A ``region`` column already in the table is replaced when it holds the same name (or is
     empty), else kept as ``region_original``.
+
+    Parameters
+    ----------
+    table
+        Any table.
+    region
+        Region name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the ``region`` column first.
     """
     if any(n is not None for n in table.index.names):
         table = table.reset_index()

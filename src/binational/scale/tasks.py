@@ -338,7 +338,18 @@ TASKS: dict[str, Task] = {}
 
 
 def register_task(task: Task) -> Task:
-    """Make ``task`` available by name to :func:`binational.scale.run_batch`."""
+    """Make ``task`` available by name to :func:`binational.scale.run_batch`.
+
+    Parameters
+    ----------
+    task
+        The task (its ``name`` is the key).
+
+    Returns
+    -------
+    Task
+        The same task (so it can be used as a decorator's result).
+    """
     TASKS[task.name] = task
     return task
 
