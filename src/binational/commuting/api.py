@@ -544,6 +544,7 @@ def commuting(
     origin_weight: str = schema.POP_TOTAL,
     lanes: pd.DataFrame | None = None,
     lanes_open: pd.DataFrame | None = None,
+    port_capacity: bool = False,
     weekday="weekdays",
     wait_precedence: Sequence[str] = PRECEDENCE,
     wait_fill: str = "nearest",
@@ -694,6 +695,7 @@ def commuting(
             size=sz,
             waits=wait_arr,
             lanes_open=open_arr,
+            port_capacity=port_capacity and open_arr is not None,
         )
         tc = trip_cells(
             survey, zone_unit, pm, options, purpose=purpose, direction=direction, report=report
@@ -775,6 +777,7 @@ def commuting(
         "likelihood": likelihood,
         "separate_wait": separate_wait,
         "lanes_open_term": lanes_open is not None,
+        "port_capacity_term": bool(port_capacity and lanes_open is not None),
         "wait_sign": wait_sign,
         "fixed": dict(fixed or {}),
         "zone_snap_m": zone_snap_m,
