@@ -3,6 +3,9 @@
 Writes into ``--out`` (every file whole or not at all: written in a temporary folder, then
 moved into place):
 
+- ``heldout_errors.csv``: the largest held-out port and lane share errors per period of work
+  trips, for the model fitted (``after``) and for the earlier one (``before``: booths open
+  from the CBP counts alone);
 - ``fit.csv``: ``direction, purpose, period, port_code, port_name, lane, observed_share,
   predicted_share, ...``; ``predicted_share`` is held out (parameters fitted without that
   period); shares sum to 1 within purpose × period;
@@ -15,7 +18,9 @@ moved into place):
 - ``waits.csv`` (the wait used per option and hour, with its source), ``observed.csv``
   (survey trips per purpose, hour and option), ``drops.csv`` and ``params.json``;
 - with ``--otay-mesa-east`` or ``--close-lane``: ``scenario_shares.csv``,
-  ``scenario_time_tax.csv`` and ``scenario_summary.csv``.
+  ``scenario_time_tax.csv``, ``scenario_summary.csv`` and ``scenario_waits.csv`` (base and
+  scenario wait per lane and hour: existing lanes' waits respond to the trips the scenario
+  moves unless ``--fixed-waits``).
 """
 
 from __future__ import annotations
@@ -52,7 +57,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-lanes-open",
         action="store_true",
-        help="leave out the lanes-open term (SANDAG 2017 lanes open per lane and hour)",
+        help="leave out the booths-open term (booths open per lane and hour, 2017)",
+    )
+    p.add_argument(
+        "--booths",
+        default="mean",
+        choices=["mean", "cbp", "schedule"],
+        help="booths open per lane and hour: the mean of the CBP counts and SANDAG's 2017 "
+        "schedule (default), or one of them; the CBP counts alone are the earlier model, "
+        "fitted for the before/after table",
+    )
+    p.add_argument(
+        "--fixed-waits",
+        action="store_true",
+        help="scenario waits stay as observed (no queue response)",
     )
     p.add_argument("--otay-mesa-east", action="store_true", help="scenario: open Otay Mesa East")
     p.add_argument(
@@ -81,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import settings
     from ..catchments import OTAY_MESA_EAST
-    from ..commuting import CommutingScenario, commuting
+    from ..commuting import CommutingScenario, commuting, heldout_errors
     from ..commuting.scenario import run_scenario
     from ..commuting.timetax import occupancy, person_hours_waiting, time_tax_raster
     from ..render._io import atomic_dir
@@ -103,16 +121,30 @@ def run(args: argparse.Namespace) -> int:
         inputs["lanes"],
         inputs["volumes"],
     )
-    result = commuting(
-        region,
+    booths = {"mean": inputs["booths"], "cbp": volumes, "schedule": inputs["rates"]}
+    kw = dict(
         survey=survey,
         zones=zones,
         lanes=lane_table,
-        lanes_open=None if args.no_lanes_open else volumes,
         method=args.method,
         hour=args.hour,
-        unit_purpose=args.purpose,
         likelihood=args.likelihood,
+    )
+    result = commuting(
+        region,
+        lanes_open=None if args.no_lanes_open else booths[args.booths],
+        unit_purpose=args.purpose,
+        **kw,
+    )
+    before = commuting(region, lanes_open=volumes, purposes=("HBW",), unit_purpose="HBW", **kw)
+    errors = pd.concat(
+        [
+            heldout_errors(before.fit_table).assign(model="before: booths = CBP counts"),
+            heldout_errors(result.fit_table).assign(
+                model="no booths term" if args.no_lanes_open else f"after: booths = {args.booths}"
+            ),
+        ],
+        ignore_index=True,
     )
     person_hours = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
     scen = None
@@ -130,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 closed_lanes=closed,
             ),
             purpose=args.purpose,
+            queue_response=not args.fixed_waits,
         )
     values, transform, crs = time_tax_raster(
         result.units, result.time_tax, resolution=args.resolution
@@ -145,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
     )
     with atomic_dir(args.out) as tmp:
         result.fit_table.to_csv(tmp / "fit.csv", index=False)
+        errors.to_csv(tmp / "heldout_errors.csv", index=False)
         params.to_csv(tmp / "parameters.csv", index=False)
         result.units.to_file(tmp / "commuting.gpkg", layer="units", driver="GPKG")
         result.time_tax.to_csv(tmp / "time_tax.csv", index=False)
@@ -173,18 +207,23 @@ def run(args: argparse.Namespace) -> int:
             scen["shares"].to_csv(tmp / "scenario_shares.csv", index=False)
             scen["time_tax"].to_csv(tmp / "scenario_time_tax.csv", index=False)
             scen["summary"].to_csv(tmp / "scenario_summary.csv", index=False)
+            scen["waits"].to_csv(tmp / "scenario_waits.csv", index=False)
     ft = result.fit_table
     print(f"{region.spec.title}: commuting model ({result.method}), {args.likelihood} likelihood")
     print(result.parameters[["purpose", "parameter", "estimate", "se"]].to_string(index=False))
-    work = ft[ft["purpose"] == "HBW"]
-    if len(work):
-        print("\nnorthbound work trips, held-out share errors (percentage points):")
-        for period, g in work.groupby("period", sort=False):
-            port = g.groupby("port_code")[["observed_share", "predicted_share"]].sum()
-            lane = g.groupby("lane")[["observed_share", "predicted_share"]].sum()
-            ep = (100 * (port["predicted_share"] - port["observed_share"]).abs()).max()
-            el = (100 * (lane["predicted_share"] - lane["observed_share"]).abs()).max()
-            print(f"  {period:8s} port {ep:5.1f}  lane {el:5.1f}")
+    del ft
+    print("\nnorthbound work trips, held-out share errors (max, percentage points; target <= 5):")
+    table = errors.pivot_table(
+        index="period", columns="model", values=["port_max_pp", "lane_max_pp"], sort=False
+    )
+    print(table.round(2).to_string())
+    if scen is not None:
+        sw = scen["waits"]
+        at = sw[sw["hour"] == args.hour].dropna()
+        print(
+            f"\nscenario {scen['summary']['scenario'].iloc[0]}: waits at {args.hour:02d}:00 (min)"
+        )
+        print(at.round(1).to_string(index=False))
     if len(result.report):
         print("\nleft out / flagged:")
         print(result.report.summary().to_string(index=False))
