@@ -12,6 +12,7 @@ import pyproj
 import shapely
 
 from .. import schema
+from .._defaults import COMMUTER
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import CRSError, CRSMismatchError, NetworkError, SchemaError
@@ -178,9 +179,7 @@ def _snapped_links(
     :data:`SNAP_TOO_FAR`); return the snap frame and :func:`_network_links` of the units."""
     snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
     far = ~snap["snapped"].to_numpy()
-    report.add(
-        "units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}"
-    )
+    report.add("units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}")
     return (
         snap,
         *_network_links(
@@ -261,12 +260,12 @@ def catchments(
     ports: gpd.GeoDataFrame | None = None,
     network=None,
     waits: pd.DataFrame | None = None,
-    minutes: Sequence[float] = (30, 60, 90, 120, 150, 180),
-    hour: int | None = 7,
+    minutes: Sequence[float] = COMMUTER.minutes,
+    hour: int | None = COMMUTER.hour,
     weekday="weekdays",
     month: int | None = None,
     direction: str = "northbound",
-    lane: str | Mapping[str, float] = "commuter",
+    lane: str | Mapping[str, float] = COMMUTER.lane,
     scenario: Scenario | None = None,
     wait_stat="median",
     wait_source: str | None = None,
