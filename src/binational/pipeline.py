@@ -83,7 +83,8 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
     -------
     dict
         ``result`` (:class:`~binational.commuting.CommutingResult`), ``scenario`` and
-        ``scenario_name`` (when the region has Otay Mesa), ``person_hours``.
+        ``scenario_name`` (when the region has Otay Mesa), ``person_hours``, ``pedestrians``
+        (:func:`~binational.commuting.pedestrian_check`, BTS 2017).
 
     Raises
     ------
@@ -93,7 +94,7 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
     """
     from . import schema
     from .catchments import OTAY_MESA_EAST
-    from .commuting import CommutingScenario, commuting
+    from .commuting import CommutingScenario, commuting, pedestrian_check
     from .commuting.scenario import run_scenario
     from .commuting.timetax import occupancy, person_hours_waiting
     from .errors import DataSourceError
@@ -124,7 +125,17 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
         lanes=inputs["lanes"],
         lanes_open=inputs["booths"],
     )
-    out: dict = {"result": result, "scenario": None, "scenario_name": None, "person_hours": None}
+    out: dict = {
+        "result": result,
+        "scenario": None,
+        "scenario_name": None,
+        "person_hours": None,
+        "pedestrians": None,
+    }
+    try:
+        out["pedestrians"] = pedestrian_check(result, crossings=region.crossings, year=2017)
+    except BinationalError as exc:
+        log.warning("pedestrian check not computed: %s", exc)
     try:
         out["person_hours"] = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
     except BinationalError as exc:

@@ -188,3 +188,29 @@ def test_wait_elasticity_from_the_2017_data(volumes):
     e = wait_elasticity(volumes[volumes.direction == "northbound"])
     assert e["estimate"] == pytest.approx(DEFAULT_WAIT_ELASTICITY, abs=0.005)
     assert e["n"] == 140 and 0 < e["se"] < 1
+
+
+def test_pedestrian_check_against_bts(work_result, region_tj_sl, data_dir):
+    from binational.commuting import pedestrian_check
+
+    peds = pedestrian_check(work_result, crossings=region_tj_sl.crossings, year=2017)
+    raw = pd.read_csv(
+        data_dir / "crossings/bts_border_crossing_entry_data_us_mexico_1996-01_2025-02.csv"
+    )
+    raw = raw[(raw.Measure == "Pedestrians") & raw.Date.str.endswith("2017")]
+    ref = raw.groupby("Port Code")["Value"].sum()
+    assert set(peds.port_code) == {2504, 2505, 2506}  # Cross Border Xpress is airport-only
+    for r in peds.itertuples():
+        assert r.observed_pedestrians == ref[r.port_code]
+    np.testing.assert_allclose(peds[["observed_share", "predicted_share"]].sum(), 1.0)
+    assert not peds["fitted"].any()
+    np.testing.assert_allclose(
+        peds["error_pp"], 100 * (peds["predicted_share"] - peds["observed_share"])
+    )
+    # walking access: a unit next to San Ysidro sends its pedestrians there
+    allw = pedestrian_check(
+        work_result, crossings=region_tj_sl.crossings, year=2017, max_walk_minutes=None
+    )
+    assert allw["origins"].iloc[0] > peds["origins"].iloc[0] > 0
+    with pytest.raises(SchemaError, match="two ports"):
+        pedestrian_check(work_result, crossings=region_tj_sl.crossings, ports=[2504])

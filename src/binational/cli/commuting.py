@@ -15,6 +15,8 @@ moved into place):
   ``p_<port>_<lane>``, ``expected_minutes``, ``no_wait_minutes``, ``time_tax_minutes``;
 - ``time_tax.csv`` (unit × hour, long) and ``time_tax.tif`` (one band per hour);
 - ``person_hours.csv``: person-hours waiting per port, direction and lane over a day;
+- ``pedestrian_check.csv``: pedestrian port shares predicted from walking minutes and
+  pedestrian waits (nothing fitted: the survey has no pedestrians) against BTS 2017 counts;
 - ``waits.csv`` (the wait used per option and hour, with its source), ``observed.csv``
   (survey trips per purpose, hour and option), ``drops.csv`` and ``params.json``;
 - with ``--otay-mesa-east`` or ``--close-lane``: ``scenario_shares.csv``,
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import settings
     from ..catchments import OTAY_MESA_EAST
-    from ..commuting import CommutingScenario, commuting, heldout_errors
+    from ..commuting import CommutingScenario, commuting, heldout_errors, pedestrian_check
     from ..commuting.scenario import run_scenario
     from ..commuting.timetax import occupancy, person_hours_waiting, time_tax_raster
     from ..render._io import atomic_dir
@@ -147,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         ignore_index=True,
     )
     person_hours = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
+    peds = pedestrian_check(result, crossings=region.crossings, year=2017, purpose=args.purpose)
     scen = None
     closed = _close_lanes(args.close_lane)
     if args.otay_mesa_east or closed:
@@ -199,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
                 dst.set_band_description(b + 1, f"time tax, minutes, hour {b:02d}")
             dst.update_tags(units="minutes", method=result.method, purpose=args.purpose)
         person_hours.to_csv(tmp / "person_hours.csv", index=False)
+        peds.to_csv(tmp / "pedestrian_check.csv", index=False)
         result.waits.to_csv(tmp / "waits.csv", index=False)
         result.observed.to_csv(tmp / "observed.csv", index=False)
         result.report.to_frame().to_csv(tmp / "drops.csv", index=False)
@@ -217,6 +221,11 @@ def run(args: argparse.Namespace) -> int:
         index="period", columns="model", values=["port_max_pp", "lane_max_pp"], sort=False
     )
     print(table.round(2).to_string())
+    print(
+        "\npedestrians (not fitted; walk + wait, value of time from the vehicle model) vs BTS 2017:"
+    )
+    cols = ["port_code", "observed_share", "predicted_share", "error_pp"]
+    print(peds[cols].round(3).to_string(index=False))
     if scen is not None:
         sw = scen["waits"]
         at = sw[sw["hour"] == args.hour].dropna()

@@ -19,6 +19,8 @@ Modules, in the order data flows through them:
   held-out shares, per-unit probabilities, expected crossing time and time tax.
 - :mod:`~binational.commuting.timetax` — time-tax raster and person-hours waiting per port.
 - :mod:`~binational.commuting.heldout` — held-out port and lane errors per period.
+- :mod:`~binational.commuting.pedestrians` — pedestrian port choice (walking access, not
+  fitted) checked against BTS pedestrian counts.
 - :mod:`~binational.commuting.queues` — waits that respond to demand in scenarios (fixed point).
 - :mod:`~binational.commuting.scenario` — scenarios (new port, closed port or lane) through the
   fitted model.
@@ -48,6 +50,7 @@ from .model import (
     param_names,
     predict_shares,
 )
+from .pedestrians import pedestrian_check
 from .periods import PERIOD_LABELS, PERIODS, period_of
 from .queues import DEFAULT_WAIT_ELASTICITY, equilibrium_waits, wait_elasticity
 from .scenario import run_scenario, scenario_design
@@ -75,6 +78,7 @@ __all__ = [
     "option_probabilities",
     "param_names",
     "pedestrian_catchments",
+    "pedestrian_check",
     "period_of",
     "person_hours_waiting",
     "predict_shares",

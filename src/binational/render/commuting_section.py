@@ -32,6 +32,14 @@ LABELS = {
         ),
         "observed": "Observed trips per day by purpose, port and lane (columns: period of arrival)",
         "total": "All day",
+        "pedestrians": (
+            "Pedestrians, not fitted (the survey has vehicles only): port shares predicted from "
+            "the walk to the port (units within {walk} min on foot) and the pedestrian wait, "
+            "with the vehicle model's value of a minute, against the pedestrians BTS counted in "
+            "{year}"
+        ),
+        "ped_count": "Pedestrians (BTS)",
+        "ped_pred": "Predicted (walk + wait)",
         "all_lanes": "All lanes",
         "heldout": "Held-out error by period: largest difference between predicted and observed "
         "shares, percentage points (target for work trips: 5)",
@@ -42,7 +50,8 @@ LABELS = {
         "wait_scen": "Scenario wait",
         "fitted_note": (
             "Fitted: vehicle trips (general, Ready Lane, SENTRI) at San Ysidro and Otay Mesa, "
-            "from the survey. Not fitted: pedestrian lanes (the survey covers vehicles only)."
+            "from the survey. Not fitted: pedestrian lanes (the survey covers vehicles only); "
+            "they are checked against BTS counts below."
         ),
         "by_hour": "Observed trips per day by hour of arrival at the border (all purposes)",
         "params": "Fitted parameters (maximum likelihood, all periods)",
@@ -104,6 +113,14 @@ LABELS = {
         "observed": "Viajes observados por día según propósito, garita y carril (columnas: periodo "
         "de llegada)",
         "total": "Todo el día",
+        "pedestrians": (
+            "Peatones, no ajustado (la encuesta solo cubre vehículos): proporciones por garita "
+            "predichas con la caminata a la garita (unidades a {walk} min a pie o menos) y la "
+            "espera peatonal, con el valor del minuto del modelo de vehículos, frente a los "
+            "peatones que contó BTS en {year}"
+        ),
+        "ped_count": "Peatones (BTS)",
+        "ped_pred": "Predicha (caminata + espera)",
         "all_lanes": "Todos los carriles",
         "heldout": "Error fuera de muestra por periodo: mayor diferencia entre proporciones "
         "predichas y observadas, puntos porcentuales (meta para viajes al trabajo: 5)",
@@ -116,7 +133,7 @@ LABELS = {
         "fitted_note": (
             "Ajustado: viajes en vehículo (general, Ready Lane, SENTRI) por San Ysidro y Otay "
             "Mesa, de la encuesta. No ajustado: carriles peatonales (la encuesta solo cubre "
-            "vehículos)."
+            "vehículos); se contrastan con los conteos de BTS más abajo."
         ),
         "by_hour": "Viajes observados por día según hora de llegada a la garita (todos los propósitos)",
         "params": "Parámetros ajustados (máxima verosimilitud, todos los periodos)",
@@ -265,6 +282,7 @@ def commuting_section(
     scenario: Mapping[str, pd.DataFrame] | None = None,
     scenario_name: str | None = None,
     person_hours: pd.DataFrame | None = None,
+    pedestrians: pd.DataFrame | None = None,
     time_tax_png: bytes | None = None,
     port_names: Mapping[int, str] | None = None,
 ) -> str:
@@ -283,6 +301,8 @@ def commuting_section(
         Label of the scenario (default: its ``scenario`` column).
     person_hours
         :func:`binational.commuting.timetax.person_hours_waiting` output.
+    pedestrians
+        :func:`binational.commuting.pedestrian_check` output (not fitted: a check).
     time_tax_png
         A rendered time-tax map (PNG bytes), embedded as a data URI.
     port_names
@@ -422,6 +442,28 @@ def commuting_section(
                 [t["port"], t["lane"], t["persons"], t["mean_wait"], t["ph"]],
                 rows,
                 t["person_hours"],
+            )
+        )
+
+    if pedestrians is not None and len(pedestrians):
+        r0 = pedestrians.iloc[0]
+        rows = [
+            [
+                port(r.port_code),
+                _num(r.observed_pedestrians, lang),
+                _pct(r.observed_share, lang),
+                _pct(r.predicted_share, lang),
+                _num(r.error_pp, lang, 1),
+            ]
+            for r in pedestrians.itertuples(index=False)
+        ]
+        parts.append(
+            _table(
+                [t["port"], t["ped_count"], t["observed_share"], t["ped_pred"], t["error_pp"]],
+                rows,
+                t["pedestrians"].format(
+                    year=int(r0["year"]), walk=_num(r0["max_walk_minutes"], lang)
+                ),
             )
         )
 

@@ -1038,6 +1038,7 @@ def commuting_report_section(ctx: ReportContext) -> dict | None:
         scenario=res.get("scenario"),
         scenario_name=res.get("scenario_name"),
         person_hours=res.get("person_hours"),
+        pedestrians=res.get("pedestrians"),
         time_tax_png=png,
         port_names=_port_names(ctx.region),
     )
