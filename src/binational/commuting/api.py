@@ -64,8 +64,8 @@ class CommutingScenario:
         lane constants of that port (default for a new port: the first port of the choice set
         at the smallest straight-line distance).
     lane_waits
-        ``{(port_code, lane): minutes}`` fixed waits (all hours); a new port's lanes default to
-        its ``NewPort.wait_minutes``.
+        ``{(port_code, lane): minutes}`` fixed waits (all hours; they do not respond to demand);
+        a new port's lanes default to its ``NewPort.wait_minutes``.
     """
 
     name: str = "scenario"

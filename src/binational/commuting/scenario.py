@@ -2,7 +2,9 @@
 
 The fitted parameters are kept; the choice set, the travel times (a new port gets its own
 border crossing: a point in the straight-line model, a border edge on the network) and the
-waits change. With a lanes-open term, a new port's lanes open are its donor's. A new port takes the lanes and the fitted lane constants of an existing port
+waits change: the existing lanes' queues respond to the trips the scenario moves
+(:mod:`binational.commuting.queues`, a fixed point of the logit shares), while waits the
+scenario sets (``CommutingScenario.lane_waits``) and a new port's target wait stay as given. With a lanes-open term, a new port's lanes open are its donor's. A new port takes the lanes and the fitted lane constants of an existing port
 (``CommutingScenario.constants_from``; by default the nearest port of the choice set), which is
 how SANDAG's SR-11/OME model configures Otay Mesa East (its passenger lanes mirror Otay Mesa's,
 ``data_in/port_configurations.csv``).
