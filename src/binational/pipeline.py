@@ -32,6 +32,7 @@ COMMUTING_FILES = {
     "observed": "crossings/sandag_ome_observed_hourly_volumes_waits_2017.csv",
     "configs": "crossings/sandag_ome_port_configurations.csv",
     "bwt": "crossings/cbp_bwt_us_mexico_crossings_2022-06-29.csv",
+    "rates": "crossings/sandag_ome_poe_rates_2017_base.csv",
 }
 
 
@@ -59,12 +60,16 @@ def commuting_inputs(paths) -> dict:
     dict
         ``survey`` (:func:`~binational.io.survey.read_od_survey`), ``zones``
         (:func:`~binational.io.survey.read_zone_centroids`), ``lanes`` (each port's lanes from
-        the SANDAG configurations and the CBP snapshot) and ``volumes`` (SANDAG observed hourly
-        volumes and waits).
+        the SANDAG configurations and the CBP snapshot), ``volumes`` (SANDAG observed hourly
+        volumes and waits), ``rates`` (SANDAG's 2017 booth schedule and processing rates) and
+        ``booths`` (booths open per lane and hour, the mean of the CBP counts and the schedule:
+        :func:`~binational.io.lanes.booths_open`).
     """
     from .io import lanes as io_lanes
     from .io.survey import read_od_survey, read_zone_centroids
 
+    volumes = io_lanes.read_sandag_observed_volumes(paths["observed"])
+    rates = io_lanes.read_poe_rates(paths["rates"])
     return {
         "survey": read_od_survey(paths["survey"]),
         "zones": read_zone_centroids(paths["zones"]),
@@ -72,7 +77,9 @@ def commuting_inputs(paths) -> dict:
             io_lanes.read_port_configurations(paths["configs"]),
             io_lanes.read_bwt_lanes(paths["bwt"]),
         ),
-        "volumes": io_lanes.read_sandag_observed_volumes(paths["observed"]),
+        "volumes": volumes,
+        "rates": rates,
+        "booths": io_lanes.booths_open(volumes, rates),
     }
 
 
@@ -90,7 +97,8 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
     -------
     dict
         ``result`` (:class:`~binational.commuting.CommutingResult`), ``scenario`` and
-        ``scenario_name`` (when the region has Otay Mesa), ``person_hours``.
+        ``scenario_name`` (when the region has Otay Mesa), ``person_hours``, ``pedestrians``
+        (:func:`~binational.commuting.pedestrian_check`, BTS 2017).
 
     Raises
     ------
@@ -100,7 +108,7 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
     """
     from . import schema
     from .catchments import OTAY_MESA_EAST
-    from .commuting import CommutingScenario, commuting
+    from .commuting import CommutingScenario, commuting, pedestrian_check
     from .commuting.scenario import run_scenario
     from .commuting.timetax import occupancy, person_hours_waiting
     from .errors import DataSourceError
@@ -129,9 +137,19 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
         survey=inputs["survey"],
         zones=inputs["zones"],
         lanes=inputs["lanes"],
-        lanes_open=volumes,
+        lanes_open=inputs["booths"],
     )
-    out: dict = {"result": result, "scenario": None, "scenario_name": None, "person_hours": None}
+    out: dict = {
+        "result": result,
+        "scenario": None,
+        "scenario_name": None,
+        "person_hours": None,
+        "pedestrians": None,
+    }
+    try:
+        out["pedestrians"] = pedestrian_check(result, crossings=region.crossings, year=2017)
+    except BinationalError as exc:
+        log.warning("pedestrian check not computed: %s", exc)
     try:
         out["person_hours"] = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
     except BinationalError as exc:

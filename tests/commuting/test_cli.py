@@ -40,6 +40,15 @@ def test_fit_csv(out):
     assert set(fit["purpose"]) == {"HBW", "HBO", "HBS"}
 
 
+def test_heldout_errors_before_and_after(out):
+    e = pd.read_csv(out / "heldout_errors.csv")
+    assert set(e["model"]) == {"before: booths = CBP counts", "after: booths = mean"}
+    after = e[e.model.str.startswith("after") & e.period.isin(["am_peak", "midday", "pm_peak"])]
+    assert (after[["port_max_pp", "lane_max_pp"]] <= 5.0).all().all()
+    before = e[e.model.str.startswith("before") & (e.period == "pm_peak")]
+    assert (before["lane_max_pp"] > 5.0).all()
+
+
 def test_parameters_csv(out):
     p = pd.read_csv(out / "parameters.csv")
     assert {"all", "without_am_peak", "without_midday", "without_pm_peak"} <= set(p["fit"])
@@ -58,6 +67,11 @@ def test_units_geopackage_and_time_tax_raster(out):
         band = src.read(8)
         assert np.nanmax(band) > 0
     assert (out / "scenario_shares.csv").exists()
+    waits = pd.read_csv(out / "scenario_waits.csv")
+    at7 = waits[waits.port_code.isin([2504, 2506]) & (waits.hour == 7)]
+    assert (at7["scenario_wait"] < at7["base_wait"]).all()  # the queues respond to Otay Mesa East
+    peds = pd.read_csv(out / "pedestrian_check.csv")
+    assert {"observed_share", "predicted_share", "error_pp"} <= set(peds.columns)
     ph = pd.read_csv(out / "person_hours.csv")
     assert (ph["person_hours_waiting"] > 0).all()
 

@@ -14,6 +14,7 @@ from binational.errors import SchemaError
 def _design(
     seed=0, n_o=25, n_d=15, ports=(1, 2), lanes=("general", "ready", "sentri"), lanes_open=False
 ):
+    """``lanes_open``: False, True (lanes-open term) or ``"port"`` (and the port term)."""
     rng = np.random.default_rng(seed)
     opts = pd.DataFrame(
         [(p, ln) for p in ports for ln in lanes], columns=["port_code", "lane"]
@@ -28,11 +29,17 @@ def _design(
         size=rng.uniform(0, 50, n_d),
         waits=rng.uniform(0, 90, (len(opts), 24)),
         lanes_open=rng.integers(0, 12, (len(opts), 24)).astype(float) if lanes_open else None,
+        port_capacity=lanes_open == "port",
     )
 
 
 THETA = np.array([-0.06, -0.02, 0.8, 0.5, -0.4, 0.6, 0.3])  # drive, wait, 5 constants
 THETA_CAP = np.array([-0.06, -0.02, 0.9, 0.8, 0.5, -0.4, 0.6, 0.3])  # + gamma_lanes
+THETA_PORT = np.array([-0.06, -0.02, 0.9, 0.7, 0.8, 0.5, -0.4, 0.6, 0.3])  # + gamma_port
+
+
+def _theta(cap):
+    return {False: THETA, True: THETA_CAP, "port": THETA_PORT}[cap]
 
 
 def test_conditional_probabilities_equal_hand_computed():
@@ -76,6 +83,9 @@ def _long_design(d, cells, theta_names):
             p = d.port_index[j]
             dummies = [1.0 if j == i else 0.0 for i in range(1, len(d.options))]
             cap = [np.log1p(d.lanes_open[j, h])] if d.lanes_open is not None else []
+            if d.port_capacity:  # booths open at the option's port, by hand
+                same = d.options["port_code"].to_numpy() == d.options["port_code"].iloc[j]
+                cap.append(np.log1p(d.lanes_open[same, h].sum()))
             rows.append([d.access[o, j] + d.egress[p, dd], d.waits[j, h], *cap, *dummies])
             y.append(1 if j == k else 0)
             groups.append(g)
@@ -89,7 +99,7 @@ def _simulate(d, theta, n, seed, *, joint):
     h = rng.integers(0, 24, size=n)
     if joint:
         b_drive, b_wait, alpha = m._split(theta, True, d)
-        gamma = m._gamma(theta, True, d)
+        cap = m._capacity_utility(theta, True, d)
         dd = np.empty(n, dtype=int)
         k = np.empty(n, dtype=int)
         for i in range(n):
@@ -99,7 +109,7 @@ def _simulate(d, theta, n, seed, *, joint):
                 + alpha[:, None]
                 + b_drive * t
                 + b_wait * d.waits[:, h[i]][:, None]
-                + gamma * d.capacity[:, h[i]][:, None]
+                + cap[:, h[i]][:, None]
             )
             p = np.exp(v - v.max()).ravel()
             c = rng.choice(p.size, p=p / p.sum())
@@ -111,11 +121,11 @@ def _simulate(d, theta, n, seed, *, joint):
     return m.TripCells(o, dd, h, k, np.ones(n), np.ones(n))
 
 
-@pytest.mark.parametrize("cap", [False, True])
+@pytest.mark.parametrize("cap", [False, True, "port"])
 def test_conditional_fit_equals_statsmodels_conditional_logit(cap):
     sm = pytest.importorskip("statsmodels.discrete.conditional_models")
     d = _design(seed=1, lanes_open=cap)
-    theta = THETA_CAP if cap else THETA
+    theta = _theta(cap)
     cells = _simulate(d, theta, 600, seed=2, joint=False)
     names = m.param_names(d, separate_wait=True)
     x, y, g = _long_design(d, cells, names)
@@ -129,10 +139,10 @@ def test_conditional_fit_equals_statsmodels_conditional_logit(cap):
     np.testing.assert_allclose(fit.se.to_numpy(), res.bse.to_numpy(), rtol=2e-3)
 
 
-@pytest.mark.parametrize("cap", [False, True])
+@pytest.mark.parametrize("cap", [False, True, "port"])
 def test_joint_fit_recovers_known_parameters_within_two_se(cap):
     d = _design(seed=3, n_o=40, n_d=30, lanes_open=cap)
-    theta = THETA_CAP if cap else THETA
+    theta = _theta(cap)
     cells = _simulate(d, theta, 3000, seed=4, joint=True)
     fit = m.fit_choice(d, cells, likelihood="joint", scale="trips", separate_wait=True)
     z = (fit.theta - theta) / fit.se.to_numpy()
@@ -140,12 +150,12 @@ def test_joint_fit_recovers_known_parameters_within_two_se(cap):
     assert fit.se.to_numpy().max() < 0.2  # informative, not a vacuous 2-SE band
 
 
-@pytest.mark.parametrize("cap", [False, True])
+@pytest.mark.parametrize("cap", [False, True, "port"])
 def test_gradient_equals_numerical(cap):
     from scipy.optimize import approx_fprime
 
     d = _design(seed=5, lanes_open=cap)
-    base = THETA_CAP if cap else THETA
+    base = _theta(cap)
     cells = _simulate(d, base, 400, seed=6, joint=True)
     for lik in m.LIKELIHOODS:
         for sep in (True, False):

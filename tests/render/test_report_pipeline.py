@@ -58,6 +58,15 @@ def test_tijuana_results_and_sections(tj, tj_results, data_dir):
         # one heading per section: the fragment's own <section><h2> was unwrapped
         assert page.count('id="commuting"') == 1
         assert "Otay Mesa East" in page
+        # the interactive map switches to the border's time tax per unit at 7 am
+        tax = {
+            "en": "Border time tax at 07:00",
+            "es": "Impuesto de tiempo de la frontera a las 07:00",
+        }
+        assert tax[lang] in page
+        # the pedestrian check (not fitted) and the pivoted observed trips
+        assert ("Pedestrians, not fitted" if lang == "en" else "Peatones, no ajustado") in page
+        assert ("All day" if lang == "en" else "Todo el día") in page
 
 
 def test_juarez_commuting_is_reported_missing(jz, data_dir):

@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 
 from .. import schema
+from .._defaults import COMMUTER
 from .._log import get_logger
 from .._progress import step
 from ..drops import DropReport
@@ -128,7 +129,7 @@ def catchments(
     waits=None,
     countries: gpd.GeoDataFrame | None = None,
     columns: Mapping[str, str] | None = None,
-    minutes: Sequence[float] = (30, 60, 90, 120, 150, 180),
+    minutes: Sequence[float] = COMMUTER.minutes,
     direction: str = "northbound",
     scenario: Scenario | None = None,
     method: str = "auto",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import schema
+from .._defaults import COMMUTER
 from . import straightline as sl
 from .allocation import DEFAULT_BETA
 from .isochrones import DEFAULT_BUFFER_M, DEFAULT_FILL_HOLES_KM2
@@ -54,10 +55,10 @@ class WaitOptions:
         For a port without a wait: None (error), ``"zero"`` or a port code to borrow from.
     """
 
-    hour: int | None = 7
+    hour: int | None = COMMUTER.hour
     weekday: object = "weekdays"
     month: int | None = None
-    lane: str | Mapping[str, float] = "commuter"
+    lane: str | Mapping[str, float] = COMMUTER.lane
     stat: object = "median"
     source: str | None = None
     fallback: int | str | None = None

@@ -3,6 +3,9 @@
 Writes into ``--out`` (every file whole or not at all: written in a temporary folder, then
 moved into place):
 
+- ``heldout_errors.csv``: the largest held-out port and lane share errors per period of work
+  trips, for the model fitted (``after``) and for the earlier one (``before``: booths open
+  from the CBP counts alone);
 - ``fit.csv``: ``direction, purpose, period, port_code, port_name, lane, observed_share,
   predicted_share, ...``; ``predicted_share`` is held out (parameters fitted without that
   period); shares sum to 1 within purpose × period;
@@ -12,10 +15,14 @@ moved into place):
   ``p_<port>_<lane>``, ``expected_minutes``, ``no_wait_minutes``, ``time_tax_minutes``;
 - ``time_tax.csv`` (unit × hour, long) and ``time_tax.tif`` (one band per hour);
 - ``person_hours.csv``: person-hours waiting per port, direction and lane over a day;
+- ``pedestrian_check.csv``: pedestrian port shares predicted from walking minutes and
+  pedestrian waits (nothing fitted: the survey has no pedestrians) against BTS 2017 counts;
 - ``waits.csv`` (the wait used per option and hour, with its source), ``observed.csv``
   (survey trips per purpose, hour and option), ``drops.csv`` and ``params.json``;
 - with ``--otay-mesa-east`` or ``--close-lane``: ``scenario_shares.csv``,
-  ``scenario_time_tax.csv`` and ``scenario_summary.csv``.
+  ``scenario_time_tax.csv``, ``scenario_summary.csv`` and ``scenario_waits.csv`` (base and
+  scenario wait per lane and hour: existing lanes' waits respond to the trips the scenario
+  moves unless ``--fixed-waits``).
 """
 
 from __future__ import annotations
@@ -58,7 +65,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-lanes-open",
         action="store_true",
-        help="leave out the lanes-open term (SANDAG 2017 lanes open per lane and hour)",
+        help="leave out the booths-open term (booths open per lane and hour, 2017)",
+    )
+    p.add_argument(
+        "--booths",
+        default="mean",
+        choices=["mean", "cbp", "schedule"],
+        help="booths open per lane and hour: the mean of the CBP counts and SANDAG's 2017 "
+        "schedule (default), or one of them; the CBP counts alone are the earlier model, "
+        "fitted for the before/after table",
+    )
+    p.add_argument(
+        "--fixed-waits",
+        action="store_true",
+        help="scenario waits stay as observed (no queue response)",
     )
     p.add_argument("--otay-mesa-east", action="store_true", help="scenario: open Otay Mesa East")
     _args.add_lang(p)
@@ -90,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from .._gpkg import write_layer
     from .._gpkg_labels import layer_label
     from ..catchments import OTAY_MESA_EAST
-    from ..commuting import CommutingScenario, commuting
+    from ..commuting import CommutingScenario, commuting, heldout_errors, pedestrian_check
     from ..commuting.scenario import run_scenario
     from ..commuting.timetax import occupancy, person_hours_waiting, time_tax_raster
     from ..render._io import atomic_dir
@@ -113,19 +133,35 @@ def run(args: argparse.Namespace) -> int:
         inputs["lanes"],
         inputs["volumes"],
     )
+    booths = {"mean": inputs["booths"], "cbp": volumes, "schedule": inputs["rates"]}
+    kw = dict(
+        survey=survey,
+        zones=zones,
+        lanes=lane_table,
+        method=args.method,
+        hour=args.hour,
+        likelihood=args.likelihood,
+    )
     with step("commuting model"):
         result = commuting(
             region,
-            survey=survey,
-            zones=zones,
-            lanes=lane_table,
-            lanes_open=None if args.no_lanes_open else volumes,
-            method=args.method,
-            hour=args.hour,
+            lanes_open=None if args.no_lanes_open else booths[args.booths],
             unit_purpose=args.purpose,
-            likelihood=args.likelihood,
+            **kw,
         )
+    with step("commuting model with the earlier booths term (before/after table)"):
+        before = commuting(region, lanes_open=volumes, purposes=("HBW",), unit_purpose="HBW", **kw)
+    errors = pd.concat(
+        [
+            heldout_errors(before.fit_table).assign(model="before: booths = CBP counts"),
+            heldout_errors(result.fit_table).assign(
+                model="no booths term" if args.no_lanes_open else f"after: booths = {args.booths}"
+            ),
+        ],
+        ignore_index=True,
+    )
     person_hours = person_hours_waiting(volumes, occupancy(region.crossings, year=2017))
+    peds = pedestrian_check(result, crossings=region.crossings, year=2017, purpose=args.purpose)
     scen = None
     closed = _close_lanes(args.close_lane)
     if args.otay_mesa_east or closed:
@@ -141,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 closed_lanes=closed,
             ),
             purpose=args.purpose,
+            queue_response=not args.fixed_waits,
         )
     values, transform, crs = time_tax_raster(
         result.units, result.time_tax, resolution=args.resolution
@@ -156,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
     )
     with atomic_dir(args.out) as tmp:
         result.fit_table.to_csv(tmp / "fit.csv", index=False)
+        errors.to_csv(tmp / "heldout_errors.csv", index=False)
         params.to_csv(tmp / "parameters.csv", index=False)
         write_layer(
             result.units,
@@ -182,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
                 dst.set_band_description(b + 1, f"time tax, minutes, hour {b:02d}")
             dst.update_tags(units="minutes", method=result.method, purpose=args.purpose)
         person_hours.to_csv(tmp / "person_hours.csv", index=False)
+        peds.to_csv(tmp / "pedestrian_check.csv", index=False)
         result.waits.to_csv(tmp / "waits.csv", index=False)
         result.observed.to_csv(tmp / "observed.csv", index=False)
         result.report.to_frame().to_csv(tmp / "drops.csv", index=False)
@@ -190,18 +229,28 @@ def run(args: argparse.Namespace) -> int:
             scen["shares"].to_csv(tmp / "scenario_shares.csv", index=False)
             scen["time_tax"].to_csv(tmp / "scenario_time_tax.csv", index=False)
             scen["summary"].to_csv(tmp / "scenario_summary.csv", index=False)
+            scen["waits"].to_csv(tmp / "scenario_waits.csv", index=False)
     ft = result.fit_table
     print(f"{region.spec.title}: commuting model ({result.method}), {args.likelihood} likelihood")
     print(result.parameters[["purpose", "parameter", "estimate", "se"]].to_string(index=False))
-    work = ft[ft["purpose"] == "HBW"]
-    if len(work):
-        print("\nnorthbound work trips, held-out share errors (percentage points):")
-        for period, g in work.groupby("period", sort=False):
-            port = g.groupby("port_code")[["observed_share", "predicted_share"]].sum()
-            lane = g.groupby("lane")[["observed_share", "predicted_share"]].sum()
-            ep = (100 * (port["predicted_share"] - port["observed_share"]).abs()).max()
-            el = (100 * (lane["predicted_share"] - lane["observed_share"]).abs()).max()
-            print(f"  {period:8s} port {ep:5.1f}  lane {el:5.1f}")
+    del ft
+    print("\nnorthbound work trips, held-out share errors (max, percentage points; target <= 5):")
+    table = errors.pivot_table(
+        index="period", columns="model", values=["port_max_pp", "lane_max_pp"], sort=False
+    )
+    print(table.round(2).to_string())
+    print(
+        "\npedestrians (not fitted; walk + wait, value of time from the vehicle model) vs BTS 2017:"
+    )
+    cols = ["port_code", "observed_share", "predicted_share", "error_pp"]
+    print(peds[cols].round(3).to_string(index=False))
+    if scen is not None:
+        sw = scen["waits"]
+        at = sw[sw["hour"] == args.hour].dropna()
+        print(
+            f"\nscenario {scen['summary']['scenario'].iloc[0]}: waits at {args.hour:02d}:00 (min)"
+        )
+        print(at.round(1).to_string(index=False))
     if len(result.report):
         print("\nleft out / flagged:")
         print(result.report.summary().to_string(index=False))

@@ -18,6 +18,10 @@ Modules, in the order data flows through them:
 - :mod:`~binational.commuting.api` — :func:`commuting`: fit per purpose, leave-one-period-out
   held-out shares, per-unit probabilities, expected crossing time and time tax.
 - :mod:`~binational.commuting.timetax` — time-tax raster and person-hours waiting per port.
+- :mod:`~binational.commuting.heldout` — held-out port and lane errors per period.
+- :mod:`~binational.commuting.pedestrians` — pedestrian port choice (walking access, not
+  fitted) checked against BTS pedestrian counts.
+- :mod:`~binational.commuting.queues` — waits that respond to demand in scenarios (fixed point).
 - :mod:`~binational.commuting.scenario` — scenarios (new port, closed port or lane) through the
   fitted model.
 - :mod:`~binational.commuting.bridges` — Juárez–El Paso bridge by bridge; pedestrian
@@ -35,6 +39,7 @@ from .api import (
     unit_expectations,
 )
 from .bridges import bridge_counts, bridge_crossings, pedestrian_catchments, walk_network
+from .heldout import heldout_errors
 from .model import (
     ChoiceDesign,
     ChoiceFit,
@@ -45,12 +50,15 @@ from .model import (
     param_names,
     predict_shares,
 )
+from .pedestrians import pedestrian_check
 from .periods import PERIOD_LABELS, PERIODS, period_of
+from .queues import DEFAULT_WAIT_ELASTICITY, equilibrium_waits, wait_elasticity
 from .scenario import run_scenario, scenario_design
 from .timetax import occupancy, person_hours_waiting, time_tax_raster
 
 __all__ = [
     "DEFAULT_SIZE",
+    "DEFAULT_WAIT_ELASTICITY",
     "PERIODS",
     "PERIOD_LABELS",
     "ChoiceDesign",
@@ -61,13 +69,16 @@ __all__ = [
     "bridge_counts",
     "bridge_crossings",
     "commuting",
+    "equilibrium_waits",
     "fit_choice",
+    "heldout_errors",
     "loglik",
     "observed_cells",
     "occupancy",
     "option_probabilities",
     "param_names",
     "pedestrian_catchments",
+    "pedestrian_check",
     "period_of",
     "person_hours_waiting",
     "predict_shares",
@@ -75,5 +86,6 @@ __all__ = [
     "scenario_design",
     "time_tax_raster",
     "unit_expectations",
+    "wait_elasticity",
     "walk_network",
 ]

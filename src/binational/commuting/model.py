@@ -105,6 +105,11 @@ class ChoiceDesign:
     lanes_open
         Optional ``K × 24`` lanes open per option and hour: adds ``γ · ln(1 + lanes open)`` to
         the utility (parameter ``gamma_lanes``), the lane's availability at that hour.
+    port_capacity
+        With ``lanes_open``, also add ``γ_port · ln(1 + booths open at the option's port)``
+        (parameter ``gamma_port``; the sum of ``lanes_open`` over the port's options at that
+        hour): how many booths a port has open draws trips to the port as a whole, apart from
+        how they are split between its lanes.
     """
 
     options: pd.DataFrame
@@ -115,6 +120,7 @@ class ChoiceDesign:
     size: np.ndarray
     waits: np.ndarray
     lanes_open: np.ndarray | None = None
+    port_capacity: bool = False
 
     def __post_init__(self):
         k = len(self.options)
@@ -133,6 +139,8 @@ class ChoiceDesign:
             lo = np.asarray(self.lanes_open, dtype=float)
             if lo.shape != (k, 24) or not np.isfinite(lo).all() or (lo < 0).any():
                 raise SchemaError(f"lanes_open must be a ({k}, 24) array of counts >= 0")
+        if self.port_capacity and self.lanes_open is None:
+            raise SchemaError("port_capacity needs lanes_open (booths open per option and hour)")
         if (np.asarray(self.origin_weight) < 0).any() or (np.asarray(self.size) < 0).any():
             raise SchemaError("origin weights and sizes must be >= 0")
         unknown = set(self.options[schema.PORT_CODE]) - set(self.ports)
@@ -145,6 +153,21 @@ class ChoiceDesign:
         if self.lanes_open is None:
             return np.zeros((len(self.options), 24))
         return np.log1p(np.asarray(self.lanes_open, dtype=float))
+
+    @property
+    def capacity_terms(self) -> list[np.ndarray]:
+        """The ``K × 24`` capacity regressors: ``ln(1 + lanes open)`` and, with
+        ``port_capacity``, ``ln(1 + booths open at the port)``."""
+        if self.lanes_open is None:
+            return []
+        lo = np.asarray(self.lanes_open, dtype=float)
+        terms = [np.log1p(lo)]
+        if self.port_capacity:
+            pidx = self.port_index
+            port_total = np.zeros((len(self.ports), 24))
+            np.add.at(port_total, pidx, lo)
+            terms.append(np.log1p(port_total[pidx]))
+        return terms
 
     @property
     def port_index(self) -> np.ndarray:
@@ -176,12 +199,14 @@ def param_names(design: ChoiceDesign, *, separate_wait: bool = False) -> list[st
     head = ["beta_drive", "beta_wait"] if separate_wait else ["beta_time"]
     if design.lanes_open is not None:
         head.append("gamma_lanes")
+    if design.port_capacity:
+        head.append("gamma_port")
     return head + [f"asc_{lab}" for lab in design.labels[1:]]
 
 
 def n_coefficients(design: ChoiceDesign, separate_wait: bool) -> int:
     """Number of leading coefficients before the option constants."""
-    return (2 if separate_wait else 1) + (design.lanes_open is not None)
+    return (2 if separate_wait else 1) + len(design.capacity_terms)
 
 
 def _dest_terms(beta: float, design: ChoiceDesign) -> tuple[np.ndarray, np.ndarray]:
@@ -203,26 +228,33 @@ def _split(theta: np.ndarray, separate_wait: bool, design: ChoiceDesign | None =
     b_drive = theta[0]
     b_wait = theta[1] if separate_wait else theta[0]
     start = 2 if separate_wait else 1
-    if design is not None and design.lanes_open is not None:
-        start += 1
+    if design is not None:
+        start += len(design.capacity_terms)
     alpha = np.r_[0.0, theta[start:]]
     return b_drive, b_wait, alpha
 
 
-def _gamma(theta, separate_wait: bool, design: ChoiceDesign) -> float:
-    if design.lanes_open is None:
-        return 0.0
-    return float(np.asarray(theta, dtype=float)[2 if separate_wait else 1])
+def _gammas(theta, separate_wait: bool, design: ChoiceDesign) -> np.ndarray:
+    start = 2 if separate_wait else 1
+    return np.asarray(theta, dtype=float)[start : start + len(design.capacity_terms)]
+
+
+def _capacity_utility(theta, separate_wait: bool, design: ChoiceDesign) -> np.ndarray:
+    """``Σ_j γ_j C_j``: the capacity part of the utility (``K × 24``)."""
+    out = np.zeros((len(design.options), 24))
+    for g, term in zip(_gammas(theta, separate_wait, design), design.capacity_terms, strict=True):
+        out = out + g * term
+    return out
 
 
 def _utilities(theta, design: ChoiceDesign, hours: Sequence[int], separate_wait: bool):
     b_drive, b_wait, alpha = _split(theta, separate_wait, design)
-    gamma = _gamma(theta, separate_wait, design)
     if len(alpha) != len(design.options):
         raise SchemaError(
             f"{len(theta)} parameters for {len(design.options)} options "
             f"(expected {len(param_names(design, separate_wait=separate_wait))})"
         )
+    cap = _capacity_utility(theta, separate_wait, design)
     ln_d, mean_e = _dest_terms(b_drive, design)
     pidx = design.port_index
     ok = np.isfinite(design.access) & np.isfinite(ln_d[pidx])[None, :]
@@ -232,7 +264,7 @@ def _utilities(theta, design: ChoiceDesign, hours: Sequence[int], separate_wait:
         alpha[None, None, :]
         + b_drive * acc[None]
         + b_wait * w[:, None, :]
-        + gamma * design.capacity[:, list(hours)].T[:, None, :]
+        + cap[:, list(hours)].T[:, None, :]
         + np.where(ok, ln_d[pidx][None, :], 0.0)[None]
     )
     v = np.where(ok[None], v, -np.inf)
@@ -357,7 +389,7 @@ def conditional_probabilities(
 ) -> np.ndarray:
     """``P(k | o, d, h)`` for each (origin, destination, hour) triple: an ``n × K`` array."""
     b_drive, b_wait, alpha = _split(theta, separate_wait, design)
-    gamma = _gamma(theta, separate_wait, design)
+    cap = _capacity_utility(theta, separate_wait, design)
     origin, dest, hour = (np.asarray(x, dtype=int) for x in (origin, dest, hour))
     pidx = design.port_index
     t = design.access[origin] + design.egress[pidx][:, dest].T  # n × K
@@ -366,7 +398,7 @@ def conditional_probabilities(
         alpha[None, :]
         + b_drive * np.where(ok, t, 0.0)
         + b_wait * design.waits[:, hour].T
-        + gamma * design.capacity[:, hour].T
+        + cap[:, hour].T
     )
     v = np.where(ok, v, -np.inf)
     top = np.max(v, axis=1, keepdims=True)
@@ -413,7 +445,6 @@ def loglik(
         raise SchemaError(f"likelihood {likelihood!r} must be one of {LIKELIHOODS}")
     n = np.asarray(cells.trips if weights is None else weights, dtype=float)
     b_drive, b_wait, alpha = _split(theta, separate_wait, design)
-    gamma = _gamma(theta, separate_wait, design)
     if len(alpha) != len(design.options):
         raise SchemaError(
             f"{len(theta)} parameters for {len(design.options)} options "
@@ -422,7 +453,8 @@ def loglik(
     pidx = design.port_index
     o, d, h, k = cells.origin, cells.dest, cells.hour, cells.option
     w_all = design.waits[:, h].T  # n × K
-    c_all = design.capacity[:, h].T  # n × K
+    c_terms = [c[:, h].T for c in design.capacity_terms]  # each n × K
+    c_all = _capacity_utility(theta, separate_wait, design)[:, h].T  # n × K
     if likelihood == "conditional":
         t_all = design.access[o] + design.egress[pidx][:, d].T  # n × K
         prob = conditional_probabilities(theta, design, o, d, h, separate_wait=separate_wait)
@@ -431,7 +463,7 @@ def loglik(
         ln_d, mean_e = _dest_terms(b_drive, design)
         acc = design.access[o]
         ok = np.isfinite(acc) & np.isfinite(ln_d[pidx])[None, :]
-        v = alpha[None, :] + b_drive * np.where(ok, acc, 0.0) + b_wait * w_all + gamma * c_all
+        v = alpha[None, :] + b_drive * np.where(ok, acc, 0.0) + b_wait * w_all + c_all
         v = np.where(ok, v + np.where(ok, ln_d[pidx][None, :], 0.0), -np.inf)
         top = np.max(v, axis=1, keepdims=True)
         top = np.where(np.isfinite(top), top, 0.0)
@@ -463,8 +495,8 @@ def loglik(
         grads.append(
             np.sum(n * (chosen_time + chosen_wait - np.sum(prob * (x_time + w_all), axis=1)))
         )
-    if design.lanes_open is not None:
-        grads.append(np.sum(n * (c_all[rows, k] - np.sum(prob * c_all, axis=1))))
+    for c in c_terms:
+        grads.append(np.sum(n * (c[rows, k] - np.sum(prob * c, axis=1))))
     onehot = np.zeros_like(prob)
     onehot[rows, k] = 1.0
     g_alpha = (n[:, None] * (onehot - prob)).sum(axis=0)[1:]

@@ -2,7 +2,9 @@
 
 The fitted parameters are kept; the choice set, the travel times (a new port gets its own
 border crossing: a point in the straight-line model, a border edge on the network) and the
-waits change. With a lanes-open term, a new port's lanes open are its donor's. A new port takes the lanes and the fitted lane constants of an existing port
+waits change: the existing lanes' queues respond to the trips the scenario moves
+(:mod:`binational.commuting.queues`, a fixed point of the logit shares), while waits the
+scenario sets (``CommutingScenario.lane_waits``) and a new port's target wait stay as given. With a lanes-open term, a new port's lanes open are its donor's. A new port takes the lanes and the fitted lane constants of an existing port
 (``CommutingScenario.constants_from``; by default the nearest port of the choice set), which is
 how SANDAG's SR-11/OME model configures Otay Mesa East (its passenger lanes mirror Otay Mesa's,
 ``data_in/port_configurations.csv``).
@@ -21,8 +23,9 @@ from ..errors import SchemaError
 from ..io.lanes import LaneError
 from .api import CommutingResult, CommutingScenario, unit_expectations
 from .design import port_minutes
-from .model import ChoiceDesign, n_coefficients, option_probabilities
+from .model import ChoiceDesign, n_coefficients, option_probabilities, predict_shares
 from .periods import PERIODS
+from .queues import DEFAULT_WAIT_ELASTICITY, equilibrium_waits
 
 __all__ = ["run_scenario", "scenario_design"]
 
@@ -189,8 +192,14 @@ def run_scenario(
     purpose: str = "HBW",
     hour: int | None = None,
     periods=PERIODS,
+    queue_response: bool = True,
+    elasticity: float = DEFAULT_WAIT_ELASTICITY,
 ) -> dict[str, pd.DataFrame]:
     """Predicted shares and time tax with and without the scenario.
+
+    With ``queue_response`` (default) the waits of the existing lanes respond to the trips the
+    scenario moves (:func:`binational.commuting.queues.equilibrium_waits`, elasticity
+    ``elasticity``); lanes whose wait the scenario sets, and a new port's lanes, keep it.
 
     Parameters
     ----------
@@ -204,6 +213,10 @@ def run_scenario(
         Hour of the per-unit table (default: the result's).
     periods
         Period name → hours.
+    queue_response
+        Let the waits of existing lanes respond to the trips the scenario moves.
+    elasticity
+        Elasticity of a lane's wait to its volume per booth.
 
     Returns
     -------
@@ -212,12 +225,16 @@ def run_scenario(
         (model shares over all origins, hours weighted by the observed trips of the purpose);
         ``time_tax``: per unit at ``hour`` (default the result's hour) ``unit_id, role,
         base_expected_minutes, scenario_expected_minutes, base_time_tax_minutes,
-        scenario_time_tax_minutes``; ``summary``: trip-weighted means of both.
+        scenario_time_tax_minutes``; ``summary``: trip-weighted means of both; ``waits``:
+        ``port_code, lane, hour, base_wait, scenario_wait`` per option of either case.
     """
     hour = result.params["hour"] if hour is None else int(hour)
     sep = result.models[purpose].separate_wait
     base_d, base_t = result.designs[purpose], result.models[purpose].theta
     scen_d, scen_t, _ = scenario_design(result, scenario, purpose=purpose)
+    iterations = 0
+    if queue_response:
+        scen_d, iterations = _respond(base_t, base_d, scen_t, scen_d, scenario, sep, elasticity)
     b = _period_shares(base_t, base_d, result, purpose, sep, periods)
     s = _period_shares(scen_t, scen_d, result, purpose, sep, periods)
     key = ["purpose", "period", schema.PORT_CODE, "lane"]
@@ -274,4 +291,53 @@ def run_scenario(
             ],
         }
     )
-    return {"shares": shares, "time_tax": tax, "summary": summary}
+    summary["queue_response"] = queue_response
+    summary["wait_elasticity"] = elasticity if queue_response else np.nan
+    summary["queue_iterations"] = iterations
+    return {"shares": shares, "time_tax": tax, "summary": summary, "waits": _waits(base_d, scen_d)}
+
+
+def _key(design: ChoiceDesign) -> list[tuple[int, str]]:
+    return [
+        (int(p), ln)
+        for p, ln in zip(design.options[schema.PORT_CODE], design.options["lane"], strict=True)
+    ]
+
+
+def _respond(base_t, base_d, scen_t, scen_d, scenario, sep, elasticity):
+    """Scenario design at the queue fixed point (existing lanes respond, set waits do not)."""
+    s0_base = predict_shares(base_t, base_d, list(range(24)), separate_wait=sep).T
+    pos = {key: i for i, key in enumerate(_key(base_d))}
+    keys = _key(scen_d)
+    fixed = {(int(p), ln) for p, ln in scenario.lane_waits}
+    responds = np.array([key in pos and key not in fixed for key in keys])
+    idx = [pos.get(key, 0) for key in keys]
+    s0 = np.where(responds[:, None], s0_base[idx], 1.0)
+    w0 = np.where(responds[:, None], base_d.waits[idx], scen_d.waits)
+    ratio = np.ones_like(w0)
+    if base_d.lanes_open is not None and scen_d.lanes_open is not None:
+        c0 = np.asarray(base_d.lanes_open, float)[idx]
+        c1 = np.asarray(scen_d.lanes_open, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(responds[:, None] & (c1 > 0) & (c0 > 0), c0 / c1, 1.0)
+    design, info = equilibrium_waits(
+        scen_t,
+        scen_d,
+        base_shares=s0,
+        base_waits=w0,
+        responds=responds,
+        booth_ratio=ratio,
+        elasticity=elasticity,
+        separate_wait=sep,
+    )
+    return design, info["iterations"]
+
+
+def _waits(base_d: ChoiceDesign, scen_d: ChoiceDesign) -> pd.DataFrame:
+    frames = []
+    for col, d in (("base_wait", base_d), ("scenario_wait", scen_d)):
+        rows = [
+            (p, ln, h, float(d.waits[k, h])) for k, (p, ln) in enumerate(_key(d)) for h in range(24)
+        ]
+        frames.append(pd.DataFrame(rows, columns=[schema.PORT_CODE, "lane", "hour", col]))
+    return frames[0].merge(frames[1], on=[schema.PORT_CODE, "lane", "hour"], how="outer")

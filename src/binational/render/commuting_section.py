@@ -30,7 +30,29 @@ LABELS = {
             "{method}). Predicted shares are held out: each period is predicted by parameters "
             "fitted without its trips."
         ),
-        "observed": "Observed trips per day by purpose, period, port and lane",
+        "observed": "Observed trips per day by purpose, port and lane (columns: period of arrival)",
+        "total": "All day",
+        "pedestrians": (
+            "Pedestrians, not fitted (the survey has vehicles only): port shares predicted from "
+            "the walk to the port (units within {walk} min on foot) and the pedestrian wait, "
+            "with the vehicle model's value of a minute, against the pedestrians BTS counted in "
+            "{year}"
+        ),
+        "ped_count": "Pedestrians (BTS)",
+        "ped_pred": "Predicted (walk + wait)",
+        "all_lanes": "All lanes",
+        "heldout": "Held-out error by period: largest difference between predicted and observed "
+        "shares, percentage points (target for work trips: 5)",
+        "port_err": "Ports (pp)",
+        "lane_err": "Lanes (pp)",
+        "scen_waits": "Scenario waits at {hour:02d}:00 with the queue response (minutes)",
+        "wait_base": "Base wait",
+        "wait_scen": "Scenario wait",
+        "fitted_note": (
+            "Fitted: vehicle trips (general, Ready Lane, SENTRI) at San Ysidro and Otay Mesa, "
+            "from the survey. Not fitted: pedestrian lanes (the survey covers vehicles only); "
+            "they are checked against BTS counts below."
+        ),
         "by_hour": "Observed trips per day by hour of arrival at the border (all purposes)",
         "params": "Fitted parameters (maximum likelihood, all periods)",
         "fit": "Held-out fit: observed and predicted shares",
@@ -88,7 +110,31 @@ LABELS = {
             "carril; tiempos de viaje {method}). Las proporciones predichas son fuera de "
             "muestra: cada periodo se predice con parámetros ajustados sin sus viajes."
         ),
-        "observed": "Viajes observados por día según propósito, periodo, garita y carril",
+        "observed": "Viajes observados por día según propósito, garita y carril (columnas: periodo "
+        "de llegada)",
+        "total": "Todo el día",
+        "pedestrians": (
+            "Peatones, no ajustado (la encuesta solo cubre vehículos): proporciones por garita "
+            "predichas con la caminata a la garita (unidades a {walk} min a pie o menos) y la "
+            "espera peatonal, con el valor del minuto del modelo de vehículos, frente a los "
+            "peatones que contó BTS en {year}"
+        ),
+        "ped_count": "Peatones (BTS)",
+        "ped_pred": "Predicha (caminata + espera)",
+        "all_lanes": "Todos los carriles",
+        "heldout": "Error fuera de muestra por periodo: mayor diferencia entre proporciones "
+        "predichas y observadas, puntos porcentuales (meta para viajes al trabajo: 5)",
+        "port_err": "Garitas (pp)",
+        "lane_err": "Carriles (pp)",
+        "scen_waits": "Esperas del escenario a las {hour:02d}:00 con respuesta de las filas "
+        "(minutos)",
+        "wait_base": "Espera base",
+        "wait_scen": "Espera del escenario",
+        "fitted_note": (
+            "Ajustado: viajes en vehículo (general, Ready Lane, SENTRI) por San Ysidro y Otay "
+            "Mesa, de la encuesta. No ajustado: carriles peatonales (la encuesta solo cubre "
+            "vehículos); se contrastan con los conteos de BTS más abajo."
+        ),
         "by_hour": "Viajes observados por día según hora de llegada a la garita (todos los propósitos)",
         "params": "Parámetros ajustados (máxima verosimilitud, todos los periodos)",
         "fit": "Ajuste fuera de muestra: proporciones observadas y predichas",
@@ -170,6 +216,65 @@ def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
     )
 
 
+def _observed_pivot(obs, t, lang, port, lane, purpose, period) -> str:
+    """Observed trips: one row per purpose × port × lane (and per purpose, all lanes), one
+    column per period plus the day."""
+    table = obs.pivot_table(
+        index=["purpose", "port_code", "lane"],
+        columns="period",
+        values="trips",
+        aggfunc="sum",
+        fill_value=0.0,
+        sort=False,
+    )
+    order = [p for p in t["periods"] if p in table.columns]
+    table = table[order + [c for c in table.columns if c not in order]]
+    lane_order = list(t["lanes"])
+    rows = []
+    for pu in sorted(table.index.get_level_values(0).unique()):
+        sub = table.loc[pu]
+        keys = sorted(
+            sub.index,
+            key=lambda x: (int(x[0]), lane_order.index(x[1]) if x[1] in lane_order else 99),
+        )
+        for pc, ln in keys:
+            v = sub.loc[(pc, ln)].to_numpy(dtype=float)
+            rows.append(
+                [purpose(pu), port(pc), lane(ln)]
+                + [_num(x, lang) for x in v]
+                + [_num(v.sum(), lang)]
+            )
+        tot = sub.sum(axis=0).to_numpy(dtype=float)
+        rows.append(
+            [purpose(pu), "", f"<b>{_e(t['all_lanes'])}</b>"]
+            + [f"<b>{_num(x, lang)}</b>" for x in tot]
+            + [f"<b>{_num(tot.sum(), lang)}</b>"]
+        )
+    heads = (
+        [t["purpose"], t["port"], t["lane"]]
+        + [t["periods"].get(c, c) for c in table.columns]
+        + [t["total"]]
+    )
+    return _table(heads, rows, t["observed"])
+
+
+def _heldout_table(ft, t, lang, period) -> str:
+    from ..commuting.heldout import heldout_errors
+
+    rows = []
+    for pu in [p for p in t["purposes"] if p in set(ft["purpose"])]:
+        for r in heldout_errors(ft, purpose=pu).itertuples(index=False):
+            rows.append(
+                [
+                    _e(t["purposes"].get(pu, pu)),
+                    period(r.period),
+                    _num(r.port_max_pp, lang, 1),
+                    _num(r.lane_max_pp, lang, 1),
+                ]
+            )
+    return _table([t["purpose"], t["period"], t["port_err"], t["lane_err"]], rows, t["heldout"])
+
+
 def commuting_section(
     result,
     *,
@@ -177,6 +282,7 @@ def commuting_section(
     scenario: Mapping[str, pd.DataFrame] | None = None,
     scenario_name: str | None = None,
     person_hours: pd.DataFrame | None = None,
+    pedestrians: pd.DataFrame | None = None,
     time_tax_png: bytes | None = None,
     port_names: Mapping[int, str] | None = None,
 ) -> str:
@@ -195,6 +301,8 @@ def commuting_section(
         Label of the scenario (default: its ``scenario`` column).
     person_hours
         :func:`binational.commuting.timetax.person_hours_waiting` output.
+    pedestrians
+        :func:`binational.commuting.pedestrian_check` output (not fitted: a check).
     time_tax_png
         A rendered time-tax map (PNG bytes), embedded as a data URI.
     port_names
@@ -230,16 +338,10 @@ def commuting_section(
     method = _METHOD[lang].get(result.method, result.method)
     parts.append(f"<p>{_e(t['intro'].format(method=method))}</p>")
 
-    # observed trips
+    # observed trips: purpose × port × lane rows, periods as columns
     obs = result.observed
-    agg = obs.groupby(["purpose", "period", "port_code", "lane"], sort=True)["trips"].sum()
-    rows = [
-        [purpose(pu), period(pe), port(pc), lane(ln), _num(v, lang)]
-        for (pu, pe, pc, ln), v in agg.items()
-    ]
-    parts.append(
-        _table([t["purpose"], t["period"], t["port"], t["lane"], t["trips"]], rows, t["observed"])
-    )
+    parts.append(f"<p>{_e(t['fitted_note'])}</p>")
+    parts.append(_observed_pivot(obs, t, lang, port, lane, purpose, period))
     hourly = obs.pivot_table(
         index="hour", columns=["port_code", "lane"], values="trips", aggfunc="sum", fill_value=0
     )
@@ -294,6 +396,8 @@ def commuting_section(
         )
     )
 
+    parts.append(_heldout_table(ft, t, lang, period))
+
     # time tax
     u = result.units
     if "time_tax_minutes" in u.columns:
@@ -338,6 +442,28 @@ def commuting_section(
                 [t["port"], t["lane"], t["persons"], t["mean_wait"], t["ph"]],
                 rows,
                 t["person_hours"],
+            )
+        )
+
+    if pedestrians is not None and len(pedestrians):
+        r0 = pedestrians.iloc[0]
+        rows = [
+            [
+                port(r.port_code),
+                _num(r.observed_pedestrians, lang),
+                _pct(r.observed_share, lang),
+                _pct(r.predicted_share, lang),
+                _num(r.error_pp, lang, 1),
+            ]
+            for r in pedestrians.itertuples(index=False)
+        ]
+        parts.append(
+            _table(
+                [t["port"], t["ped_count"], t["observed_share"], t["ped_pred"], t["error_pp"]],
+                rows,
+                t["pedestrians"].format(
+                    year=int(r0["year"]), walk=_num(r0["max_walk_minutes"], lang)
+                ),
             )
         )
 
@@ -388,6 +514,26 @@ def commuting_section(
                 ],
             ]
             parts.append(_table(["", t["base"], t["scen"]], rows, t["scenario"].format(name=name)))
+        if scenario.get("waits") is not None:
+            hour = int(result.params.get("hour", 7))
+            w = scenario["waits"]
+            w = w[w["hour"] == hour]
+            rows = [
+                [
+                    port(r.port_code),
+                    lane(r.lane),
+                    _num(r.base_wait, lang, 1),
+                    _num(r.scenario_wait, lang, 1),
+                ]
+                for r in w.itertuples(index=False)
+            ]
+            parts.append(
+                _table(
+                    [t["port"], t["lane"], t["wait_base"], t["wait_scen"]],
+                    rows,
+                    t["scen_waits"].format(hour=hour),
+                )
+            )
 
     srcs = sorted(
         {str(s) for s in result.observed.get("source", pd.Series(dtype=str))}

@@ -60,6 +60,7 @@ from ._blocks import figure_block, fmt_number, table_block, table_html
 from ._io import atomic_write_text
 from ._report_map import Variable, add_unit_variables
 from ._tables import side_local
+from .commuting_map import time_tax_variable
 from .labels import (
     check_lang,
     column_label,
@@ -420,7 +421,10 @@ def report_map(ctx: ReportContext):
     spec = region.spec
     title = (spec.title_es or spec.title) if lang == "es" else spec.title
     m = maps.new_map(units, tiles="auto", offline=ctx.offline, lang=lang, title=title)
-    add_unit_variables(m, units, map_variables(ctx), local=ctx.local, lang=lang)
+    # the border's time tax per unit at 7 am, one more variable of the switch (commuting_map)
+    comm = (ctx.results.get("commuting") or {}).get("result")
+    units, tax = time_tax_variable(units, comm, lang=lang)
+    add_unit_variables(m, units, map_variables(ctx) + tax, local=ctx.local, lang=lang)
     iso = getattr(ctx.catchments, "isochrones", None)
     if iso is not None and len(iso):
         iso = map_isochrones(iso)
@@ -1035,6 +1039,7 @@ def commuting_report_section(ctx: ReportContext) -> dict | None:
         scenario=res.get("scenario"),
         scenario_name=res.get("scenario_name"),
         person_hours=res.get("person_hours"),
+        pedestrians=res.get("pedestrians"),
         time_tax_png=png,
         port_names=_port_names(ctx.region),
     )

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import settings
+from .._defaults import COMMUTER
 from .._log import get_logger
 from ..errors import BatchError
 from ..regions import RegionSpec, get_region, list_regions
@@ -96,8 +97,8 @@ def run_batch(
     tasks: Sequence[str | Task] = DEFAULT_TASKS,
     seed: int = 0,
     permutations: int = 999,
-    minutes: Sequence[int] = (15, 30, 45, 60),
-    hour: int = 7,
+    minutes: Sequence[int] = COMMUTER.minutes,
+    hour: int = COMMUTER.hour,
     network: bool = True,
     require_both_sides: bool = True,
     grid_size: float = 1000.0,
@@ -131,7 +132,9 @@ def run_batch(
         Seed and number of permutations of all inference: identical values for the same seed,
         whatever the scheduler or the number of workers.
     minutes, hour
-        Catchment bands and hour of day.
+        Catchment bands and hour of day (default the commuter conditions,
+        :data:`binational._defaults.COMMUTER`: 30–180 min at 7 am; the lane is the commuter
+        lane mix unless ``task_options={"catchments": {"lane": ...}}``).
     network
         Load road networks where a region has one.
     require_both_sides

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import schema, settings
+from .._defaults import COMMUTER
 from .._log import get_logger
 from .._version import __version__
 from ..errors import DataSourceError, RegionError
@@ -86,8 +87,9 @@ class BatchConfig:
         Seed of every random draw (permutation and bootstrap inference).
     permutations
         Number of permutations for inference.
-    minutes, hour
-        Catchment minute bands and hour of day.
+    minutes, hour, lane
+        Catchment minute bands, hour of day and lane (default the commuter conditions,
+        :data:`binational._defaults.COMMUTER`: 30–180 min, 7 am, the commuter lane mix).
     network
         Load road networks where a region has one.
     require_both_sides
@@ -102,8 +104,9 @@ class BatchConfig:
     cache_dir: str | None = None
     seed: int = 0
     permutations: int = 999
-    minutes: tuple[int, ...] = (15, 30, 45, 60)
-    hour: int = 7
+    minutes: tuple[int, ...] = COMMUTER.minutes
+    hour: int = COMMUTER.hour
+    lane: str = COMMUTER.lane
     network: bool = True
     require_both_sides: bool = True
     grid_size: float = 1000.0
@@ -286,7 +289,11 @@ def catchments_task(ctx: RegionContext) -> TaskOutput:
     from ..pipeline import default_wait_fallback
 
     region = ctx.region
-    kwargs = {"minutes": list(ctx.config.minutes), "hour": ctx.config.hour}
+    kwargs = {
+        "minutes": list(ctx.config.minutes),
+        "hour": ctx.config.hour,
+        "lane": ctx.config.lane,
+    }
     options = kwargs | ctx.options("catchments")
     options["wait_fallback"], note = default_wait_fallback(region, options.get("wait_fallback"))
     notes = [{"item": "waits", "note": note}] if note else []
@@ -369,7 +376,7 @@ register_task(
         "catchments",
         catchments_task,
         requires=(*_UNITS, "binational.catchments:catchments"),
-        params=("minutes", "hour", "network"),
+        params=("minutes", "hour", "lane", "network"),
     )
 )
 register_task(

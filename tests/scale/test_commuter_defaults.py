@@ -1,0 +1,46 @@
+"""The batch runner uses the commuter defaults of catchments (one shared constant)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from binational._defaults import COMMUTER
+from binational.catchments import catchments
+from binational.scale import run_batch
+from binational.scale.tasks import BatchConfig, RegionContext, catchments_task, get_task
+
+
+def test_one_constant_for_catchments_and_batch():
+    assert COMMUTER.minutes == (30, 60, 90, 120, 150, 180)
+    assert (COMMUTER.hour, COMMUTER.lane) == (7, "commuter")
+    cfg = BatchConfig()
+    assert (cfg.minutes, cfg.hour, cfg.lane) == (COMMUTER.minutes, COMMUTER.hour, COMMUTER.lane)
+    batch = inspect.signature(run_batch).parameters
+    assert tuple(batch["minutes"].default) == COMMUTER.minutes
+    assert batch["hour"].default == COMMUTER.hour
+    sig = inspect.signature(catchments).parameters
+    assert tuple(sig["minutes"].default) == COMMUTER.minutes
+    assert (sig["hour"].default, sig["lane"].default) == (COMMUTER.hour, COMMUTER.lane)
+    assert "lane" in get_task("catchments").params
+
+
+def test_catchments_task_passes_the_commuter_conditions(monkeypatch):
+    seen = {}
+
+    def fake(region, **kw):
+        seen.update(kw)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr("binational.catchments.catchments", fake)
+    ctx = RegionContext.__new__(RegionContext)
+    ctx.config = BatchConfig()
+    ctx._region = object()
+    ctx._load_error = None
+    ctx.spec = None
+    monkeypatch.setattr(RegionContext, "region", property(lambda self: self._region))
+    monkeypatch.setattr(RegionContext, "options", lambda self, name: {})
+    with pytest.raises(RuntimeError, match="stop"):
+        catchments_task(ctx)
+    assert seen == {"minutes": list(COMMUTER.minutes), "hour": 7, "lane": "commuter"}
