@@ -525,8 +525,8 @@ def read_poe_rates(path: PathLike) -> pd.DataFrame:
         stacked_lanes, stacked_rate_vph, capacity_vph, source``.
     """
     path = Path(path)
-    _check_file(path, what="SANDAG POE rates")
-    df = _read_csv(path, what="SANDAG POE rates")
+    check_file(path, what="SANDAG POE rates")
+    df = read_source_csv(path, what="SANDAG POE rates")
     if "TIME" not in df.columns:
         raise SchemaError(f"{path}: SANDAG POE rates lack column 'TIME'")
     hour = pd.to_numeric(df["TIME"], errors="coerce")
