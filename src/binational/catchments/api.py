@@ -235,7 +235,7 @@ def catchments(
         report=report,
     )
     grid_only = method == NETWORK and opts.isochrones.method == "grid" and land is None
-    land_poly = {} if grid_only else land_by_side(units, land=land)
+    land_poly = {} if grid_only else land_by_side(units, land=_in_crs(land, units.crs))
     with step("isochrones"):
         iso = port_isochrones(
             out,
@@ -331,11 +331,14 @@ def _inputs(region, units, ports, network, waits, countries, columns):
     if units is None:
         raise SchemaError("catchments need a unit table: pass a region or units=")
     units = catchment_units(units, columns=columns, countries=countries)
-    if ports is not None and ports.crs is not None and ports.crs != units.crs:
-        ports = ports.to_crs(units.crs)
-    if countries is not None and countries.crs is not None and countries.crs != units.crs:
-        countries = countries.to_crs(units.crs)
-    return units, ports, network, waits, countries
+    return units, _in_crs(ports, units.crs), network, waits, _in_crs(countries, units.crs)
+
+
+def _in_crs(frame, crs):
+    """A user's layer (ports, country or land polygons) in the units' metric CRS."""
+    if frame is not None and frame.crs is not None and frame.crs != crs:
+        return frame.to_crs(crs)
+    return frame
 
 
 def _sheds(out: gpd.GeoDataFrame, names, direction: str, method: str) -> gpd.GeoDataFrame:
