@@ -245,8 +245,22 @@ def add_ports(
 def apply_scenario(
     graph: SparseGraph, scenario: Scenario | None, *, max_snap_m: float = 2000.0
 ) -> SparseGraph:
-    """Close and add the scenario's ports (waits are handled by
-    :func:`~binational.catchments.waits.resolve_waits`)."""
+    """Close and add the scenario's ports (waits are handled by :func:`resolve_waits`).
+
+    Parameters
+    ----------
+    graph
+        The network.
+    scenario
+        The scenario (None: ``graph`` as it is).
+    max_snap_m
+        Farthest a new port may lie from the network of each side, metres.
+
+    Returns
+    -------
+    SparseGraph
+        A new graph; ``graph`` is not changed.
+    """
     if scenario is None:
         return graph
     if scenario.closed:

@@ -297,6 +297,11 @@ def moran_local(
         A precomputed ``(permutations, k)`` draw matrix (e.g. esda's) instead of ``seed``.
     keep_simulations
         Keep the ``(n, permutations)`` simulated values.
+
+    Returns
+    -------
+    LocalResult
+        Local Moran's I per unit with its inference and quadrant.
     """
     y, m, n = _prepare_inputs(y, weights, permutations, alternative, "local Moran")
     sd_y = y.std()
@@ -341,6 +346,28 @@ def getis_ord_local(
     The weights are binarised, given a self-weight of 1 and row-standardised; ``y`` must be
     non-negative. Besides the permutation p-value, ``z``/``p_norm`` give esda's analytical
     z-score and normal p-value.
+
+    Parameters
+    ----------
+    y
+        Values of the ``n`` units (non-negative).
+    weights
+        SpatialWeights or sparse matrix.
+    permutations
+        Number of conditional permutations (0: none).
+    seed
+        Integer seed or numpy Generator.
+    alternative
+        See the module notes.
+    permuted_ids
+        A precomputed ``(permutations, k)`` draw matrix (e.g. esda's) instead of ``seed``.
+    keep_simulations
+        Keep the ``(n, permutations)`` simulated values.
+
+    Returns
+    -------
+    LocalResult
+        Gi* per unit with its inference.
     """
     y, m, n = _prepare_inputs(y, weights, permutations, alternative, "Getis-Ord Gi*")
     if (y < 0).any():
@@ -385,6 +412,18 @@ def fdr_threshold(pvalues, alpha: float = 0.05) -> float:
     """Benjamini–Hochberg cut-off as ``esda.fdr``: significant where ``p < threshold``.
 
     NaN p-values (islands) are ignored. Returns ``alpha / n`` when nothing passes.
+
+    Parameters
+    ----------
+    pvalues
+        p-values (array-like; NaN ignored).
+    alpha
+        False discovery rate.
+
+    Returns
+    -------
+    float
+        The cut-off.
     """
     p = np.asarray(pvalues, dtype=float)
     p = p[~np.isnan(p)]
@@ -398,7 +437,18 @@ def fdr_threshold(pvalues, alpha: float = 0.05) -> float:
 
 
 def fdr_qvalues(pvalues) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (NaN stays NaN)."""
+    """Benjamini–Hochberg adjusted p-values (NaN stays NaN).
+
+    Parameters
+    ----------
+    pvalues
+        p-values (array-like; NaN allowed).
+
+    Returns
+    -------
+    numpy.ndarray
+        q-values, same shape.
+    """
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)

@@ -36,6 +36,27 @@ def fetch_source(
     never passed over. The expected sha256 is ``sha256`` if given, else the catalogue's entry for
     the file name.
 
+    Parameters
+    ----------
+    source_id
+        Catalogue source id, e.g. ``"census_tiger"``.
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+    sha256
+        Expected checksum of the file.
+    filename
+        File name in the cache (default: from the URL).
+    expect
+        Expected format of the content (``"zip"``, ``"csv"``, ``"json"``, ...; see
+        :func:`binational._download.fetch`); None refuses only an HTML page.
+    **params
+        Values of the source's URL template (e.g. ``state="06", year=2024``).
+
+    Returns
+    -------
+    pathlib.Path
+        The cached file.
+
     Raises
     ------
     binational.errors.DownloadError, binational.errors.ChecksumError,

@@ -78,8 +78,18 @@ def fetch_bts_crossings(*, border: str | None = "US-Mexico Border", cache: bool 
 def fetch_cbp_waits(*, cache: bool = False) -> Path:
     """The CBP Border Wait Times live feed (all land ports), as JSON.
 
-    ``cache=False`` by default: the feed changes every hour. The provenance record beside the file
+    ``cache=False`` by default: the feed changes every hour. The manifest beside the file
     records when it was fetched.
+
+    Parameters
+    ----------
+    cache
+        Reuse a cached copy instead of fetching the feed again.
+
+    Returns
+    -------
+    pathlib.Path
+        The JSON file.
     """
     path = fetch_source("cbp_bwt_live", cache=cache, expect="json", filename="bwtnew.json")
     live_records(path)
@@ -200,6 +210,20 @@ def region_crossing_ids(
 
     With ``lane_type="POV"`` only crossings that have passenger-vehicle lanes are returned
     (``"PED"``: pedestrian lanes, ``"COV"``: commercial; ``None``: all).
+
+    Parameters
+    ----------
+    region
+        Region name or spec.
+    live_feed
+        A CBP Border Wait Times JSON (e.g. from :func:`fetch_cbp_waits`).
+    lane_type
+        ``"POV"``, ``"PED"``, ``"COV"`` or None.
+
+    Returns
+    -------
+    list of str
+        Crossing ids, sorted.
     """
     spec = get_region(region)
     lanes_key = {

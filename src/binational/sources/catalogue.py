@@ -131,7 +131,18 @@ def _catalogue_doc() -> dict:
 
 
 def catalogue(path: str | os.PathLike | None = None) -> dict[str, CatalogueEntry]:
-    """Source id → :class:`CatalogueEntry`, from the package's ``sources.toml`` or another."""
+    """Source id → :class:`CatalogueEntry`, from the package's ``sources.toml`` or another file.
+
+    Parameters
+    ----------
+    path
+        A catalogue TOML file (default: the package's ``sources.toml``).
+
+    Returns
+    -------
+    dict
+        Source id → :class:`CatalogueEntry`.
+    """
     doc = _catalogue_doc() if path is None else read_toml(path, what="source catalogue")
     origin = str(path or package_file("sources.toml"))
     return {
@@ -140,7 +151,17 @@ def catalogue(path: str | os.PathLike | None = None) -> dict[str, CatalogueEntry
 
 
 def get_source(source_id: str) -> CatalogueEntry:
-    """The catalogue entry ``source_id`` (e.g. ``"census_tiger"``)."""
+    """The catalogue entry ``source_id`` (e.g. ``"census_tiger"``).
+
+    Parameters
+    ----------
+    source_id
+        Catalogue source id.
+
+    Returns
+    -------
+    CatalogueEntry
+    """
     cat = catalogue()
     try:
         return cat[source_id]
@@ -166,7 +187,18 @@ def region_defaults(name: str) -> dict:
 
 
 def attributions(source_ids: Iterable[str] | None = None) -> list[str]:
-    """Credit lines (attribution — licence) of the given sources (all by default)."""
+    """Credit lines (attribution — licence) of the given sources (all by default).
+
+    Parameters
+    ----------
+    source_ids
+        Catalogue source ids (default: every source).
+
+    Returns
+    -------
+    list of str
+        One credit line per source.
+    """
     cat = catalogue()
     ids = list(cat) if source_ids is None else list(source_ids)
     return [f"{cat[i].attribution} — {cat[i].licence}" for i in ids if i in cat]

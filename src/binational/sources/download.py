@@ -94,7 +94,18 @@ def provenance_path(path: Path) -> Path:
 
 
 def read_provenance(path: str | os.PathLike) -> dict | None:
-    """The provenance record of a downloaded (or derived) file (``None`` if it has none)."""
+    """The provenance record of a downloaded (or derived) file (``None`` if it has none).
+
+    Parameters
+    ----------
+    path
+        The downloaded or derived file.
+
+    Returns
+    -------
+    dict or None
+        The record beside the file (URL, checksum, time of download, ...), or None.
+    """
     mpath = provenance_path(Path(path))
     try:
         return json.loads(mpath.read_text(encoding="utf-8"))

@@ -24,6 +24,13 @@ def fetch_inegi_agebs(*, state: str, cache: bool = True) -> Path:
 
     Only the urban-AGEB layer (``conjunto_de_datos/<state>a.*``) is extracted from the state zip.
 
+    Parameters
+    ----------
+    state
+        Two-digit entidad code, e.g. ``"02"`` (Baja California).
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
     Returns
     -------
     pathlib.Path
@@ -64,6 +71,13 @@ def _extract_table(source_id: str, archive: Path, **params: object) -> Path:
 def fetch_resageburb(*, state: str, cache: bool = True) -> Path:
     """INEGI Censo 2020 results by AGEB and urban block (RESAGEBURB) of one entidad.
 
+    Parameters
+    ----------
+    state
+        Two-digit entidad code, e.g. ``"08"`` (Chihuahua).
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
     Returns
     -------
     pathlib.Path
@@ -78,6 +92,13 @@ def fetch_resageburb(*, state: str, cache: bool = True) -> Path:
 def fetch_iter(*, state: str = "00", cache: bool = True) -> Path:
     """INEGI Censo 2020 results by locality (ITER) of one entidad (``"00"``: national).
 
+    Parameters
+    ----------
+    state
+        Two-digit entidad code (``"00"``: national).
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
     Returns
     -------
     pathlib.Path
@@ -89,5 +110,16 @@ def fetch_iter(*, state: str = "00", cache: bool = True) -> Path:
 
 
 def fetch_conapo_imu(*, cache: bool = True) -> Path:
-    """CONAPO's urban marginalisation index 2020 by AGEB (national CSV)."""
+    """CONAPO's urban marginalisation index 2020 by AGEB (national CSV).
+
+    Parameters
+    ----------
+    cache
+        Reuse a verified copy in the cache instead of downloading again.
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV file.
+    """
     return fetch_source("conapo_imu", cache=cache, expect="csv")
