@@ -10,8 +10,9 @@ is either in a table or listed, with its reason, in ``region.drops``.
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,7 +55,10 @@ class Region:
         Border wait times, long table (``schema.WAITS_COLUMNS``).
     network
         Drive network (networkx MultiDiGraph in ``spec.crs``, with ``travel_time`` and border
-        marks) or None where none is available.
+        marks) or None where none is available. :func:`load_region` defers it: the graph is
+        read (from the prepared-network cache when warm) on first access, and its flagged
+        records join ``drops`` and its read time ``sources`` then; commands that do not
+        route never pay for it.
     drops
         Every input record that is not in a table, or was kept and flagged, with its reason.
     missing
@@ -95,6 +99,39 @@ class Region:
             f"<Region {self.spec.name}: {n_us} US units, {n_mx} MX units, {len(self.ports)} ports, "
             f"{net}, {len(self.drops)} dropped/flagged records>"
         )
+
+    @property
+    def network_pending(self) -> bool:
+        """True while a deferred road network has not been loaded yet (see ``network``)."""
+        return isinstance(self.__dict__.get("_network"), _DeferredNetwork)
+
+
+class _DeferredNetwork:
+    """A road network not loaded yet: ``load()`` runs the loader once (thread-safe)."""
+
+    def __init__(self, loader: Callable[[Region], nx.MultiDiGraph | None]) -> None:
+        self._loader = loader
+        self._lock = threading.Lock()
+
+    def load(self, region: Region) -> nx.MultiDiGraph | None:
+        with self._lock:
+            if region.__dict__.get("_network") is self:
+                region.__dict__["_network"] = self._loader(region)
+        return region.__dict__["_network"]
+
+
+def _get_network(self: Region) -> nx.MultiDiGraph | None:
+    net = self.__dict__.get("_network")
+    return net.load(self) if isinstance(net, _DeferredNetwork) else net
+
+
+def _set_network(self: Region, value) -> None:
+    self.__dict__["_network"] = value
+
+
+# ``network`` stays a dataclass field (constructor argument, ``dataclasses.replace``), read
+# through a property so that a deferred network loads on first access.
+Region.network = property(_get_network, _set_network, doc="Drive network (loaded on first use).")
 
 
 def harmonise_units(
@@ -277,9 +314,7 @@ def load_region(
     unit_files = ", ".join(
         str(p) for r in ("us_tracts", "mx_agebs") for p in ([first(r)] if first(r) else [])
     )
-    units = _plausible.check_units_in_region(
-        units, anchors=ports, report=report, files=unit_files
-    )
+    units = _plausible.check_units_in_region(units, anchors=ports, report=report, files=unit_files)
     crossing_tables: list[pd.DataFrame] = []
     wait_tables: list[pd.DataFrame] = []
     if crossings:
@@ -336,12 +371,7 @@ def load_region(
     # --- road network ---------------------------------------------------------------------------
     graph = None
     if network and first("network"):
-        from .io import roads
-
-        def _net():
-            return roads.prepare_network(first("network"), crs=spec.crs, ports=ports, report=report)
-
-        graph = timed("network", [first("network")], _net)
+        graph = _DeferredNetwork(lambda region: _load_network(first("network"), region=region))
     elif not first("network"):
         missing["network"] = (
             "no road network in the data folder: catchments use the straight-line model "
@@ -361,8 +391,32 @@ def load_region(
         missing=missing,
         sources=pd.DataFrame(read_log),
     )
-    log.info("%r", region_obj)
+    if isinstance(graph, _DeferredNetwork):
+        log.info("%s: %d units; road network %s deferred", spec.name, len(units), first("network"))
+    else:
+        log.info("%r", region_obj)
     return region_obj
+
+
+def _load_network(path: Path, *, region: Region) -> nx.MultiDiGraph:
+    """The prepared road network of ``region`` (what ``Region.network`` loads on first access).
+
+    Its flagged records go to ``region.drops`` and its read to ``region.sources``, as an eager
+    load would have put them.
+    """
+    from .io import roads
+
+    t0 = time.perf_counter()
+    graph = roads.prepare_network(
+        path, crs=region.spec.crs, ports=region.ports, report=region.drops
+    )
+    seconds = time.perf_counter() - t0
+    row = {"layer": "network", "path": str(path), "bytes": path.stat().st_size}
+    region.sources = pd.concat(
+        [region.sources, pd.DataFrame([{**row, "seconds": round(seconds, 3)}])], ignore_index=True
+    )
+    log.info("%s: road network %s loaded in %.2f s", region.name, path, seconds)
+    return graph
 
 
 def official_totals() -> pd.DataFrame:
