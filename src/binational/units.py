@@ -339,7 +339,14 @@ def load_region(
             bridges = timed(
                 "bridge_counts",
                 [first("bridge_counts")],
-                lambda: io_crossings.read_bridge_counts(first("bridge_counts"), report=report),
+                lambda: _with_drops(
+                    first("bridge_counts"),
+                    kind="read_bridge_counts",
+                    report=report,
+                    read=lambda rep: io_crossings.read_bridge_counts(
+                        first("bridge_counts"), report=rep
+                    ),
+                ),
             )
             crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
         for role in ("waits_hourly", "waits_live", "waits_series", "waits_sandag"):

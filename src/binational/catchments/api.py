@@ -32,7 +32,7 @@ from .graph import SparseGraph, snap_points, sparse_graph
 from .isochrones import (
     DEFAULT_BUFFER_M,
     DEFAULT_FILL_HOLES_KM2,
-    area_weighted_population,
+    AreaWeights,
     isochrone_polygons,
     land_by_side,
 )
@@ -178,9 +178,7 @@ def _snapped_links(
     :data:`SNAP_TOO_FAR`); return the snap frame and :func:`_network_links` of the units."""
     snap = snap_points(graph, units, country=schema.COUNTRY, max_distance=max_snap_m)
     far = ~snap["snapped"].to_numpy()
-    report.add(
-        "units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}"
-    )
+    report.add("units", units.loc[far, schema.UNIT_ID], SNAP_TOO_FAR, f"max_snap_m={max_snap_m:g}")
     return (
         snap,
         *_network_links(
@@ -628,6 +626,7 @@ def _isochrones(
 ) -> gpd.GeoDataFrame:
     rows = []
     grids: dict = {}  # one grid per side (isochrone_method="grid")
+    weights: dict = {}  # one areal-weighting index per side
     for code in lt.ports():
         wait_s = float(waits[code]) * 60.0
         for side, role in ((origin_side, ORIGIN), (dest_side, DESTINATION)):
@@ -694,7 +693,9 @@ def _isochrones(
                     geoms.append(disc)
             for (m, with_wait, _), geom in zip(budgets, geoms, strict=True):
                 if id(geom) not in pops:  # bands that coincide share one polygon
-                    pops[id(geom)] = area_weighted_population(side_units, geom)[schema.POP_TOTAL]
+                    if side not in weights:
+                        weights[side] = AreaWeights(side_units)
+                    pops[id(geom)] = weights[side](geom)[schema.POP_TOTAL]
                 pop = pops[id(geom)]
                 # the side's own unit times include the wait; without it, take the drive only
                 limit = m if with_wait else m + wait_min
