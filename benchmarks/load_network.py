@@ -25,8 +25,9 @@ from pathlib import Path
 import osmnx as ox
 
 import binational
-from binational.catchments import network, speeds
 from binational.io import roads
+from binational.network import prepare as network
+from binational.network import speeds
 
 GRAPHML = "osm/tijuana_sandiego_sr11_2017_drive.graphml.gz"
 

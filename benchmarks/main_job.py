@@ -5,7 +5,9 @@ with ``PYTHONPATH`` pointing at the old or the new ``src``; the child reports it
 its peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). Old and new runs alternate
 (old, new, old, new, ...) after one untimed warm-up run of each, so that load from other
 processes on the shared machine hits both sides alike; the statistic is the median of
-``--repeat`` timed runs on both sides. Ratios are old ÷ new from the same run.
+``--repeat`` timed runs on both sides. Ratios are old ÷ new from the same run. The child's CPU
+time (user + system, ``getrusage``) is printed next to the wall time: on a machine loaded by
+other work it is the steadier of the two.
 
 The old code is ``git archive <--old> src data`` (default: e001051, the commit before issue #14)
 unpacked into a temporary folder; ``--old-src DIR`` uses a folder instead.
@@ -123,7 +125,9 @@ elif job == "tables":
     with open(os.path.join(out, "values.json"), "w") as f:
         json.dump({k: values(v.drop(columns="geometry", errors="ignore")) for k, v in tables.items()}, f)
 res["seconds"] = time.perf_counter() - t0
-res["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+_ru = resource.getrusage(resource.RUSAGE_SELF)
+res["rss_mb"] = _ru.ru_maxrss / 1024
+res["cpu_s"] = _ru.ru_utime + _ru.ru_stime
 print("@@" + json.dumps(res))
 """
 
@@ -230,11 +234,15 @@ def main() -> None:
                     for side, src in (("old", old_src), ("new", new_src)):
                         res[side].append(run_child(src, job))
             med = {s: statistics.median(r["wall"] for r in res[s]) for s in res}
+            cpu = {s: statistics.median(r["cpu_s"] for r in res[s]) for s in res}
             rss = {s: max(r["rss_mb"] for r in res[s]) for s in res}
-            rows.append((job, med["old"], med["new"], rss["old"], rss["new"], len(res["new"])))
+            rows.append(
+                (job, med["old"], med["new"], rss["old"], rss["new"], cpu["old"], cpu["new"])
+            )
             print(
                 f"{job:15s} old {med['old']:7.2f} s  new {med['new']:7.2f} s  "
-                f"-> {med['old'] / med['new']:5.1f}x   peak RSS old {rss['old']:6.0f} MB  "
+                f"-> {med['old'] / med['new']:5.1f}x   CPU old {cpu['old']:6.2f} s  "
+                f"new {cpu['new']:6.2f} s   peak RSS old {rss['old']:6.0f} MB  "
                 f"new {rss['new']:6.0f} MB   ({len(res['new'])} timed run(s) each)",
                 flush=True,
             )
@@ -248,9 +256,13 @@ def main() -> None:
         print("\n== summary (median wall seconds, old / new from the same run) ==")
         print(
             f"{'job':15s} {'old s':>8s} {'new s':>8s} {'ratio':>7s} {'old MB':>8s} {'new MB':>8s}"
+            f" {'old CPU':>8s} {'new CPU':>8s} {'ratio':>7s}"
         )
-        for job, o, n, ro, rn, _k in rows:
-            print(f"{job:15s} {o:8.2f} {n:8.2f} {o / n:6.1f}x {ro:8.0f} {rn:8.0f}")
+        for job, o, n, ro, rn, co, cn in rows:
+            print(
+                f"{job:15s} {o:8.2f} {n:8.2f} {o / n:6.1f}x {ro:8.0f} {rn:8.0f}"
+                f" {co:8.2f} {cn:8.2f} {co / cn:6.1f}x"
+            )
         if tables:
             print("\n== output tables, old vs new (timing columns dropped) ==")
             print("\n".join(compare_tables(tables["old"], tables["new"])))

@@ -6,9 +6,10 @@ import pandas as pd
 
 from binational import settings
 from binational._cache import cached_table
-from binational.catchments import network, speeds
 from binational.io import roads
 from binational.io import waits as io_waits
+from binational.network import prepare as network
+from binational.network import speeds
 
 
 def test_cached_table_round_trip_and_invalidation(tmp_path, data_dir, monkeypatch):

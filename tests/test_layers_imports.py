@@ -31,9 +31,9 @@ ROOT = Path(binational.__file__).parent
 PKG = "binational"
 
 LAYERS = {
-    "sources": ("binational.sources", "binational._download"),
+    "sources": ("binational.sources",),
     "io": ("binational.io",),
-    "units": ("binational.units",),
+    "units": ("binational.units", "binational.harmonise", "binational.network"),
     "analysis": (
         "binational.concentration",
         "binational.catchments",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -80,3 +84,27 @@ def test_sides_admin_and_crossings_values(tj, summary, data_dir):
     got = got[got["port_code"] == 2504].set_index("measure")["value"]
     assert {str(k): float(v) for k, v in got.items()} == {str(k): float(v) for k, v in want.items()}
     assert want["Pedestrians"] > 1_000_000  # San Ysidro: millions of pedestrians a year
+
+
+def test_summary_cli_does_not_load_the_network(data_dir):
+    """`binational summary` never builds the road graph unless --network asks for it."""
+    probe = (
+        "import sys, contextlib, io\n"
+        "from binational.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    main(['summary', 'tijuana-san-diego'])\n"
+        "print(out.getvalue().splitlines()[1])\n"
+        "print('networkx' in sys.modules, 'binational.io.roads' in sys.modules)\n"
+    )
+    env = dict(
+        os.environ,
+        BINATIONAL_DATA_DIR=str(data_dir),
+        BINATIONAL_CACHE_DIR=str(binational.settings.cache_dir),
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    line, loaded = res.stdout.splitlines()[-2:]
+    assert line.startswith("road network: available, not loaded")
+    assert loaded == "False False"

@@ -205,3 +205,20 @@ def test_summary_command(capsys, data_dir):
     out = capsys.readouterr().out
     assert "units and population by side" in out
     assert "2402" in out
+
+
+def test_network_loads_on_first_access(data_dir):
+    """load_region defers the road network; first access loads it once, with its drops/sources."""
+    r = binational.load_region("tijuana-san-diego", data_dir=data_dir)
+    assert r.network_pending
+    assert "network" not in set(r.sources["layer"])
+    assert "outside_largest_scc_flagged" not in set(r.drops.to_frame()["reason"])
+    g = r.network
+    assert not r.network_pending
+    assert r.network is g
+    assert g.number_of_nodes() == 23079
+    assert list(r.sources["layer"]).count("network") == 1
+    drops = r.drops.to_frame()
+    assert (drops["reason"] == "outside_largest_scc_flagged").sum() == 91
+    r.network  # noqa: B018 - a second access neither reloads nor reports twice
+    assert len(r.drops.to_frame()) == len(drops)

@@ -10,8 +10,9 @@ is either in a table or listed, with its reason, in ``region.drops``.
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,7 +65,10 @@ class Region:
         Border wait times, long table (``schema.WAITS_COLUMNS``).
     network
         Drive network (networkx MultiDiGraph in ``spec.crs``, with ``travel_time`` and border
-        marks) or None where none is available.
+        marks) or None where none is available. :func:`load_region` defers it: the graph is
+        read (from the prepared-network cache when warm) on first access, and its flagged
+        records join ``drops`` and its read time ``sources`` then; commands that do not
+        route never pay for it.
     drops
         Every input record that is not in a table, or was kept and flagged, with its reason.
     missing
@@ -105,6 +109,39 @@ class Region:
             f"<Region {self.spec.name}: {n_us} US units, {n_mx} MX units, {len(self.ports)} ports, "
             f"{net}, {len(self.drops)} dropped/flagged records>"
         )
+
+    @property
+    def network_pending(self) -> bool:
+        """True while a deferred road network has not been loaded yet (see ``network``)."""
+        return isinstance(self.__dict__.get("_network"), _DeferredNetwork)
+
+
+class _DeferredNetwork:
+    """A road network not loaded yet: ``load()`` runs the loader once (thread-safe)."""
+
+    def __init__(self, loader: Callable[[Region], nx.MultiDiGraph | None]) -> None:
+        self._loader = loader
+        self._lock = threading.Lock()
+
+    def load(self, region: Region) -> nx.MultiDiGraph | None:
+        with self._lock:
+            if region.__dict__.get("_network") is self:
+                region.__dict__["_network"] = self._loader(region)
+        return region.__dict__["_network"]
+
+
+def _get_network(self: Region) -> nx.MultiDiGraph | None:
+    net = self.__dict__.get("_network")
+    return net.load(self) if isinstance(net, _DeferredNetwork) else net
+
+
+def _set_network(self: Region, value) -> None:
+    self.__dict__["_network"] = value
+
+
+# ``network`` stays a dataclass field (constructor argument, ``dataclasses.replace``), read
+# through a property so that a deferred network loads on first access.
+Region.network = property(_get_network, _set_network, doc="Drive network (loaded on first use).")
 
 
 def harmonise_units(
@@ -322,7 +359,12 @@ def load_region(
             bridges = timed(
                 "bridge_counts",
                 [first("bridge_counts")],
-                lambda: io_bts.read_bridge_counts(first("bridge_counts"), report=report),
+                lambda: _with_drops(
+                    first("bridge_counts"),
+                    kind="read_bridge_counts",
+                    report=report,
+                    read=lambda rep: io_bts.read_bridge_counts(first("bridge_counts"), report=rep),
+                ),
             )
             crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
         for role in roles_for("waits"):
@@ -354,12 +396,7 @@ def load_region(
     # --- road network ---------------------------------------------------------------------------
     graph = None
     if network and first("network"):
-        from .catchments.network import prepare_network
-
-        def _net():
-            return prepare_network(first("network"), crs=spec.crs, ports=ports, report=report)
-
-        graph = timed("network", [first("network")], _net)
+        graph = _DeferredNetwork(lambda region: _load_network(first("network"), region=region))
     elif not first("network"):
         missing["network"] = (
             "no road network in the data folder: catchments use the straight-line model "
@@ -379,8 +416,30 @@ def load_region(
         missing=missing,
         sources=pd.DataFrame(read_log),
     )
-    log.info("%r", region_obj)
+    if isinstance(graph, _DeferredNetwork):
+        log.info("%s: %d units; road network %s deferred", spec.name, len(units), first("network"))
+    else:
+        log.info("%r", region_obj)
     return region_obj
+
+
+def _load_network(path: Path, *, region: Region) -> nx.MultiDiGraph:
+    """The prepared road network of ``region`` (what ``Region.network`` loads on first access).
+
+    Its flagged records go to ``region.drops`` and its read to ``region.sources``, as an eager
+    load would have put them.
+    """
+    from .network import prepare_network
+
+    t0 = time.perf_counter()
+    graph = prepare_network(path, crs=region.spec.crs, ports=region.ports, report=region.drops)
+    seconds = time.perf_counter() - t0
+    row = {"layer": "network", "path": str(path), "bytes": path.stat().st_size}
+    region.sources = pd.concat(
+        [region.sources, pd.DataFrame([{**row, "seconds": round(seconds, 3)}])], ignore_index=True
+    )
+    log.info("%s: road network %s loaded in %.2f s", region.name, path, seconds)
+    return graph
 
 
 def region_ports(

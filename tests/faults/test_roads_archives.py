@@ -12,10 +12,10 @@ import pytest
 
 from binational import settings
 from binational._bounded import DecompressionBombError
-from binational.catchments import speeds
 from binational.errors import CRSError, DataSourceError, NetworkError, UnsafeArchiveError
 from binational.io import roads
 from binational.io._vector import read_bytes
+from binational.network import speeds
 from binational.sources import archive, download
 
 from .conftest import GRAPHML

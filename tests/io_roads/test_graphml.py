@@ -10,9 +10,10 @@ import osmnx as ox
 import pyproj
 import pytest
 
-from binational.catchments import network, speeds
 from binational.errors import CRSError
 from binational.io import roads
+from binational.network import prepare as network
+from binational.network import speeds
 
 pytestmark = pytest.mark.slow  # two full parses of the 2.8 MB GraphML (osmnx and ours), once
 

@@ -9,10 +9,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from binational.catchments import network, speeds
 from binational.drops import DropReport
 from binational.errors import DataSourceError, DownloadError
 from binational.io import roads
+from binational.network import prepare as network
+from binational.network import speeds
 
 
 def _same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:

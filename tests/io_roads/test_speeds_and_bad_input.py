@@ -10,9 +10,10 @@ import pytest
 import shapely
 
 from binational._data import manifest
-from binational.catchments import network, speeds
 from binational.errors import CRSError, DataSourceError, NetworkError
 from binational.io import roads
+from binational.network import prepare as network
+from binational.network import speeds
 
 
 def _graph(*edges: dict, crs: str = "EPSG:4326", countries=("US", "US")) -> nx.MultiDiGraph:

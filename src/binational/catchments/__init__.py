@@ -11,7 +11,7 @@ Modules, in the order data flows through them:
 
 - :mod:`~binational.catchments.inputs` — bring your own units (``columns=``, country from
   polygons) and ports.
-- :mod:`~binational.catchments.speeds` and :mod:`~binational.catchments.network` — a parsed road
+- :mod:`~binational.network.speeds` and :mod:`~binational.network` — a parsed road
   network made routable: speeds, border edges, projection (a plain osmnx graph is enough).
 - :mod:`~binational.catchments.graph` — the road network as a sparse matrix; border edges kept
   apart; snapping points to nodes.
@@ -36,6 +36,8 @@ from __future__ import annotations
 import sys
 import types
 
+from ..network import mark_border_edges, prepare_network
+from ..network.speeds import impute_speeds
 from .allocate import allocate_units, catchment_summary
 from .allocation import DEFAULT_BETA, best_ports, huff_shares, port_sheds, two_step_fca
 from .api import CatchmentResult, catchments, travel_time_surface
@@ -60,7 +62,6 @@ from .isochrones import (
     reachable_segments,
 )
 from .links import UnitLinks, check_port_ends, link_units, routing_graph, straightline_links
-from .network import mark_border_edges, prepare_network
 from .options import (
     AccessOptions,
     CatchmentOptions,
@@ -70,7 +71,6 @@ from .options import (
     WaitOptions,
 )
 from .port_isochrones import port_isochrones
-from .speeds import impute_speeds
 from .straightline import DEFAULT_CIRCUITY, DEFAULT_SPEED_KPH, straightline_seconds
 from .traveltime import PortTimes, node_times, port_times
 from .waits import port_waits, resolve_waits, tidy_waits

@@ -146,7 +146,7 @@ def catchments(
     (e.g. from ``osmnx.graph_from_polygon``, unprojected, without ``country``,
     ``crosses_border`` or ``port_code``): with ``ports`` and ``countries`` it is projected to the
     units' CRS, its speeds imputed, its nodes given their country and its border edges the
-    nearest port's code here (:func:`~binational.catchments.network.prepare_network`);
+    nearest port's code here (:func:`~binational.network.prepare_network`);
     ``waits`` may be a tidy frame ``port_code, hour, minutes`` (optional lane, direction,
     weekday) or a dict ``{port_code: minutes}`` / ``{(port_code, hour): minutes}``. Layers in a
     CRS in feet are reprojected to metres (:func:`binational._crs.to_metric`).

@@ -12,8 +12,8 @@
 - node arrays (ids, coordinates in the projected CRS, country) and the domestic edge geometries
   used to draw isochrones.
 
-Edge attributes used: ``travel_time`` (seconds; see :func:`binational.catchments.speeds.impute_speeds`),
-``crosses_border`` (bool) and ``port_code`` (int; see :func:`binational.catchments.network.mark_border_edges`).
+Edge attributes used: ``travel_time`` (seconds; see :func:`binational.network.speeds.impute_speeds`),
+``crosses_border`` (bool) and ``port_code`` (int; see :func:`binational.network.mark_border_edges`).
 Node attribute: ``country`` (``"US"``/``"MX"``). An edge whose two ends lie in different countries
 is a border edge whatever its ``crosses_border`` says.
 """
@@ -374,12 +374,12 @@ def _build(
         )
         raise NetworkError(
             f"{n_missing} node(s) lack the attribute 'country' (US/MX) that tells the two sides "
-            "apart (binational.catchments.network.prepare_network sets it from country polygons)"
+            "apart (binational.network.prepare_network sets it from country polygons)"
         )
     if weight not in edges.columns:
         raise NetworkError(
             f"edges have no {weight!r} attribute (seconds): add speeds and travel times first, "
-            "e.g. binational.catchments.speeds.impute_speeds(G)"
+            "e.g. binational.network.speeds.impute_speeds(G)"
         )
     node_ids = nodes.index.to_numpy()
     index = pd.Index(node_ids)
@@ -400,7 +400,7 @@ def _build(
         first = edges.loc[bad, ["u", "v", "key"]].iloc[0].tolist()
         raise NetworkError(
             f"{int(bad.sum())} of {len(tt)} edges have no {weight!r} (e.g. edge {tuple(first)}): "
-            "impute speeds first (binational.catchments.speeds.impute_speeds) or drop those edges"
+            "impute speeds first (binational.network.speeds.impute_speeds) or drop those edges"
         )
     if (tt < 0).any():
         first = edges.loc[tt < 0, ["u", "v", "key"]].iloc[0].tolist()
@@ -424,7 +424,7 @@ def _build(
             "the road network has no border edge with a port_code: no link of it crosses the "
             "border at a port of entry. Check that the network file covers both sides of the border around the region's ports, or run with "
             "--method straight-line (in Python: mark the port links with "
-            "binational.catchments.network.mark_border_edges)"
+            "binational.network.mark_border_edges)"
         )
 
     n = len(node_ids)

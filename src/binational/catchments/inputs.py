@@ -18,8 +18,8 @@ import pyproj
 from .. import schema
 from .._crs import to_metric
 from ..errors import SchemaError
+from ..network import countries_at
 from .cost import Scenario
-from .network import countries_at
 
 __all__ = ["UNIT_COLUMNS", "catchment_units", "port_names", "port_points"]
 

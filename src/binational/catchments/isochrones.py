@@ -362,25 +362,42 @@ def area_weighted_population(
     """
     if polygon is None or polygon.is_empty or units.empty:
         return pd.Series(0.0, index=list(columns))
-    geoms = np.asarray(units.geometry.values)
-    tree = shapely.STRtree(geoms)
-    cand = tree.query(polygon, predicate="intersects")
-    share = np.zeros(len(geoms))
-    if len(cand):
-        shapely.prepare(polygon)
-        inside = shapely.contains_properly(polygon, geoms[cand])
-        share[cand[inside]] = 1.0
-        edge = cand[~inside]
-        if len(edge):
-            # clip the (large) polygon to each unit's box first: intersecting a small piece is
-            # far cheaper than intersecting the whole isochrone, and the result is the same
-            boxes = shapely.bounds(geoms[edge])
-            pieces = np.array([shapely.clip_by_rect(polygon, *b) for b in boxes], dtype=object)
-            bad = ~shapely.is_valid(pieces)
-            if bad.any():
-                pieces[bad] = shapely.make_valid(pieces[bad])
-            area = shapely.area(geoms[edge])
-            inter = shapely.area(shapely.intersection(geoms[edge], pieces))
-            share[edge] = np.divide(inter, area, out=np.zeros_like(area), where=area > 0)
-    values = units[list(columns)].to_numpy(dtype=float)
-    return pd.Series(np.nansum(values * share[:, None], axis=0), index=list(columns))
+    return AreaWeights(units, columns=columns)(polygon)
+
+
+class AreaWeights:
+    """:func:`area_weighted_population` of one unit table for many polygons: the unit tree,
+    areas and values are built once (the numbers are those of the function, term for term)."""
+
+    def __init__(
+        self, units: gpd.GeoDataFrame, *, columns: Sequence[str] = (schema.POP_TOTAL,)
+    ) -> None:
+        self.columns = list(columns)
+        self.geoms = np.asarray(units.geometry.values)
+        self.tree = shapely.STRtree(self.geoms)
+        self.area = shapely.area(self.geoms)
+        self.values = units[self.columns].to_numpy(dtype=float)
+
+    def __call__(self, polygon) -> pd.Series:
+        if polygon is None or polygon.is_empty or not len(self.geoms):
+            return pd.Series(0.0, index=self.columns)
+        geoms = self.geoms
+        cand = self.tree.query(polygon, predicate="intersects")
+        share = np.zeros(len(geoms))
+        if len(cand):
+            shapely.prepare(polygon)
+            inside = shapely.contains_properly(polygon, geoms[cand])
+            share[cand[inside]] = 1.0
+            edge = cand[~inside]
+            if len(edge):
+                # clip the (large) polygon to each unit's box first: intersecting a small piece
+                # is far cheaper than intersecting the whole isochrone, and the result is the same
+                boxes = shapely.bounds(geoms[edge])
+                pieces = np.array([shapely.clip_by_rect(polygon, *b) for b in boxes], dtype=object)
+                bad = ~shapely.is_valid(pieces)
+                if bad.any():
+                    pieces[bad] = shapely.make_valid(pieces[bad])
+                area = self.area[edge]
+                inter = shapely.area(shapely.intersection(geoms[edge], pieces))
+                share[edge] = np.divide(inter, area, out=np.zeros_like(area), where=area > 0)
+        return pd.Series(np.nansum(self.values * share[:, None], axis=0), index=self.columns)

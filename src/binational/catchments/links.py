@@ -23,10 +23,10 @@ from .. import schema
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import CRSMismatchError
+from ..network import prepare_network
 from . import straightline as sl
 from .cost import LinkTimes, Scenario, apply_scenario, direction_sides
 from .graph import SparseGraph, snap_points, sparse_graph
-from .network import prepare_network
 from .traveltime import PortTimes
 
 __all__ = [
@@ -80,7 +80,7 @@ def routing_graph(
 ) -> SparseGraph:
     """Return the sparse routing graph of a road network, in ``crs``, with a scenario applied.
 
-    A networkx graph is first prepared (:func:`~binational.catchments.network.prepare_network`):
+    A networkx graph is first prepared (:func:`~binational.network.prepare_network`):
     a plain osmnx ``MultiDiGraph`` (unprojected, without ``country``, ``crosses_border`` or
     ``port_code``) is projected to ``crs``, its speeds imputed, its nodes given the country of
     the ``countries`` polygon they lie in and its border edges the code of the nearest port.

@@ -20,7 +20,7 @@ from . import straightline as sl
 from .allocate import DESTINATION, ORIGIN
 from .cost import direction_sides
 from .graph import SparseGraph
-from .isochrones import area_weighted_population, isochrone_polygons
+from .isochrones import AreaWeights, isochrone_polygons
 from .isogrid import grid_isochrones, side_grid
 from .links import UnitLinks
 from .options import IsochroneOptions, StraightLineOptions
@@ -92,6 +92,7 @@ def port_isochrones(
     wait_of = dict(zip(waits[schema.PORT_CODE], waits["wait_minutes"], strict=True))
     rows = []
     grids: dict = {}  # one grid per side (options.method == "grid")
+    areal: dict = {}  # one areal-weighting index per side
     for code in links.times.ports():
         wait_s = float(wait_of[code]) * 60.0
         for side, role in ((origin_side, ORIGIN), (dest_side, DESTINATION)):
@@ -109,7 +110,7 @@ def port_isochrones(
             else:
                 geoms, pops = _discs(port_frame, code, side, seconds, land, straight_line), {}
             rows += _band_rows(
-                budgets, geoms, pops, side_units, code=code, side=side, role=role,
+                budgets, geoms, pops, side_units, code=code, side=side, role=role, areal=areal,
                 wait_min=wait_s / 60.0, direction=direction, method=method,
                 name=names.get(code, str(code)),
             )  # fmt: skip
@@ -180,14 +181,29 @@ def _discs(port_frame, code, side, seconds, land, straight_line) -> list:
 
 
 def _band_rows(
-    budgets, geoms, pops, side_units, *, code, side, role, wait_min, direction, method, name
+    budgets,
+    geoms,
+    pops,
+    side_units,
+    *,
+    code,
+    side,
+    role,
+    wait_min,
+    direction,
+    method,
+    name,
+    areal: dict | None = None,
 ) -> list[dict]:
     unit_minutes = side_units[f"minutes_{code}"].to_numpy(dtype=float)
     unit_pop = side_units[schema.POP_TOTAL].to_numpy(dtype=float)
     rows = []
     for (m, with_wait, _), geom in zip(budgets, geoms, strict=True):
         if id(geom) not in pops:  # bands that coincide share one polygon
-            pops[id(geom)] = area_weighted_population(side_units, geom)[schema.POP_TOTAL]
+            areal = areal if areal is not None else {}
+            if side not in areal:
+                areal[side] = AreaWeights(side_units)
+            pops[id(geom)] = areal[side](geom)[schema.POP_TOTAL]
         # the side's own unit times include the wait; without it, take the drive only
         limit = m if with_wait else m + wait_min
         reached = np.nan_to_num(unit_minutes, nan=np.inf) <= limit

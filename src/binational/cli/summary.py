@@ -21,8 +21,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--months", type=_args.positive_int, default=12, help="months of crossings to total"
     )
-    p.add_argument(
-        "--no-network", action="store_true", help="skip loading the road network (faster)"
+    net = p.add_mutually_exclusive_group()
+    net.add_argument(
+        "--network",
+        action="store_true",
+        help="load the road network and give its size and flagged nodes (slower)",
+    )
+    net.add_argument(
+        "--no-network", action="store_true", help="leave the road network out altogether"
     )
     p.set_defaults(func=run)
 
@@ -43,9 +49,13 @@ def run(args: argparse.Namespace) -> int:
     from ..units import load_region
 
     region = load_region(args.region, data_dir=args.data_dir, network=not args.no_network)
+    if args.network:
+        region.network  # noqa: B018 - load it now, so its flagged nodes join the drop table
     tables = summarise(region, months=args.months)
     print(f"{region.spec.title} ({region.spec.name}), CRS {region.spec.crs}")
-    if region.network is not None:
+    if region.network_pending and not args.network:
+        print("road network: available, not loaded (--network loads it and counts it)")
+    elif region.network is not None:
         print(
             f"road network: {region.network.number_of_nodes():,} nodes, "
             f"{region.network.number_of_edges():,} edges"

@@ -1,7 +1,7 @@
 """Road networks: parse a file, the parse cache or OpenStreetMap into a graph, and coerce types.
 
 Preparing a graph for routing (speeds, border edges, projection checks) is not parsing: it
-lives in :mod:`binational.catchments.network`.
+lives in :mod:`binational.network`.
 
 Graphs are osmnx-compatible :class:`networkx.MultiDiGraph` objects (nodes with ``x``/``y``,
 edges keyed ``(u, v, key)`` with ``length`` in metres and an optional ``geometry``; the graph
@@ -168,7 +168,7 @@ def load_prepared_network(
     """Load a local network, apply ``prepare`` to it and cache the result as a whole.
 
     The reader knows nothing of what ``prepare`` does (routing preparation lives in
-    :func:`binational.catchments.network.prepare_network`): ``key`` describes it, so that a
+    :func:`binational.network.prepare_network`): ``key`` describes it, so that a
     change of preparation misses the cache. A warm load skips both the parse and ``prepare``.
 
     Parameters

@@ -229,6 +229,8 @@ def load_task(ctx: RegionContext) -> TaskOutput:
     from ..units import official_totals, population_check
 
     region = ctx.region
+    if region.network_pending:
+        region.network  # noqa: B018 - load it, so its flagged nodes are in the drop table
     missing = pd.DataFrame(
         sorted(region.missing.items()), columns=["layer", "reason"], dtype="string"
     )

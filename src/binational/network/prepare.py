@@ -4,7 +4,7 @@ A parsed graph (:mod:`binational.io.roads`, or any osmnx ``MultiDiGraph``) becom
 three steps, each usable alone and all run by :func:`prepare_network`:
 
 1. projection to a metric CRS (:func:`binational.io.roads.project_network`);
-2. :func:`~binational.catchments.speeds.impute_speeds`: ``speed_kph``, ``travel_time`` (seconds) and ``speed_source`` on every
+2. :func:`~binational.network.speeds.impute_speeds`: ``speed_kph``, ``travel_time`` (seconds) and ``speed_source`` on every
    edge;
 3. :func:`mark_border_edges`: node ``country`` (from country polygons or a border line) and edge
    ``crosses_border``/``port_code`` (the nearest port of entry).

@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .._data import manifest
+from .._data import package_file
 from .._log import get_logger
 from ..errors import DataSourceError, NetworkError
 from ..schema import MX, PORT_CODE, US
@@ -47,7 +47,7 @@ def read_speed_defaults(defaults: Mapping | str | os.PathLike | None = None) -> 
         If a table or value is missing or not a positive number.
     """
     if defaults is None or isinstance(defaults, str | os.PathLike):
-        path = Path(defaults) if defaults is not None else manifest("speeds.toml")
+        path = Path(defaults) if defaults is not None else package_file("speeds.toml")
         try:
             with path.open("rb") as fh:
                 defaults = tomllib.load(fh)
