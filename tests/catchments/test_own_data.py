@@ -245,3 +245,17 @@ def test_options_group_the_flat_keywords():
     assert opts.isochrones.buffer_m == 300.0 and opts.raster
     with pytest.raises(TypeError, match="hours"):
         CatchmentOptions().replace(hours=8)
+
+
+def test_nodes_in_a_gap_between_country_polygons_take_the_nearest_side():
+    """Country polygons that leave land out (e.g. dissolved urban census units): a point in a
+    gap belongs to the nearest polygon's country; inside a polygon, to that polygon's."""
+    from binational.network import countries_at
+
+    polys = gpd.GeoDataFrame(
+        {"country": ["MX", "US"]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(0, 20, 10, 30)],
+        crs="EPSG:32611",
+    )
+    pts = shapely.points([5, 5, 5, 5, 5], [5, 25, 12, 18, 14.9])
+    assert countries_at(pts, polys) == ["MX", "US", "MX", "US", "MX"]

@@ -329,7 +329,9 @@ def _assign_node_countries(
 
 def countries_at(pts: np.ndarray, polys: gpd.GeoDataFrame) -> list[str]:
     """Country (US/MX) of each point: that of the polygon it lies in; outside every polygon,
-    the other country when the polygons are of one country only (else None).
+    the other country when the polygons are of one country only, else the country of the
+    nearest polygon (a node in a gap between the polygons, e.g. census units that leave rural
+    land out, belongs to the side it is closest to).
 
     Parameters
     ----------
@@ -347,8 +349,15 @@ def countries_at(pts: np.ndarray, polys: gpd.GeoDataFrame) -> list[str]:
     inside = np.full(len(pts), None, dtype=object)
     inside[pi] = polys["country"].to_numpy()[gi]
     present = set(polys["country"])
-    other = (present ^ {US, MX}).pop() if len(present) == 1 else None
-    return [c if c is not None else other for c in inside]
+    if len(present) == 1:
+        other = (present ^ {US, MX}).pop()
+        return [c if c is not None else other for c in inside]
+    gap = np.flatnonzero(pd.isna(inside))
+    if len(gap):
+        near = tree.query_nearest(pts[gap], return_distance=False, all_matches=False)
+        inside[gap[near[0]]] = polys["country"].to_numpy()[near[1]]
+        log.info("border: %d point(s) outside every country polygon took the nearest's", len(gap))
+    return list(inside)
 
 
 def _country_from_line(pts: np.ndarray, line: BaseGeometry) -> list[str]:
