@@ -29,7 +29,7 @@ _LAZY = {
     "catchments": "binational.catchments",
     "run_batch": "binational.scale",
     "region_map": "binational.render.maps",
-    "write_report": "binational.render.report",
+    "write_report": "binational.pipeline",
     "sources": "binational.sources",
 }
 

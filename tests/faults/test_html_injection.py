@@ -200,7 +200,7 @@ def test_tooltip_payloads_render_as_text(browser, hostile, tmp_path):
 
 
 def test_no_payload_runs_in_report(browser, hostile, tmp_path):
-    from binational.render.report import write_report
+    from binational.pipeline import write_report
 
     catch = binational.catchments(hostile, minutes=[30, 60], wait_fallback="zero")
     path = write_report(hostile, tmp_path, catchments=catch, permutations=9)

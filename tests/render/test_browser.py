@@ -105,7 +105,7 @@ def test_spanish_map_offline_in_chromium(browser, jz, tmp_path, artifacts):
 
 
 def test_report_offline_in_chromium(browser, jz, jz_catch, tmp_path, artifacts):
-    from binational.render.report import write_report
+    from binational.pipeline import write_report
 
     path = write_report(jz, tmp_path, catchments=jz_catch, permutations=19)
     page, errors, blocked = open_offline(browser, path, wait_ms=2500)
@@ -243,8 +243,7 @@ def tj_results(tj):
 
 @pytest.fixture(scope="module")
 def tj_reports(tj, tj_results, tmp_path_factory, data_dir):
-    from binational.pipeline import report_results
-    from binational.render.report import write_report
+    from binational.pipeline import report_results, write_report
 
     out = tmp_path_factory.mktemp("tj-report")
     conc, catch = tj_results

@@ -26,8 +26,6 @@ _LAZY = {
     "add_clusters": "maps",
     "add_border": "maps",
     "finish_map": "maps",
-    "border_line": "maps",
-    "region_border": "maps",
     "map_html": "maps",
     "save_map": "maps",
     "plot_choropleth": "static",
