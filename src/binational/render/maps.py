@@ -31,6 +31,7 @@ import shapely
 from folium.map import Layer
 
 from .. import schema
+from .._crs import to_metric
 from .._log import get_logger
 from ..errors import RenderError
 from . import _tables
@@ -534,12 +535,13 @@ def finish_map(m: folium.Map, *, collapsed: bool | None = None) -> folium.Map:
 
 
 def with_density(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy of ``units`` with ``pop_density``: persons per km² of the unit's area."""
+    """A copy of ``units`` with ``pop_density``: persons per km² of the unit's area (measured
+    in metres: a CRS in feet is reprojected for the area, :func:`binational._crs.to_metric`)."""
     if units.crs is None or not units.crs.is_projected:
         raise RenderError("population density needs units in a projected CRS")
     if schema.POP_TOTAL not in units.columns:
         raise RenderError(f"unit table lacks {schema.POP_TOTAL!r}: cannot compute density")
-    area = units.geometry.area.to_numpy() / 1e6
+    area = to_metric(units, what="population density").geometry.area.to_numpy() / 1e6
     pop = units[schema.POP_TOTAL].astype("float64").to_numpy(na_value=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         density = np.where(area > 0, pop / area, np.nan)
@@ -565,6 +567,26 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, offline: bool = True) ->
     return atomic_write_text(path, map_html(m, offline=offline))
 
 
+def _map_parts(region, *, lang: str) -> dict:
+    """What :func:`region_map` draws of a Region, or of a plain GeoDataFrame (units only)."""
+    if isinstance(region, gpd.GeoDataFrame):
+        check_frame(region)
+        return dict.fromkeys(("title", "ports", "crossings", "waits", "border")) | {"units": region}
+    spec = getattr(region, "spec", None)
+    if spec is None or not isinstance(getattr(region, "units", None), gpd.GeoDataFrame):
+        raise RenderError(
+            f"region_map needs a binational Region or a GeoDataFrame, got {type(region).__name__}"
+        )
+    return {
+        "units": region.units,
+        "title": (spec.title_es or spec.title) if lang == "es" else spec.title,
+        "ports": region.ports,
+        "crossings": region.crossings,
+        "waits": region.waits,
+        "border": getattr(region, "border", None),
+    }
+
+
 def region_map(
     region,
     column: str | None = None,
@@ -583,32 +605,64 @@ def region_map(
     decimals: int = 5,
     months: int = 12,
 ) -> folium.Map:
-    """The full map of a loaded region: choropleth, ports, border, clusters, catchments.
+    """The full map of a loaded region, or of any polygon GeoDataFrame: choropleth, and for a
+    region its ports, border, clusters and catchments.
 
     Parameters
     ----------
     region
-        A :class:`binational.Region` (``load_region``).
+        A :class:`binational.Region` (``load_region``), or a polygon GeoDataFrame with a CRS
+        and columns of any names (then there are no ports and no border unless given, and
+        ``column`` names one of its columns).
     column
         Unit column for the choropleth, shown as a share of ``normalize`` (None for raw
-        values). Default: population density (``pop_density``, persons per km², computed),
-        which both sides have.
+        values). Default: population density (``pop_density``, persons per km², computed
+        from ``pop_total``), which both sides of a region have.
+    normalize
+        Denominator column of ``column`` (default ``pop_total``; None maps raw values).
+    scheme, k
+        mapclassify scheme and number of classes (see :func:`add_units`).
+    lang
+        ``"en"`` or ``"es"``.
     concentration
         Optional local-measure GeoDataFrame (or an object with ``.local``) with a
         ``cluster_column`` of HH/LL/HL/LH/ns labels.
+    cluster_column
+        Column of the cluster codes in ``concentration``.
     catchments
         Optional result of :func:`binational.catchments` (``.isochrones``, ``.method``).
     border
         A border line GeoDataFrame, None for none, or ``"auto"`` (the region's ``border``,
-        built by :func:`binational.load_region`).
+        built by :func:`binational.load_region`; none for a GeoDataFrame).
+    tiles, offline
+        Base map (see :func:`new_map`).
+    tolerance, decimals
+        Simplification (m) and rounding of the embedded geometry.
+    months
+        Window of the ports' crossing volumes.
+
+    Returns
+    -------
+    folium.Map
+        The map, with its layer control.
+
+    Raises
+    ------
+    RenderError
+        ``region`` is neither a Region nor a GeoDataFrame, or ``column`` / ``normalize`` is
+        not one of its columns.
     """
-    spec = region.spec
-    units = region.units
+    parts = _map_parts(region, lang=lang)
+    units = parts["units"]
     if column is None or column == "pop_density":
         column, normalize = "pop_density", None
         units = with_density(units)
-    title = (spec.title_es or spec.title) if lang == "es" else spec.title
-    m = new_map(units, tiles=tiles, offline=offline, lang=lang, title=title)
+    elif normalize is not None and normalize not in units.columns:
+        raise RenderError(
+            f"column {normalize!r} (the denominator) is not in the layer; pass normalize=None "
+            "for raw values or the name of your denominator column"
+        )
+    m = new_map(units, tiles=tiles, offline=offline, lang=lang, title=parts["title"])
     add_units(
         m,
         units,
@@ -619,9 +673,10 @@ def region_map(
         tolerance=tolerance,
         decimals=decimals,
     )
+    ports = parts["ports"]
     if concentration is not None:
         local = getattr(concentration, "local", concentration)
-        local = _tables.side_local(local, region.units)
+        local = _tables.side_local(local, parts["units"])
         if local is not None and cluster_column in local.columns:
             add_clusters(m, local, column=cluster_column, tolerance=tolerance)
     iso = getattr(catchments, "isochrones", None) if catchments is not None else None
@@ -629,12 +684,12 @@ def region_map(
         add_isochrones(
             m,
             catchments.isochrones,
-            ports=region.ports,
+            ports=ports,
             method=getattr(catchments, "method", None),
         )
     if isinstance(border, str) and border == "auto":
-        border = getattr(region, "border", None)
+        border = parts["border"]
     add_border(m, border)
-    if region.ports is not None and len(region.ports):
-        add_ports(m, region.ports, crossings=region.crossings, waits=region.waits, months=months)
+    if ports is not None and len(ports):
+        add_ports(m, ports, crossings=parts["crossings"], waits=parts["waits"], months=months)
     return finish_map(m)
