@@ -7,7 +7,7 @@ import pandas as pd
 
 from ... import schema
 from ..._log import get_logger
-from .. import maps, static
+from .. import maps, overlays, static
 from .._blocks import figure_block, table_block
 from .._report_map import Variable, add_unit_variables
 from ..labels import (
@@ -73,7 +73,7 @@ def report_map(ctx: ReportContext):
     iso = getattr(ctx.catchments, "isochrones", None)
     if iso is not None and len(iso):
         iso = map_isochrones(iso)
-        maps.add_isochrones(
+        overlays.add_isochrones(
             m,
             iso,
             ports=region.ports,
@@ -83,9 +83,9 @@ def report_map(ctx: ReportContext):
             tolerance=300.0,
             min_area=1_000_000.0,
         )
-    maps.add_border(m, ctx.border)
+    overlays.add_border(m, ctx.border)
     if region.ports is not None and len(region.ports):
-        maps.add_ports(m, region.ports, crossings=region.crossings, waits=region.waits)
+        overlays.add_ports(m, region.ports, crossings=region.crossings, waits=region.waits)
     return maps.finish_map(m)
 
 
