@@ -356,3 +356,33 @@ def test_report_finds_the_survey_beside_the_files_the_region_read(tj, data_dir, 
     survey, path = pipeline.read_region_survey(tj, missing)
     assert path == data_dir / "crossings/sandag_ome_crossborder_od_survey_2017.csv"
     assert len(survey) == 7737 and missing == {}
+
+
+def test_build_report_only_draws(jz, jz_catch, monkeypatch):
+    """Render never loads data or runs an analysis: with every reader and analysis entry point
+    made to fail, the report of precomputed results is still drawn."""
+    import geopandas as gpd
+    import pandas as pd
+
+    import binational.catchments as catchments_mod
+    import binational.concentration as concentration_mod
+    import binational.io.survey as survey_mod
+    from binational import units as units_mod
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("render loaded data or ran an analysis")
+
+    for module, name in (
+        (gpd, "read_file"),
+        (pd, "read_csv"),
+        (pd, "read_parquet"),
+        (survey_mod, "read_od_survey"),
+        (units_mod, "population_check"),
+        (units_mod, "official_totals"),
+        (concentration_mod, "concentration_profile"),
+        (catchments_mod, "catchments"),
+    ):
+        monkeypatch.setattr(module, name, forbidden)
+    parts = build_report(jz, catchments=jz_catch, concentration=None, permutations=19)
+    assert '<section id="catchments">' in parts.html and '<section id="overview">' in parts.html
+    assert parts.missing["concentration"] == "not requested"
