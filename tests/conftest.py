@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,32 @@ def region_tj(data_dir):
 def region_ep(data_dir):
     """Ciudad Juárez–El Paso loaded from the real data (no road network in shared)."""
     return binational.load_region("juarez-el-paso", data_dir=data_dir)
+
+
+# ------------------------------------------------------------------------------------------------
+# headless Chromium for the browser tests (tests/render/test_browser.py, the HTML-injection
+# faults): Debian's ``chromium`` driven by Playwright through ``executable_path``
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (skipped when not installed, except in CI where it must be)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("headless Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

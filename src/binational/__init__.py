@@ -35,7 +35,7 @@ _LAZY_NAMES = {
     "concentration_profile": "binational.concentration",
     "run_batch": "binational.scale",
     "region_map": "binational.render.maps",
-    "write_report": "binational.render.report",
+    "write_report": "binational.pipeline",
 }
 
 # names that are modules: the attribute is the module itself, never a function inside it

@@ -1,26 +1,44 @@
-"""The report pipeline's analyses beyond concentration and catchments.
+"""The report pipeline: run the analyses of a report, then hand the results to render.
 
-The command line (``binational report``) and the Dask report task run these, then hand the
-results to :func:`binational.render.report.build_report` as ``results=``: render draws, it
-does not fit models. Each step that cannot run (no survey for the region, no RESAGEBURB file)
-is left out with its reason in the returned ``missing`` mapping, never silently.
+:func:`report` (and :func:`write_report`, which writes the HTML) is what ``binational report``,
+the batch's report task and ``binational.write_report`` run: the concentration profile, the
+catchments, the named groups and the commuting model, the SANDAG survey of the region, the
+population check and the checksums of every data file read; then
+:func:`binational.render.report.build_report` draws them. Render draws; it does not load data
+or fit models. Each step that cannot run (no survey for the region, no RESAGEBURB file, a
+group absent on one side) is left out with its reason in the ``missing`` mapping, never
+silently.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._progress import step
 from .errors import BinationalError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .render.report import ReportParts
+
 __all__ = [
     "COMMUTING_FILES",
+    "catchments_result",
     "commuting_inputs",
     "commuting_results",
+    "concentration_result",
+    "data_file_checksums",
     "groups_results",
+    "read_region_survey",
+    "report",
     "report_results",
+    "write_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -318,3 +336,303 @@ def default_wait_fallback(region, asked=None) -> tuple[object, str | None]:
         "zero",
         f"no wait-time data for this region ({reason}): the border wait is taken as 0 minutes",
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# the concentration profile, the catchments and the survey of a report
+
+
+def concentration_result(
+    region, missing: dict[str, str], *, permutations: int = 499, seed: int = 0
+):
+    """The concentration profile of ``region`` for the report, or None with the reason in
+    ``missing["concentration"]``.
+
+    Returns
+    -------
+    ConcentrationProfile or None
+        :func:`binational.concentration.concentration_profile` of the region's default groups.
+    """
+    from .concentration import concentration_profile
+
+    try:
+        return concentration_profile(region, permutations=permutations, seed=seed)
+    except BinationalError as exc:
+        missing["concentration"] = f"concentration profile could not be computed: {exc}"
+        return None
+
+
+def catchments_result(region, missing: dict[str, str]):
+    """The catchments of ``region`` for the report, or None with the reason in ``missing``.
+
+    A port without a wait profile does not stop the report: its wait is taken as 0 minutes
+    (``wait_fallback="zero"``) and ``missing["waits_for_catchments"]`` says so.
+
+    Returns
+    -------
+    CatchmentResult or None
+        :func:`binational.catchments.catchments` of the region.
+    """
+    from .catchments import catchments
+
+    fallback, note = default_wait_fallback(region)
+    if note:  # no wait data at all: 0 minutes, and the report says so
+        missing["waits_for_catchments"] = note
+    try:
+        return catchments(region, wait_fallback=fallback)
+    except BinationalError as exc:
+        if "wait_fallback" not in str(exc):
+            missing["catchments"] = f"catchments could not be computed: {exc}"
+            return None
+        missing["waits_for_catchments"] = (
+            f"{exc.args[0].split(';')[0]}: those ports' border wait is taken as 0 minutes"
+        )
+    try:
+        return catchments(region, wait_fallback="zero")
+    except BinationalError as exc:
+        missing["catchments"] = f"catchments could not be computed: {exc}"
+        return None
+
+
+def _data_root(region) -> Path | None:
+    """The data folder the region was loaded from, found from the files it read (so a report
+    of a region loaded with ``data_dir=...`` finds its other files there too)."""
+    src = getattr(region, "sources", None)
+    files = getattr(region.spec, "files", {}) or {}
+    if src is None or "path" not in getattr(src, "columns", []):
+        return None
+    for value in src["path"].astype(str):
+        for path in (Path(p) for p in value.split(";") if p):
+            for rel in files.values():
+                for r in (rel,) if isinstance(rel, str) else tuple(rel):
+                    parts = Path(r).parts
+                    if path.parts[-len(parts) :] == parts:
+                        return Path(*path.parts[: -len(parts)])
+    return None
+
+
+def read_region_survey(
+    region, missing: dict[str, str], *, data_dir: str | os.PathLike | None = None
+) -> tuple[pd.DataFrame | None, Path | None]:
+    """The region's SANDAG cross-border survey (its ``od_survey`` file), if it has one.
+
+    The file is looked up in ``data_dir``, else beside the files the region was read from,
+    else in the configured data folder. A survey that cannot be read is left out with the
+    reason in ``missing["od_survey"]``.
+
+    Returns
+    -------
+    survey, path
+        :func:`binational.io.survey.read_od_survey` of the file and its path; ``(None, None)``
+        when the region names no survey.
+    """
+    from .io.survey import read_od_survey
+
+    root = Path(data_dir) if data_dir is not None else _data_root(region) or _root(None)
+    path = region.spec.file("od_survey", root) if root is not None else None
+    if path is None:
+        return None, None
+    try:
+        return read_od_survey(path), path
+    except BinationalError as exc:
+        missing["od_survey"] = str(exc)
+        return None, path
+
+
+def data_file_checksums(region, *, extra: Sequence[str | os.PathLike] = ()) -> list[dict]:
+    """SHA-256 of every data file the region read, of ``extra`` files (e.g. the survey) and of
+    the package's own tables (region presets, the ports registry, the official totals).
+
+    Returns
+    -------
+    list of dict
+        ``{"file": name, "sha256": hex}`` per existing file, in the order read, once each.
+    """
+    from ._atomic import file_sha256
+
+    files: list[Path] = []
+    src = getattr(region, "sources", None)
+    if src is not None and "path" in getattr(src, "columns", []):
+        for value in src["path"].astype(str):
+            files += [Path(p) for p in value.split(";") if p]
+    files += [Path(p) for p in extra]
+    try:  # the package's own tables: region presets and the ports registry
+        from ._data import package_dir
+
+        files += [package_dir() / n for n in ("regions.toml", "ports.csv", "admin_totals.csv")]
+    except FileNotFoundError:  # pragma: no cover - broken install
+        pass
+    return [{"file": p.name, "sha256": file_sha256(p)} for p in dict.fromkeys(files) if p.is_file()]
+
+
+def _population_check(region):
+    from .units import official_totals, population_check
+
+    try:
+        return population_check(region.units, official=official_totals(region.spec))
+    except (BinationalError, KeyError, FileNotFoundError) as exc:  # pragma: no cover - manifest
+        log.info("no population check: %s", exc)
+        return None
+
+
+# ------------------------------------------------------------------------------------------------
+# the whole report
+
+
+def report(
+    region,
+    *,
+    lang: str = "en",
+    concentration="auto",
+    catchments="auto",
+    groups: bool = False,
+    commuting: bool = False,
+    permutations: int = 499,
+    seed: int = 0,
+    offline: bool = True,
+    sections: Sequence | None = None,
+    results: Mapping | None = None,
+    command: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+) -> ReportParts:
+    """Run a report's analyses on ``region`` and build its HTML.
+
+    Parameters
+    ----------
+    region
+        A :class:`binational.Region` (:func:`binational.load_region`).
+    lang
+        ``"en"`` or ``"es"``.
+    concentration, catchments
+        Precomputed results, ``"auto"`` to compute them here (:func:`concentration_result`,
+        :func:`catchments_result`), or None to leave the section out (listed as missing).
+    groups, commuting
+        Also run the named-group profile and the commuting model (:func:`report_results`, at
+        most 199 permutations), as ``binational report`` does.
+    permutations, seed
+        Permutations and bootstrap replicates of the concentration profile, and their seed.
+    offline
+        Inline Leaflet in the embedded map (no CDN).
+    sections
+        Section functions in order (default :data:`binational.render.report.SECTIONS`).
+    results
+        Further precomputed results for added sections (``ctx.results``).
+    command
+        The command shown in the "reproduce this" box (default: the equivalent CLI call).
+    data_dir
+        Data folder of the survey, the commuting model and ITER (default: beside the region's
+        files, else ``BINATIONAL_DATA_DIR``).
+
+    Returns
+    -------
+    ReportParts
+        The HTML, the results it used, the timings of each step and every note about gaps.
+    """
+    from .errors import RenderError
+    from .render.labels import check_lang
+    from .render.report import build_report
+
+    check_lang(lang)
+    if region.units is None or len(region.units) == 0:
+        raise RenderError(f"region {region.spec.name!r} has no census units: nothing to report")
+    missing: dict[str, str] = {}
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if isinstance(concentration, str) and concentration == "auto":
+        log.info("report: concentration profile")
+        concentration = concentration_result(region, missing, permutations=permutations, seed=seed)
+    timings["concentration"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if isinstance(catchments, str) and catchments == "auto":
+        log.info("report: catchments")
+        catchments = catchments_result(region, missing)
+    timings["catchments"] = time.perf_counter() - t0
+    extra = dict(results or {})
+    skipped: dict[str, str] = {}
+    if groups or commuting:
+        t0 = time.perf_counter()
+        more, skipped = report_results(
+            region,
+            permutations=min(permutations, 199),
+            seed=seed,
+            data_dir=data_dir,
+            commuting=commuting,
+            groups=groups,
+        )
+        extra = {**more, **extra}
+        timings["groups_commuting"] = time.perf_counter() - t0
+    survey, survey_path = read_region_survey(region, missing, data_dir=data_dir)
+    extra.setdefault("population_check", _population_check(region))
+    parts = build_report(
+        region,
+        lang=lang,
+        concentration=concentration,
+        catchments=catchments,
+        survey=survey,
+        checksums=data_file_checksums(region, extra=[survey_path] if survey_path else []),
+        missing=missing,
+        permutations=permutations,
+        seed=seed,
+        offline=offline,
+        sections=sections,
+        results=extra,
+        command=command,
+    )
+    parts.timings = {**timings, **parts.timings}
+    parts.missing.update(skipped)  # listed by the CLI; the page leaves those sections out
+    return parts
+
+
+def write_report(
+    region,
+    out_dir: str | os.PathLike,
+    *,
+    lang: str = "en",
+    name: str | None = None,
+    command: str | None = None,
+    permutations: int = 499,
+    **options,
+) -> Path:
+    """Run the report (:func:`report`) and write ``out_dir/<region>.html`` atomically.
+
+    Parameters
+    ----------
+    region
+        A :class:`binational.Region`.
+    out_dir
+        Output folder (created if needed; checked before the long computation).
+    lang
+        ``"en"`` or ``"es"`` (a Spanish report is ``<region>.es.html``).
+    name
+        File stem instead of the region name.
+    command
+        The command shown in the "reproduce this" box (default: the equivalent CLI call).
+    permutations
+        Permutations and bootstrap replicates of the concentration profile.
+    **options
+        The other keyword arguments of :func:`report`.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file written.
+
+    Raises
+    ------
+    OutputError
+        If ``out_dir`` cannot be created or written. Nothing is left half-written.
+    """
+    from .render._io import atomic_write_text, check_writable
+    from .render.report import default_command
+
+    out = check_writable(out_dir)  # fail before the (long) computation
+    parts = report(
+        region,
+        lang=lang,
+        permutations=permutations,
+        command=command
+        or default_command(region, lang=lang, permutations=permutations, out=str(out_dir)),
+        **options,
+    )
+    stem = name or region.spec.name + ("" if lang == "en" else f".{lang}")
+    return atomic_write_text(out / f"{stem}.html", parts.html)

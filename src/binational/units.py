@@ -75,6 +75,9 @@ class Region:
         Layer → reason for every layer that could not be loaded.
     sources
         One row per file read: layer, path, bytes, seconds.
+    border
+        The international border line (:func:`binational.border.region_border`), or None
+        when one side has no units.
     """
 
     spec: RegionSpec
@@ -86,6 +89,7 @@ class Region:
     drops: DropReport = field(default_factory=DropReport)
     missing: dict[str, str] = field(default_factory=dict)
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    border: gpd.GeoDataFrame | None = None
 
     @property
     def crs(self):
@@ -405,6 +409,13 @@ def load_region(
     elif not network:
         missing["network"] = "not requested (network=False)"
 
+    # --- the border line (drawn by the maps, the report and the GIS export) ------------------
+    from .border import region_border
+
+    border = region_border(
+        units, municipio_polygons=first("mx_municipio_polygons"), municipios=spec.mx_municipios
+    )
+
     region_obj = Region(
         spec=spec,
         units=units,
@@ -415,6 +426,7 @@ def load_region(
         drops=report,
         missing=missing,
         sources=pd.DataFrame(read_log),
+        border=border,
     )
     if isinstance(graph, _DeferredNetwork):
         log.info("%s: %d units; road network %s deferred", spec.name, len(units), first("network"))

@@ -10,8 +10,6 @@ payload text must be visible as text (so the test cannot pass by not rendering i
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,9 +23,6 @@ from binational.render import maps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
 RUN = "window.__xss=(window.__xss||0)+1"
 PAYLOADS = [
     f'<img src=x onerror="{RUN}">',
@@ -39,19 +34,6 @@ PAYLOADS = [
 
 def payload(i: int, field: str) -> str:
     return f"{field}{PAYLOADS[i % len(PAYLOADS)]}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("headless Chromium is required in CI (apt-get install chromium)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +182,7 @@ def test_tooltip_payloads_render_as_text(browser, hostile, tmp_path):
 
 
 def test_no_payload_runs_in_report(browser, hostile, tmp_path):
-    from binational.render.report import write_report
+    from binational.pipeline import write_report
 
     catch = binational.catchments(hostile, minutes=[30, 60], wait_fallback="zero")
     path = write_report(hostile, tmp_path, catchments=catch, permutations=9)

@@ -8,8 +8,6 @@ Screenshots are kept in ``test-artifacts/`` (gitignored).
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,29 +15,6 @@ import pytest
 from binational.render import maps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("headless Chromium is required in CI (apt-get install chromium)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def open_offline(browser, path: Path, *, wait_ms: int = 1500):
@@ -105,7 +80,7 @@ def test_spanish_map_offline_in_chromium(browser, jz, tmp_path, artifacts):
 
 
 def test_report_offline_in_chromium(browser, jz, jz_catch, tmp_path, artifacts):
-    from binational.render.report import write_report
+    from binational.pipeline import write_report
 
     path = write_report(jz, tmp_path, catchments=jz_catch, permutations=19)
     page, errors, blocked = open_offline(browser, path, wait_ms=2500)
@@ -243,8 +218,7 @@ def tj_results(tj):
 
 @pytest.fixture(scope="module")
 def tj_reports(tj, tj_results, tmp_path_factory, data_dir):
-    from binational.pipeline import report_results
-    from binational.render.report import write_report
+    from binational.pipeline import report_results, write_report
 
     out = tmp_path_factory.mktemp("tj-report")
     conc, catch = tj_results

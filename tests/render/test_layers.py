@@ -18,6 +18,7 @@ from binational import schema
 from binational.concentration import local_measures
 from binational.render import maps, static
 from binational.render._classify import CLUSTER_COLORS
+from binational.render._leaflet import decode_features
 
 # hand-written from the report's bilingual glossary (render/labels.py is what is under test)
 LABELS_EN = {
@@ -36,7 +37,7 @@ def _layers(m: folium.Map, cls_name: str) -> list:
 
 def _features(layer) -> list[dict]:
     data = json.loads(layer.data.replace("<\\/", "</"))
-    return (maps.decode_features(data) if layer.encoded else data)["features"]
+    return (decode_features(data) if layer.encoded else data)["features"]
 
 
 @pytest.fixture(scope="module")

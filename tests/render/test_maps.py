@@ -16,6 +16,7 @@ import shapely
 from binational.errors import OutputError, RenderError
 from binational.io import waits as io_waits
 from binational.render import maps
+from binational.render._leaflet import decode_features
 from binational.render._offline import inline_assets
 from binational.render._simplify import web_geometry
 
@@ -27,7 +28,7 @@ def _layers(m: folium.Map, cls_name: str) -> list:
 def _features(layer) -> list[dict]:
     """Features as the page's JavaScript sees them (decoded from the embedded data)."""
     data = json.loads(layer.data.replace("<\\/", "</"))
-    return (maps.decode_features(data) if layer.encoded else data)["features"]
+    return (decode_features(data) if layer.encoded else data)["features"]
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +186,7 @@ def test_wait_profile_matches_raw_csv_and_io_profile(tj, data_dir):
 
 
 def _border_of(region):
-    border = maps.region_border(region)
+    border = region.border  # built by load_region (binational.border.region_border)
     assert len(border) == 1 and "INEGI" in border["source"].iloc[0]
     line = border.geometry.iloc[0]
     assert shapely.get_num_geometries(line) == 1  # one continuous line

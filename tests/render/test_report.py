@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from binational import pipeline
 from binational.cli import main
 from binational.errors import OutputError, RenderError
 from binational.render import report as report_mod
@@ -17,7 +18,8 @@ from binational.render.report import build_report, write_report
 @pytest.fixture(scope="module")
 def jz_report(jz, jz_catch, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    path = write_report(jz, out, catchments=jz_catch, permutations=49)
+    # the pipeline computes the concentration profile, the survey and the checksums
+    path = pipeline.write_report(jz, out, catchments=jz_catch, permutations=49)
     return path
 
 
@@ -102,7 +104,9 @@ def test_report_is_atomic(jz, jz_catch, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(report_mod.static, "plot_population_reached", boom)
+    from binational.render import static
+
+    monkeypatch.setattr(static, "plot_population_reached", boom)
     with pytest.raises(RuntimeError):
         write_report(jz, tmp_path, catchments=jz_catch, concentration=None)
     assert target.read_text() == "previous report"
@@ -172,7 +176,6 @@ def test_cli_report_and_maps(tmp_path, data_dir, capsys):
 
 def test_report_passes_its_seed_to_the_concentration_profile(region_ep, monkeypatch):
     import binational.concentration as conc
-    from binational.render.report import build_report
 
     seen = {}
     real = conc.concentration_profile
@@ -182,7 +185,7 @@ def test_report_passes_its_seed_to_the_concentration_profile(region_ep, monkeypa
         return real(*args, **kwargs)
 
     monkeypatch.setattr(conc, "concentration_profile", spy)
-    build_report(region_ep, catchments=None, permutations=19, seed=7)
+    pipeline.report(region_ep, catchments=None, permutations=19, seed=7)
     assert seen["seed"] == 7
     assert seen["permutations"] == 19
 
@@ -346,11 +349,40 @@ def test_sections_are_pluggable(jz, jz_catch):
 
 def test_report_finds_the_survey_beside_the_files_the_region_read(tj, data_dir, monkeypatch):
     from binational import settings
-    from binational.render import report
 
     monkeypatch.setattr(settings, "data_dir", None)  # only the region's own files tell
-    assert report._data_root(tj) == data_dir
+    assert pipeline._data_root(tj) == data_dir
     missing: dict = {}
-    survey, path = report._read_survey(tj, missing)
+    survey, path = pipeline.read_region_survey(tj, missing)
     assert path == data_dir / "crossings/sandag_ome_crossborder_od_survey_2017.csv"
     assert len(survey) == 7737 and missing == {}
+
+
+def test_build_report_only_draws(jz, jz_catch, monkeypatch):
+    """Render never loads data or runs an analysis: with every reader and analysis entry point
+    made to fail, the report of precomputed results is still drawn."""
+    import geopandas as gpd
+    import pandas as pd
+
+    import binational.catchments as catchments_mod
+    import binational.concentration as concentration_mod
+    import binational.io.survey as survey_mod
+    from binational import units as units_mod
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("render loaded data or ran an analysis")
+
+    for module, name in (
+        (gpd, "read_file"),
+        (pd, "read_csv"),
+        (pd, "read_parquet"),
+        (survey_mod, "read_od_survey"),
+        (units_mod, "population_check"),
+        (units_mod, "official_totals"),
+        (concentration_mod, "concentration_profile"),
+        (catchments_mod, "catchments"),
+    ):
+        monkeypatch.setattr(module, name, forbidden)
+    parts = build_report(jz, catchments=jz_catch, concentration=None, permutations=19)
+    assert '<section id="catchments">' in parts.html and '<section id="overview">' in parts.html
+    assert parts.missing["concentration"] == "not requested"

@@ -54,34 +54,31 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, out: Path) -> int:
-    from ..pipeline import report_results
+    from ..pipeline import report
     from ..render._io import atomic_write_text
     from ..render.export import export_layers
-    from ..render.report import build_report
     from ..units import load_region
 
     t0 = time.perf_counter()
     with step(f"load {args.region}"):
         region = load_region(args.region, data_dir=args.data_dir, network=not args.no_network)
-    # the analyses beyond concentration and catchments run here; render only draws them
-    with step("report analyses"):
-        results, skipped = report_results(
-            region, permutations=min(args.permutations, 199), data_dir=args.data_dir
-        )
-    with step("report"):
-        parts = build_report(
+    # the pipeline runs the analyses (groups and commuting too); render only draws them
+    with step("report (analyses, then drawing)"):
+        parts = report(
             region,
             lang=args.lang,
-            results=results,
+            groups=True,
+            commuting=True,
             permutations=args.permutations,
             offline=not args.cdn,
             command=shlex.join(["binational", *sys.argv[1:]]),
+            data_dir=args.data_dir,
         )
     stem = region.spec.name + ("" if args.lang == "en" else f".{args.lang}")
     path = atomic_write_text(out / f"{stem}.html", parts.html)
     final = Path(args.out) / path.name
     print(f"{final}  ({path.stat().st_size / 1e6:.2f} MB, {time.perf_counter() - t0:.1f} s)")
-    for key, reason in {**region.missing, **skipped, **parts.missing}.items():
+    for key, reason in {**region.missing, **parts.missing}.items():
         print(f"  not available: {key}: {reason}")
     if args.gis:
         with step("GIS layers"):

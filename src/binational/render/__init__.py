@@ -1,8 +1,9 @@
 """Renderers: interactive folium maps, static matplotlib maps and charts, the HTML report and
 GIS exports (GeoPackage, GeoParquet).
 
-- :mod:`~binational.render.maps` — ``region_map``, ``unit_map``, ``add_*`` layers, ``save_map``
-  (self-contained HTML, Leaflet inlined).
+- :mod:`~binational.render.maps` — ``region_map``, ``unit_map``, ``add_units``, ``save_map``
+  (self-contained HTML, Leaflet inlined); :mod:`~binational.render.overlays` — ``add_ports``,
+  ``add_isochrones``, ``add_clusters``, ``add_border``.
 - :mod:`~binational.render.static` — the same choropleths and catchments as PNG/SVG, and charts
   of crossings, waits and population reached.
 - :mod:`~binational.render.report` — ``write_report``: one HTML report per region.
@@ -21,13 +22,11 @@ _LAZY = {
     "unit_map": "maps",
     "new_map": "maps",
     "add_units": "maps",
-    "add_ports": "maps",
-    "add_isochrones": "maps",
-    "add_clusters": "maps",
-    "add_border": "maps",
+    "add_ports": "overlays",
+    "add_isochrones": "overlays",
+    "add_clusters": "overlays",
+    "add_border": "overlays",
     "finish_map": "maps",
-    "border_line": "maps",
-    "region_border": "maps",
     "map_html": "maps",
     "save_map": "maps",
     "plot_choropleth": "static",

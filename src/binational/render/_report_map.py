@@ -22,16 +22,20 @@ from jinja2 import Template
 
 from .. import schema
 from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column, fmt_value
+from ._leaflet import (
+    JS,
+    TABLE_JS,
+    GeoJsonLayer,
+    bind_js,
+    compact_json,
+    feature_collection,
+    fill_style_js,
+    legend_html,
+    str_or_none,
+)
 from ._simplify import web_geometry
 from .labels import cluster_label, column_label, scheme_label, t
-from .maps import (
-    _TABLE_JS,
-    UNIT_ATTRIBUTION,
-    _compact_json,
-    _feature_collection,
-    _GeoJsonLayer,
-    _str_or_none,
-)
+from .maps import UNIT_ATTRIBUTION
 
 __all__ = ["Variable", "add_unit_variables"]
 
@@ -113,17 +117,8 @@ def _decimals(values: np.ndarray) -> int:
 
 def _text(value) -> str | None:
     """A data string for the tooltip (None stays None). The tooltip's table builder
-    (``maps._TABLE_JS``) escapes it in the browser, so it is not escaped here as well."""
-    return _str_or_none(value)
-
-
-def _legend(colors, labels, title: str, note: str = "") -> str:
-    rows = [f"<h4>{html.escape(title)}</h4>"]
-    for color, label in zip(colors, labels, strict=True):
-        rows.append(f'<div><i style="background:{color}"></i>{html.escape(label)}</div>')
-    if note:
-        rows.append(f"<small>{html.escape(note)}</small>")
-    return "".join(rows)
+    (``_leaflet.TABLE_JS``) escapes it in the browser, so it is not escaped here as well."""
+    return str_or_none(value)
 
 
 def add_unit_variables(
@@ -167,7 +162,7 @@ def add_unit_variables(
                     "label": html.escape(label),
                     "colors": [CLUSTER_COLORS[c] for c in order],
                     "cats": [cluster_label(c, lang) for c in order],
-                    "legend": _legend(
+                    "legend": legend_html(
                         [CLUSTER_COLORS[c] for c in present],
                         [cluster_label(c, lang) for c in present],
                         label,
@@ -203,7 +198,7 @@ def add_unit_variables(
                 "colors": list(classes.colors),
                 "dec": dec,
                 "pct": bool(classes.is_share),
-                "legend": _legend(colors, labels, label, note),
+                "legend": legend_html(colors, labels, label, note),
             }
         )
     props = [
@@ -219,45 +214,27 @@ def add_unit_variables(
         for i in range(n)
     ]
     labels = [t("unit_id", lang), t("name", lang), t("population", lang)]
-    names_js = _compact_json([v["name"] for v in js_vars])
-    key = _compact_json(uuid.uuid4().hex)
+    key = compact_json(uuid.uuid4().hex)
     state = f"(function () {{ var s = window.bnVarState = window.bnVarState || {{}}; return s[{key}] = s[{key}] || {{i: 0}}; }})()"
-    style_js = (
-        "(function (vars, na, st) { return function (f) {"
-        " var c = f.properties.c[st.i];"
-        " return {color: '#555', weight: 0.4, opacity: 0.7, fillOpacity: 0.75,"
-        " fillColor: c < 0 ? na : vars[st.i].colors[c]}; }; })("
-        + _compact_json(js_vars)
-        + ","
-        + _compact_json(NA_COLOR)
-        + ","
-        + state
-        + ")"
-    )
-    each_js = (
-        "(function (labels, names, table, st, vars, na) { return function (f, layer) {"
+    style_js = fill_style_js(js_vars, state=state)
+    each_js = bind_js(
+        "function (f, layer) {"
         " layer.bindTooltip(function () {"
         " var d = vars[st.i], v = f.properties.v[st.i], c = f.properties.c[st.i], s;"
         " if (d.cats) { s = d.cats[c]; } else if (v === null) { s = na; } else {"
         " s = v.toLocaleString('en-US', {minimumFractionDigits: d.dec,"
         " maximumFractionDigits: d.dec}) + (d.pct ? ' %' : ''); }"
         " return table(labels.concat([names[st.i]]), f.properties.t.concat([s]));"
-        " }, {sticky: true}); }; })("
-        + _compact_json(labels)
-        + ","
-        + names_js
-        + ","
-        + _TABLE_JS
-        + ","
-        + state
-        + ","
-        + _compact_json([{k: v for k, v in d.items() if k != "legend"} for d in js_vars])
-        + ","
-        + _compact_json(t("no_data", lang))
-        + ")"
+        " }, {sticky: true}); }",
+        labels=labels,
+        names=[v["name"] for v in js_vars],
+        table=JS(TABLE_JS),
+        st=JS(state),
+        vars=[{k: v for k, v in d.items() if k != "legend"} for d in js_vars],
+        na=t("no_data", lang),
     )
-    layer = _GeoJsonLayer(
-        _feature_collection(web, props),
+    layer = GeoJsonLayer(
+        feature_collection(web, props),
         name=t("units", lang),
         class_name="bn-unit",
         style_js=style_js,
@@ -266,8 +243,6 @@ def add_unit_variables(
         decimals=decimals,
     )
     layer.add_to(m)
-    _Switch(layer.get_name(), _compact_json(js_vars), t("map_variable", lang), state=state).add_to(
-        m
-    )
+    _Switch(layer.get_name(), compact_json(js_vars), t("map_variable", lang), state=state).add_to(m)
     m._bn_units = getattr(m, "_bn_units", 0) + len(props)
     return m

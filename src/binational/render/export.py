@@ -13,7 +13,7 @@ Layers (those that exist for the region):
 ``port_sheds``
     Units dissolved by their best port and side.
 ``border``
-    The border line drawn on the maps (see :func:`binational.render.maps.border_line`).
+    The border line drawn on the maps (see :func:`binational.border.border_line`).
 
 Files are written atomically: into a temporary folder beside the output, then renamed into
 place, so a reader never sees a half-written GeoPackage.
@@ -99,9 +99,7 @@ def region_layers(
     if sheds is not None and len(sheds):
         layers["port_sheds"] = sheds.to_crs(crs)
     if isinstance(border, str) and border == "auto":
-        from .maps import region_border
-
-        border = region_border(region)
+        border = getattr(region, "border", None)
     if border is not None and len(border):
         layers["border"] = border.to_crs(crs)
     return layers

@@ -145,50 +145,9 @@ def _label(row: Mapping, lang: str) -> str:
     return _e(text if isinstance(text, str) and text else row.get("group", ""))
 
 
-def groups_section(
-    *,
-    profile: pd.DataFrame,
-    lang: str = "en",
-    region: str = "",
-    multiscalar: pd.DataFrame | None = None,
-    iter_composition: pd.DataFrame | None = None,
-    context: pd.DataFrame | None = None,
-    comparison: Mapping | None = None,
-    indices: tuple[str, ...] = ("dissimilarity", "isolation"),
-) -> str:
-    """The report section on named groups, as an HTML fragment.
-
-    Parameters
-    ----------
-    profile
-        :func:`binational.concentration.named.named_group_profile` table.
-    lang
-        ``"en"`` or ``"es"``.
-    region
-        Region preset name (for the fetch command shown when RESAGEBURB is missing).
-    multiscalar
-        :func:`binational.concentration.multiscalar.multiscalar_profile` rows, or None.
-    iter_composition
-        :func:`binational.io.mx_census.iter_composition` frame, or None.
-    context
-        :func:`binational.concentration.named.socioeconomic_context` frame, or None.
-    comparison
-        :func:`binational.concentration.named.binational_comparison` result, or None.
-    indices
-        Single-group indices shown in the group table.
-
-    Returns
-    -------
-    str
-        ``<section class="groups">…</section>``.
-    """
-    check_lang(lang)
-    level = profile.attrs.get("level", 0.95)
-    lvl = f"{100 * float(level):g}"
-    out = [f"<section class='groups' lang='{_e(lang)}'>", f"<h2>{_t('title', lang)}</h2>"]
-    out.append(f"<p>{_t('intro', lang, level=lvl)}</p>")
-
-    # 1. single groups ---------------------------------------------------------------------
+def _single_groups(profile: pd.DataFrame, lang: str, lvl: str, region: str, indices) -> list[str]:
+    """D and isolation per named group and side with their intervals, and the groups without an index."""
+    out: list[str] = []
     groups = profile[(profile["kind"] == "group") & (profile["status"] == "ok")]
     groups = groups[groups["index"].isin(indices)]
     rows = []
@@ -239,8 +198,12 @@ def groups_section(
         out.append(f"<p>{_t('unavailable', lang)}:</p><ul class='unavailable'>{items}</ul>")
         if (missing["side"] == "MX").any():
             out.append(f"<p class='fetch'>{_t('fetch', lang, region=_e(region or '<region>'))}</p>")
+    return out
 
-    # 2. multigroup ------------------------------------------------------------------------
+
+def _multigroup(profile: pd.DataFrame, lang: str) -> list[str]:
+    """The multigroup indices of the B03002 categories."""
+    out: list[str] = []
     multi = profile[profile["kind"] == "multigroup"]
     if len(multi):
         out.append(f"<h3>{_t('multigroup', lang)}</h3>")
@@ -258,8 +221,12 @@ def groups_section(
             )
         for r in multi[multi["status"] != "ok"].to_dict("records"):
             out.append(f"<p>{_e(r['note'])}</p>")
+    return out
 
-    # 3. multiscalar -----------------------------------------------------------------------
+
+def _multiscalar(multiscalar: pd.DataFrame | None, profile: pd.DataFrame, lang: str) -> list[str]:
+    """The multiscalar chart of one group."""
+    out: list[str] = []
     if multiscalar is not None and len(multiscalar):
         from .multiscalar import multiscalar_svg
 
@@ -271,8 +238,12 @@ def groups_section(
             label = str(known.iloc[0]["label_es" if lang == "es" else "label"] or name)
         svg = multiscalar_svg(multiscalar, lang=lang, group_label=label)
         out.append(f"<figure class='multiscalar'>{svg}</figure>")
+    return out
 
-    # 4. ITER composition ------------------------------------------------------------------
+
+def _iter(iter_composition: pd.DataFrame | None, lang: str) -> list[str]:
+    """The municipio-level composition from ITER with its source."""
+    out: list[str] = []
     if iter_composition is not None and len(iter_composition):
         out.append(f"<h3>{_t('iter', lang)}</h3><p>{_t('iter_note', lang)}</p>")
         base = str(iter_composition["moved_since_2015_base"].iloc[0])
@@ -299,8 +270,12 @@ def groups_section(
         )
         sources = "; ".join(_e(s) for s in dict.fromkeys(iter_composition["source"]))
         out.append(f"<p class='source'>{_t('source', lang)}: {sources}</p>")
+    return out
 
-    # 5. context ---------------------------------------------------------------------------
+
+def _context(context: pd.DataFrame | None, lang: str) -> list[str]:
+    """The socio-economic context, apart from the groups."""
+    out: list[str] = []
     if context is not None and len(context):
         out.append(f"<h3>{_t('context', lang)}</h3>")
         rows = []
@@ -339,8 +314,12 @@ def groups_section(
         )
         if notes:
             out.append("<ul>" + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
+    return out
 
-    # 6. what is compared ------------------------------------------------------------------
+
+def _comparison(comparison: Mapping | None, lang: str, lvl: str) -> list[str]:
+    """What is compared across the border and what is not, with the pooled indices."""
+    out: list[str] = []
     if comparison is not None:
         suffix = "_es" if lang == "es" else ""
         compared = comparison.get(f"compared{suffix}", [])
@@ -371,5 +350,56 @@ def groups_section(
                     "pooled",
                 )
             )
+    return out
+
+
+def groups_section(
+    *,
+    profile: pd.DataFrame,
+    lang: str = "en",
+    region: str = "",
+    multiscalar: pd.DataFrame | None = None,
+    iter_composition: pd.DataFrame | None = None,
+    context: pd.DataFrame | None = None,
+    comparison: Mapping | None = None,
+    indices: tuple[str, ...] = ("dissimilarity", "isolation"),
+) -> str:
+    """The report section on named groups, as an HTML fragment.
+
+    Parameters
+    ----------
+    profile
+        :func:`binational.concentration.named.named_group_profile` table.
+    lang
+        ``"en"`` or ``"es"``.
+    region
+        Region preset name (for the fetch command shown when RESAGEBURB is missing).
+    multiscalar
+        :func:`binational.concentration.multiscalar.multiscalar_profile` rows, or None.
+    iter_composition
+        :func:`binational.io.mx_census.iter_composition` frame, or None.
+    context
+        :func:`binational.concentration.named.socioeconomic_context` frame, or None.
+    comparison
+        :func:`binational.concentration.named.binational_comparison` result, or None.
+    indices
+        Single-group indices shown in the group table.
+
+    Returns
+    -------
+    str
+        ``<section class="groups">…</section>``.
+    """
+    check_lang(lang)
+    level = profile.attrs.get("level", 0.95)
+    lvl = f"{100 * float(level):g}"
+    out = [f"<section class='groups' lang='{_e(lang)}'>", f"<h2>{_t('title', lang)}</h2>"]
+    out.append(f"<p>{_t('intro', lang, level=lvl)}</p>")
+    out += _single_groups(profile, lang, lvl, region, indices)
+    out += _multigroup(profile, lang)
+    out += _multiscalar(multiscalar, profile, lang)
+    out += _iter(iter_composition, lang)
+    out += _context(context, lang)
+    out += _comparison(comparison, lang, lvl)
     out.append("</section>")
     return "\n".join(out)

@@ -18,7 +18,8 @@ Built-in tasks (in the order they run):
     :func:`binational.catchments.catchments`: ``catchment_isochrones``, ``catchment_units``,
     ``catchment_summary``, ``catchment_port_sheds``, ``catchment_waits``.
 ``report``
-    :func:`binational.render.report.write_report`: the HTML report, returned as files.
+    :func:`binational.pipeline.write_report`: the analyses, then the HTML report, returned as
+    files.
 ``grid``
     Population of both sides area-weighted onto one square grid in the region CRS
     (:func:`binational.scale.spatial.areal_interpolate`): ``population_grid``.
@@ -315,7 +316,7 @@ def report_task(ctx: RegionContext) -> TaskOutput:
     """The region's HTML report, rendered in a scratch folder and returned as files."""
     import tempfile
 
-    from ..render.report import write_report
+    from ..pipeline import write_report
 
     with tempfile.TemporaryDirectory(prefix="binational-report-") as tmp:
         kwargs = {"permutations": ctx.config.permutations, "seed": ctx.config.seed}
@@ -385,7 +386,7 @@ register_task(
     Task(
         "report",
         report_task,
-        requires=(*_UNITS, "binational.render.report:write_report"),
+        requires=(*_UNITS, "binational.pipeline:write_report"),
         params=("permutations", "network"),
     )
 )
