@@ -35,6 +35,7 @@ __all__ = [
     "concentration_result",
     "data_file_checksums",
     "groups_results",
+    "heldout_table",
     "read_region_survey",
     "report",
     "report_results",
@@ -101,6 +102,31 @@ def commuting_inputs(paths) -> dict:
     }
 
 
+def heldout_table(result) -> pd.DataFrame | None:
+    """Held-out errors of every purpose of a fitted commuting model, stacked (for the report).
+
+    Parameters
+    ----------
+    result : binational.commuting.CommutingResult
+        The fitted model.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :func:`binational.commuting.heldout_errors` of each purpose in its fit table, or None
+        when there is none.
+    """
+    import pandas as pd
+
+    from .commuting import heldout_errors
+
+    ft = getattr(result, "fit_table", None)
+    if ft is None or not len(ft):
+        return None
+    parts = [heldout_errors(ft, purpose=p) for p in dict.fromkeys(ft["purpose"])]
+    return pd.concat(parts, ignore_index=True)
+
+
 def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> dict:
     """Fit the port-and-lane commuting model of ``region`` and run the Otay Mesa East scenario.
 
@@ -163,6 +189,7 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
         "scenario_name": None,
         "person_hours": None,
         "pedestrians": None,
+        "heldout": heldout_table(result),
     }
     try:
         out["pedestrians"] = pedestrian_check(result, crossings=region.crossings, year=2017)
@@ -348,6 +375,15 @@ def concentration_result(
     """The concentration profile of ``region`` for the report, or None with the reason in
     ``missing["concentration"]``.
 
+    Parameters
+    ----------
+    region
+        The loaded region.
+    missing
+        Receives the reason when the profile cannot be computed.
+    permutations, seed
+        Inference settings.
+
     Returns
     -------
     ConcentrationProfile or None
@@ -367,6 +403,13 @@ def catchments_result(region, missing: dict[str, str]):
 
     A port without a wait profile does not stop the report: its wait is taken as 0 minutes
     (``wait_fallback="zero"``) and ``missing["waits_for_catchments"]`` says so.
+
+    Parameters
+    ----------
+    region
+        The loaded region.
+    missing
+        Receives the reasons (no waits, catchments not computed).
 
     Returns
     -------
@@ -420,6 +463,15 @@ def read_region_survey(
     else in the configured data folder. A survey that cannot be read is left out with the
     reason in ``missing["od_survey"]``.
 
+    Parameters
+    ----------
+    region
+        The loaded region.
+    missing
+        Receives the reason when the survey cannot be read.
+    data_dir
+        Where to look first.
+
     Returns
     -------
     survey, path
@@ -442,6 +494,13 @@ def read_region_survey(
 def data_file_checksums(region, *, extra: Sequence[str | os.PathLike] = ()) -> list[dict]:
     """SHA-256 of every data file the region read, of ``extra`` files (e.g. the survey) and of
     the package's own tables (region presets, the ports registry, the official totals).
+
+    Parameters
+    ----------
+    region
+        The loaded region (its ``sources`` list the files it read).
+    extra
+        More files to list.
 
     Returns
     -------

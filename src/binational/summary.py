@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from . import schema
-from .io.waits import wait_by_hour
 from .units import Region, official_totals, population_check
+from .waitprofile import wait_by_hour
 
 __all__ = ["summarise"]
 

@@ -83,8 +83,9 @@ def test_observed_trips_are_pivoted(work_result):
 
 def test_heldout_table_and_what_is_fitted(work_result):
     from binational.commuting import heldout_errors
+    from binational.pipeline import heldout_table
 
-    en = commuting_section(work_result, lang="en")
+    en = commuting_section(work_result, lang="en", heldout=heldout_table(work_result))
     table = _caption_table(en, "Held-out error by period")
     e = heldout_errors(work_result.fit_table).set_index("period")
     assert f"<td>{e.loc['pm_peak', 'lane_max_pp']:.1f}</td>" in table

@@ -18,7 +18,7 @@ from .. import schema
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import SchemaError
-from ..io.waits import fill_calendar
+from ..waitprofile import fill_calendar
 from .graph import NORTHBOUND
 
 if TYPE_CHECKING:

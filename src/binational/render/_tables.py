@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 
 from .. import schema
-from ..io.waits import wait_by_hour  # noqa: F401 - the one hourly rule, for the renderers
+from ..waitprofile import wait_by_hour  # noqa: F401 - the one hourly rule, for the renderers
 
 # Measures that count people (BTS); their sum is the "persons" volume that sizes port markers.
 PERSON_MEASURES = (

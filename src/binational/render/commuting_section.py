@@ -258,12 +258,12 @@ def _observed_pivot(obs, t, lang, port, lane, purpose, period) -> str:
     return _table(heads, rows, t["observed"])
 
 
-def _heldout_table(ft, t, lang, period) -> str:
-    from ..commuting.heldout import heldout_errors
-
+def _heldout_table(heldout: pd.DataFrame | None, t, lang, period) -> str:
+    if heldout is None or not len(heldout):
+        return ""
     rows = []
-    for pu in [p for p in t["purposes"] if p in set(ft["purpose"])]:
-        for r in heldout_errors(ft, purpose=pu).itertuples(index=False):
+    for pu in [p for p in t["purposes"] if p in set(heldout["purpose"])]:
+        for r in heldout[heldout["purpose"] == pu].itertuples(index=False):
             rows.append(
                 [
                     _e(t["purposes"].get(pu, pu)),
@@ -283,6 +283,7 @@ def commuting_section(
     scenario_name: str | None = None,
     person_hours: pd.DataFrame | None = None,
     pedestrians: pd.DataFrame | None = None,
+    heldout: pd.DataFrame | None = None,
     time_tax_png: bytes | None = None,
     port_names: Mapping[int, str] | None = None,
 ) -> str:
@@ -303,6 +304,10 @@ def commuting_section(
         :func:`binational.commuting.timetax.person_hours_waiting` output.
     pedestrians
         :func:`binational.commuting.pedestrian_check` output (not fitted: a check).
+    heldout
+        Held-out errors per purpose and period (:func:`binational.commuting.heldout_errors`
+        of each purpose, stacked; ``binational.pipeline.commuting_results`` computes them);
+        None leaves the table out.
     time_tax_png
         A rendered time-tax map (PNG bytes), embedded as a data URI.
     port_names
@@ -396,7 +401,7 @@ def commuting_section(
         )
     )
 
-    parts.append(_heldout_table(ft, t, lang, period))
+    parts.append(_heldout_table(heldout, t, lang, period))
 
     # time tax
     u = result.units

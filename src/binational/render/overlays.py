@@ -62,6 +62,28 @@ def add_ports(
     median northbound general-lane wait by hour of day as a small inline SVG bar chart. Circle
     area is proportional to persons (pedestrians + vehicle, bus and train passengers).
 
+    Parameters
+    ----------
+    m
+        The map.
+    ports
+        Ports of entry (points, ``port_code``).
+    crossings
+        Long crossing table, for the circle sizes and the popups.
+    waits
+        Long wait table, for the wait-by-hour chart of the popups.
+    months
+        Months of crossings to total.
+    lang
+        ``"en"`` or ``"es"`` (default: the map's language).
+    name
+        Layer name.
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
+
     Raises
     ------
     RenderError
@@ -142,6 +164,30 @@ def add_isochrones(
     for a network one. Only the first layer is switched on. Polygons are generalised
     (:func:`~binational.render._simplify.generalize`: ``tolerance`` m, parts and holes under
     ``min_area`` m² dropped).
+
+    Parameters
+    ----------
+    m
+        The map.
+    isochrones
+        Isochrone polygons.
+    ports
+        Ports of entry, for the port names of the layers.
+    method
+        Catchment method, added to the layer names.
+    lang
+        ``"en"`` or ``"es"`` (default: the map's language).
+    tolerance
+        Simplification tolerance, metres.
+    min_area
+        Parts and holes smaller than this (m²) are dropped.
+    show_first
+        Switch the first layer on.
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
     """
     lang = lang_of(m, lang)
     if isochrones is None or len(isochrones) == 0:
@@ -213,6 +259,28 @@ def add_clusters(
 
     ``local`` is a polygon GeoDataFrame with a ``column`` of cluster codes (as
     :func:`binational.concentration_profile` returns for local measures).
+
+    Parameters
+    ----------
+    m
+        The map.
+    local
+        Local measures with polygons.
+    column
+        Column of cluster labels.
+    lang
+        ``"en"`` or ``"es"`` (default: the map's language).
+    name
+        Layer name (default: from ``column``).
+    tolerance
+        Simplification tolerance of the polygons, metres.
+    show
+        Switch the layer on.
+
+    Returns
+    -------
+    folium.Map
+        The same map, with the layer added.
     """
     lang = lang_of(m, lang)
     check_frame(local, "local clusters")
@@ -259,8 +327,23 @@ def add_border(
     *,
     lang: str | None = None,
 ) -> folium.Map:
-    """Draw the international border line (``region.border``, see
-    :func:`binational.border.border_line`)."""
+    """Draw the international border line.
+
+    Parameters
+    ----------
+    m
+        The map.
+    border
+        The border line (``region.border``, see :func:`binational.border.border_line`); None
+        draws nothing.
+    lang
+        ``"en"`` or ``"es"`` (default: the map's language).
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
     lang = lang_of(m, lang)
     if border is None or len(border) == 0:
         log.info("no border line to draw")

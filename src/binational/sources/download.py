@@ -65,7 +65,18 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def redact_url(url: str) -> str:
-    """``url`` with the values of secret query parameters (``key=``, ``token=``) replaced."""
+    """``url`` with the values of secret query parameters (``key=``, ``token=``) replaced.
+
+    Parameters
+    ----------
+    url
+        A URL, perhaps with an API key in its query.
+
+    Returns
+    -------
+    str
+        The URL safe to log.
+    """
     parts = urlsplit(url)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     if not any(k.lower() in SECRET_PARAMS for k, _ in pairs):

@@ -28,10 +28,10 @@ and records dropped or flagged records there.
 
 from __future__ import annotations
 
+from ...waitprofile import CALENDAR_KEYS, fill_calendar, wait_by_hour, wait_profile
 from ._frame import NORTHBOUND, SOUTHBOUND
 from .bordify import GARITAS, SERIES_LANES, read_waits_series
 from .cbp import HOURLY_LANES, LIVE_LANES, read_waits_hourly, read_waits_live
-from .profile import CALENDAR_KEYS, fill_calendar, wait_by_hour, wait_profile
 from .read import combine_waits, read_waits
 from .sandag import SANDAG_LANES, SANDAG_WAIT_COLUMNS, read_sandag_observed_waits
 

@@ -61,6 +61,7 @@ def commuting_report_section(ctx: ReportContext) -> dict | None:
         scenario_name=res.get("scenario_name"),
         person_hours=res.get("person_hours"),
         pedestrians=res.get("pedestrians"),
+        heldout=res.get("heldout"),
         time_tax_png=png,
         port_names=port_names(ctx.region),
     )

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ... import schema
-from ...errors import SchemaError
-from ._frame import NORTHBOUND
+from . import schema
+from .errors import SchemaError
+
+NORTHBOUND = schema.DIRECTIONS[0]
 
 __all__ = ["CALENDAR_KEYS", "fill_calendar", "wait_by_hour", "wait_profile"]
 
