@@ -81,16 +81,16 @@ def warm_network(cold_network, graphml_path: Path, roads_cache: Path):
     with cache_at(roads_cache):
         entries = sorted((roads_cache / "networks").glob("*.json"))
         assert len(entries) == 1, entries
-        parse = roads._read_graphml
+        parse = roads._readers._read_graphml  # the reader _parse actually calls
 
         def no_parse(path):
             raise AssertionError(f"warm load parsed {path} instead of using the cache")
 
-        roads._read_graphml = no_parse
+        roads._readers._read_graphml = no_parse
         try:
             return roads.load_network(graphml_path)
         finally:
-            roads._read_graphml = parse
+            roads._readers._read_graphml = parse
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,184 @@
+"""Parsed road graphs: attribute type coercion, usability checks and projection."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pyproj
+
+from ..._log import get_logger
+from ...drops import DropReport
+from ...errors import CRSError, NetworkError
+from ...schema import PORT_CODE
+
+log = get_logger(__name__)
+
+# Edge and node attributes with a known numeric type (strings in GraphML are converted).
+_EDGE_FLOAT = ("length", "sandag_fwy_posted_mph", "speed_kph", "travel_time", "grade", "grade_abs")
+_EDGE_INT = ("link_id", PORT_CODE)
+_NODE_FLOAT = ("x", "y", "elevation", "lat", "lon")
+_NODE_INT = ("sandag_hwycov_node", "street_count")
+_BOOL_STRINGS = {"True": True, "False": False}
+
+
+def coerce_types(G: nx.MultiDiGraph, *, source: str = "network") -> nx.MultiDiGraph:
+    """Give GraphML string attributes their real types, in place.
+
+    - ``'True'``/``'False'`` → bool, for any attribute all of whose values are such strings;
+    - empty strings → attribute removed (the SANDAG GraphML writes missing values as ``''``);
+    - known numeric attributes → float (``length``, ``sandag_fwy_posted_mph``, ...) or int
+      (``link_id``, ``port_code``, ``sandag_hwycov_node``, ``street_count``).
+
+    Raises
+    ------
+    binational.errors.NetworkError
+        If a numeric attribute holds a value that is not a number (names the element).
+    """
+    _coerce_items(
+        ((n, d) for n, d in G.nodes(data=True)),
+        floats=_NODE_FLOAT,
+        ints=_NODE_INT,
+        what="node",
+        source=source,
+    )
+    _coerce_items(
+        (((u, v, k), d) for u, v, k, d in G.edges(keys=True, data=True)),
+        floats=_EDGE_FLOAT,
+        ints=_EDGE_INT,
+        what="edge",
+        source=source,
+    )
+    return G
+
+
+def _coerce_items(items, *, floats, ints, what: str, source: str) -> None:
+    items = list(items)
+    not_bool: set[str] = set()
+    seen: set[str] = set()
+    for _, d in items:
+        for k, v in list(d.items()):
+            if isinstance(v, str):
+                if v == "":
+                    del d[k]
+                    continue
+                if v not in _BOOL_STRINGS:
+                    not_bool.add(k)
+            else:
+                not_bool.add(k)
+            seen.add(k)
+    bools = (seen - not_bool) - set(floats) - set(ints)
+    for ident, d in items:
+        for k in bools & d.keys():
+            d[k] = _BOOL_STRINGS[d[k]]
+        for k in floats:
+            if k in d and not isinstance(d[k], float):
+                d[k] = _number(d[k], float, k, ident, what, source)
+        for k in ints:
+            if k in d and not isinstance(d[k], int | bool | list):
+                d[k] = _number(d[k], int, k, ident, what, source)
+
+
+def _number(value: Any, kind: type, attr: str, ident: Any, what: str, source: str) -> Any:
+    if isinstance(value, list):
+        return value
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise NetworkError(
+            f"{source}: {what} {ident!r} attribute {attr!r} = {value!r} is not a number"
+        ) from None
+    if kind is int:
+        if not f.is_integer():
+            raise NetworkError(
+                f"{source}: {what} {ident!r} attribute {attr!r} = {value!r} is not an integer"
+            )
+        return int(f)
+    return f
+
+
+def check_network(
+    G: nx.MultiDiGraph, *, report: DropReport | None = None, layer: str = "network"
+) -> dict[str, int]:
+    """Check that a network is usable and describe its connectivity.
+
+    Nodes outside the largest strongly connected component (unreachable from, or unable to
+    reach, most of the network) are logged and, with ``report``, flagged (kept in the graph).
+
+    Returns
+    -------
+    dict
+        ``nodes``, ``edges``, ``largest_scc``, ``outside_largest_scc``, ``weak_components``,
+        ``edges_without_length``.
+
+    Raises
+    ------
+    binational.errors.NetworkError
+        If the graph has no nodes or no edges.
+    """
+    n, m = G.number_of_nodes(), G.number_of_edges()
+    if n == 0 or m == 0:
+        raise NetworkError(f"{layer}: road network is empty ({n} nodes, {m} edges)")
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = list(G.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    rows, cols = [], []
+    no_length = 0
+    for u, nbrs in G.adjacency():  # raw adjacency dicts: much faster than G.edges(data=True)
+        iu = index[u]
+        for v, keydict in nbrs.items():
+            iv = index[v]
+            for d in keydict.values():
+                rows.append(iu)
+                cols.append(iv)
+                length = d.get("length")
+                if not (type(length) is float and math.isfinite(length)) and not _finite(length):
+                    no_length += 1
+    adj = coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    n_weak, _ = connected_components(adj, directed=True, connection="weak")
+    _, labels = connected_components(adj, directed=True, connection="strong")
+    counts = np.bincount(labels)
+    largest = int(counts.max())
+    outside = [nodes[i] for i in np.flatnonzero(labels != counts.argmax())]
+    summary = {
+        "nodes": n,
+        "edges": m,
+        "largest_scc": largest,
+        "outside_largest_scc": len(outside),
+        "weak_components": int(n_weak),
+        "edges_without_length": no_length,
+    }
+    log.info("%s: %s", layer, ", ".join(f"{k}={v:,}" for k, v in summary.items()))
+    if report is not None and outside:
+        report.add(
+            f"{layer} nodes",
+            outside,
+            "outside_largest_scc_flagged",
+            f"largest strongly connected component has {largest:,} of {n:,} nodes",
+        )
+    return summary
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def project_network(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
+    """Project a graph with :func:`osmnx.projection.project_graph`; ``crs`` stored as a string."""
+    import osmnx as ox
+
+    crs_str = _crs_string(crs)
+    Gp = ox.projection.project_graph(G, to_crs=crs_str)
+    Gp.graph["crs"] = crs_str
+    return Gp
+
+
+def _crs_string(crs: Any) -> str:
+    try:
+        return pyproj.CRS.from_user_input(crs).to_string()
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(f"{crs!r} is not a valid CRS: {exc}") from exc
