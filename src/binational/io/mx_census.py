@@ -67,11 +67,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import drops, schema
+from .. import drops
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import SchemaError
+from ._inegi import (
+    _TEXT_COLUMNS,
+    SUPPRESSION_CODES,  # noqa: F401  (re-exported: public name of this module)
+    _cvegeo,
+    _filter_municipios,
+    _inegi_keys,
+    _numeric_columns,
+    _pad,
+    _uids,
+    _validate_cvegeo,
+    normalise_municipios,
+)
 from ._vector import check_unique, clean_geometries, note, read_csv_text, read_text, read_vector
+from .mx_iter import LAYER_ITER, iter_composition, read_iter  # noqa: F401  (LAYER_ITER re-exported)
 
 __all__ = [
     "GM_GRADES",
@@ -91,7 +104,6 @@ log = get_logger(__name__)
 LAYER_AGEBS = "mx_agebs"
 LAYER_RESAGEBURB = "mx_resageburb"
 LAYER_CONAPO = "mx_conapo_imu"
-LAYER_ITER = "mx_iter"
 LAYER_UNITS = "mx_units"
 
 #: Canonical group column → RESAGEBURB 2020 mnemonic.
@@ -122,106 +134,6 @@ NAMED_GROUPS_MX = {
 #: CONAPO marginalisation grades, lowest to highest.
 GM_GRADES = ("Muy bajo", "Bajo", "Medio", "Alto", "Muy alto")
 HIGH_GRADES = frozenset({"Alto", "Muy alto"})
-
-#: Cell values meaning "withheld or not available" in INEGI tables.
-SUPPRESSION_CODES = ("*", "N/D", "ND", "NA", "")
-
-_KEY_ALIASES = {
-    "CVE_ENT": "ENTIDAD",
-    "ENT": "ENTIDAD",
-    "CVE_MUN": "MUN",
-    "CVE_LOC": "LOC",
-    "CVE_AGEB": "AGEB",
-    "CVE_MZA": "MZA",
-}
-_TEXT_COLUMNS = {"ENTIDAD", "NOM_ENT", "MUN", "NOM_MUN", "LOC", "NOM_LOC", "AGEB", "MZA", "CVEGEO"}
-_CVEGEO_RX = r"\d{9}\d{3}[0-9A-Z]"
-
-
-def _pad(values: pd.Series, width: int) -> pd.Series:
-    """Component codes as zero-padded upper-case strings ('2' → '02', '5a' → '005A')."""
-    s = values.astype("string").str.strip().str.upper().str.replace(r"\.0+$", "", regex=True)
-    return s.str.zfill(width)
-
-
-def _cvegeo(values: pd.Series) -> pd.Series:
-    """13-character keys; only the entidad's leading zero, lost by a numeric read, is restored."""
-    s = values.astype("string").str.strip().str.upper().str.replace(r"\.0+$", "", regex=True)
-    return s.where(s.str.len() != 12, "0" + s)
-
-
-def normalise_municipios(municipios: Iterable[str] | None) -> tuple[str, ...] | None:
-    if municipios is None:
-        return None
-    if isinstance(municipios, str):
-        municipios = [municipios]
-    out = tuple(str(m).strip().zfill(5) for m in municipios)
-    bad = [m for m in out if not (len(m) == 5 and m.isdigit())]
-    if bad:
-        raise SchemaError(f"municipios must be 5-digit INEGI keys (entidad + municipio), got {bad}")
-    return out
-
-
-def _uids(codes: Iterable[str]) -> list[str]:
-    return [schema.unit_id(schema.MX, c) for c in codes]
-
-
-def _validate_cvegeo(cvegeo: pd.Series, path) -> pd.Series:
-    ok = cvegeo.str.fullmatch(_CVEGEO_RX).fillna(False)
-    if not ok.all():
-        bad = cvegeo[~ok].astype(object).head(5).tolist()
-        lengths = set(cvegeo[~ok].str.len().dropna().astype(int))
-        hint = (
-            " (9-character keys are rural AGEBs: ENT+MUN+AGEB; binational reads urban AGEBs)"
-            if lengths == {9}
-            else ""
-        )
-        raise SchemaError(
-            f"{path}: {int((~ok).sum())} CVEGEO value(s) are not 13-character urban AGEB keys "
-            f"(ENT 2 + MUN 3 + LOC 4 + AGEB 4), e.g. {bad}{hint}"
-        )
-    return cvegeo.astype(str)
-
-
-def _filter_municipios(
-    df: pd.DataFrame, keys: pd.Series, municipios, *, layer: str, path, report
-) -> pd.DataFrame:
-    if municipios is None:
-        return df
-    inside = keys.str[:5].isin(municipios).to_numpy()
-    note(
-        report,
-        layer,
-        _uids(keys[~inside]),
-        drops.OUTSIDE_REGION,
-        f"municipio not in {', '.join(municipios)} ({Path(path).name})",
-    )
-    return df.loc[inside]
-
-
-def _numeric_columns(
-    df: pd.DataFrame, columns: list[str], path
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Numbers of ``columns``: (values with NaN for suppression codes, code mask, cell text)."""
-    if not columns:
-        empty = pd.DataFrame(index=df.index)
-        return empty, empty, np.empty((len(df), 0), dtype=str)
-    raw = df[columns].fillna("").to_numpy(dtype=object).astype(str)
-    text = np.char.upper(np.char.strip(raw))
-    codes = np.isin(text, SUPPRESSION_CODES)
-    flat = pd.to_numeric(pd.Series(text.ravel(), dtype=object), errors="coerce")
-    values = flat.to_numpy(dtype="float64").reshape(text.shape)
-    bad = np.isnan(values) & ~codes
-    if bad.any():
-        col = np.argwhere(bad)[0][1]
-        examples = text[bad[:, col], col][:3].tolist()
-        raise SchemaError(f"{path}: column {columns[col]!r} has non-numeric value(s) {examples}")
-    return (
-        pd.DataFrame(values, index=df.index, columns=columns),
-        pd.DataFrame(codes, index=df.index, columns=columns),
-        text,
-    )
-
 
 # --------------------------------------------------------------------------------------------
 # AGEB polygons
@@ -308,23 +220,6 @@ _ROW_KINDS = {
         "'Total AGEB urbana' row (MZA 000), so blocks are never summed"
     ),
 }
-
-
-def _inegi_keys(df: pd.DataFrame, required: tuple[str, ...], path) -> pd.DataFrame:
-    """Upper-case column names, key aliases resolved, key codes zero-padded."""
-    df = df.rename(columns=lambda c: str(c).strip().upper())
-    df = df.rename(columns={k: v for k, v in _KEY_ALIASES.items() if v not in df.columns})
-    missing = [k for k in required if k not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"{path}: missing key column(s) {', '.join(missing)} (INEGI names "
-            f"{', '.join(required)}, or lower-case cve_ent/cve_mun/cve_loc/ageb/mza)"
-        )
-    widths = {"ENTIDAD": 2, "MUN": 3, "LOC": 4, "AGEB": 4, "MZA": 3}
-    for key, width in widths.items():
-        if key in df.columns:
-            df[key] = _pad(df[key], width)
-    return df
 
 
 def read_resageburb(
@@ -523,151 +418,6 @@ def read_conapo_imu(
     out["high_marginalization"] = out["POB_TOTAL"].where(high, 0.0).where(out["GM_2020"].notna())
     out.attrs.update(source_path=str(path), encoding=enc)
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# ITER municipio totals
-# --------------------------------------------------------------------------------------------
-
-
-def read_iter(
-    path: str | os.PathLike,
-    *,
-    municipios: Iterable[str] | None = None,
-    report: DropReport | None = None,
-    encoding: str | None = None,
-) -> pd.DataFrame:
-    """Read INEGI ITER 2020 municipio totals.
-
-    Parameters
-    ----------
-    path
-        An ITER table: either one row per municipio (``ENTIDAD``, ``MUN``, ...) or INEGI's
-        locality file (``ITER_<ee>CSV20.csv``), whose municipio-total rows (``LOC == 0000``)
-        are kept and whose entity-total and locality rows are recorded as ``summary_row``.
-    municipios
-        5-digit municipio keys to keep.
-    report
-        Drop report.
-    encoding
-        Text encoding (default: detected).
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``CVE`` (5-digit ENT + MUN); INEGI's columns, numbers as float (``*`` and
-        ``N/D`` → NaN).
-    """
-    municipios = normalise_municipios(municipios)
-    text, enc = read_text(path, encoding=encoding)
-    df = read_csv_text(text, path=path)
-    df = _inegi_keys(df, ("ENTIDAD", "MUN"), path)
-    keep = (df["MUN"] != "000").to_numpy()
-    if "LOC" in df.columns:
-        is_mun = (df["LOC"] == "0000").to_numpy()
-        n_loc = int((keep & ~is_mun).sum())
-        if n_loc:
-            note(
-                report,
-                LAYER_ITER,
-                ["locality"],
-                drops.SUMMARY_ROW,
-                f"{n_loc:,} locality rows (LOC != 0000) not used",
-            )
-        keep &= is_mun
-    n_ent = int((df["MUN"] == "000").sum())
-    if n_ent:
-        note(
-            report,
-            LAYER_ITER,
-            ["entity_total"],
-            drops.SUMMARY_ROW,
-            f"{n_ent:,} entity/national total rows (MUN 000) not used",
-        )
-    df = df.loc[keep]
-    cve = df["ENTIDAD"] + df["MUN"]
-    bad = ~cve.str.fullmatch(r"\d{5}").fillna(False)
-    if bad.any():
-        raise SchemaError(f"{path}: malformed ENTIDAD/MUN keys, e.g. {cve[bad].head(3).tolist()}")
-    check_unique(cve, key="municipio key (ENTIDAD+MUN)", path=path)
-    df.index = pd.Index(cve.to_numpy(), name="CVE")
-    if municipios is not None:
-        inside = df.index.isin(municipios)
-        note(
-            report,
-            LAYER_ITER,
-            df.index[~inside],
-            drops.OUTSIDE_REGION,
-            f"not in {', '.join(municipios)}",
-        )
-        df = df.loc[inside]
-    numeric = [c for c in df.columns if c not in _TEXT_COLUMNS and not c.startswith("NOM_")]
-    values, _, _ = _numeric_columns(df, numeric, path)
-    out = df.drop(columns=numeric).astype("str")
-    out[numeric] = values
-    out = out[list(df.columns)]
-    out.attrs.update(source_path=str(path), encoding=enc)
-    return out
-
-
-def iter_composition(iter_table: pd.DataFrame) -> pd.DataFrame:
-    """Municipio-level migrant composition from an ITER table (:func:`read_iter`).
-
-    Parameters
-    ----------
-    iter_table
-        Municipio rows indexed by ``CVE`` with ``POBTOT``, ``PNACOE`` and ``PRESOE15``
-        (``P_5YMAS`` when present).
-
-    Returns
-    -------
-    DataFrame
-        One row per municipio: ``municipio``, ``name``, ``pop_total``, ``born_elsewhere``
-        (PNACOE), ``born_elsewhere_share`` (PNACOE / POBTOT), ``moved_since_2015``
-        (PRESOE15), ``moved_since_2015_share`` and ``moved_since_2015_base`` (the denominator's
-        mnemonic: ``P_5YMAS`` when the table has it, else ``POBTOT``: the ITER extract in the
-        shared data has no ``P_5YMAS``, so the share is of the whole population and slightly
-        understates the share of people aged 5 and over), ``source``. A municipio total gives
-        no index: there is one unit per municipio, not a distribution over AGEBs.
-
-    Raises
-    ------
-    SchemaError
-        If ``POBTOT``, ``PNACOE`` or ``PRESOE15`` is missing.
-    """
-    path = iter_table.attrs.get("source_path", "ITER table")
-    missing = [c for c in ("POBTOT", "PNACOE", "PRESOE15") if c not in iter_table.columns]
-    if missing:
-        raise SchemaError(f"{path}: ITER column(s) {', '.join(missing)} missing")
-    pop = iter_table["POBTOT"].astype(float)
-    base_name = "P_5YMAS" if "P_5YMAS" in iter_table.columns else "POBTOT"
-    base = iter_table[base_name].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = pd.DataFrame(
-            {
-                "municipio": iter_table.index.astype(str),
-                "name": iter_table["NOM_MUN"].astype(str)
-                if "NOM_MUN" in iter_table.columns
-                else iter_table.index.astype(str),
-                "pop_total": pop.to_numpy(),
-                "born_elsewhere": iter_table["PNACOE"].to_numpy(float),
-                "born_elsewhere_share": (iter_table["PNACOE"] / pop.where(pop > 0)).to_numpy(),
-                "moved_since_2015": iter_table["PRESOE15"].to_numpy(float),
-                "moved_since_2015_share": (
-                    iter_table["PRESOE15"] / base.where(base > 0)
-                ).to_numpy(),
-                "moved_since_2015_base": base_name,
-                "source": f"INEGI Censo 2020, ITER municipio totals ({Path(path).name})",
-            }
-        )
-    for col in ("born_elsewhere_share", "moved_since_2015_share"):
-        bad = out[col] > 1
-        if bad.any():
-            raise SchemaError(
-                f"{path}: {col} above 1 for municipio(s) {out.loc[bad, 'municipio'].tolist()}"
-            )
-    out.attrs["source_path"] = str(path)
-    return out.reset_index(drop=True)
 
 
 def resageburb_named_groups(table: pd.DataFrame) -> pd.DataFrame:
