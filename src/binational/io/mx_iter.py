@@ -13,15 +13,12 @@ import numpy as np
 import pandas as pd
 
 from .. import drops
-from .._log import get_logger
 from ..drops import DropReport
 from ..errors import SchemaError
 from ._inegi import _TEXT_COLUMNS, _inegi_keys, _numeric_columns, normalise_municipios
 from ._vector import check_unique, note, read_csv_text, read_text
 
 __all__ = ["LAYER_ITER", "iter_composition", "read_iter"]
-
-log = get_logger(__name__)
 
 LAYER_ITER = "mx_iter"
 

@@ -1,4 +1,5 @@
-"""What to load: a local road network file (by suffix) or an OpenStreetMap query, with its cache identity."""
+"""What to load: a local road network file (by suffix) or an OpenStreetMap query, with its cache
+identity."""
 
 from __future__ import annotations
 
