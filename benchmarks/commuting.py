@@ -32,8 +32,11 @@ import numpy as np
 import pandas as pd
 
 import binational
-from binational.commuting import api, model
+from binational.commuting import model
+from binational.commuting.cells import observed_cells, trip_cells, zone_units
+from binational.commuting.choiceset import _lanes_open_grid, _options, _wait_grid
 from binational.commuting.design import port_minutes
+from binational.commuting.estimate import _fit
 from binational.io.lanes import read_sandag_observed_volumes
 from binational.io.survey import read_od_survey, read_zone_centroids
 
@@ -106,9 +109,9 @@ def main() -> None:
     zones = read_zone_centroids(data / "osm/tijuana_sandiego_sr11_2017_network.gpkg")
     units = region.units.reset_index(drop=True)
     pm = port_minutes(units, region.ports)
-    cells = api.observed_cells(survey)
-    options = api._options(cells)
-    waits, _ = api._wait_grid(
+    cells = observed_cells(survey)
+    options = _options(cells)
+    waits, _ = _wait_grid(
         region.waits,
         options,
         direction="northbound",
@@ -126,7 +129,7 @@ def main() -> None:
         origin_weight=units["pop_total"].fillna(0).to_numpy()[pm.origin_index],
         size=units["workers"].fillna(0).to_numpy()[pm.dest_index],
         waits=waits,
-        lanes_open=api._lanes_open_grid(
+        lanes_open=_lanes_open_grid(
             read_sandag_observed_volumes(
                 data / "crossings/sandag_ome_observed_hourly_volumes_waits_2017.csv"
             ),
@@ -134,14 +137,14 @@ def main() -> None:
             "northbound",
         ),
     )
-    zu = api.zone_units(zones, units)
-    tc = api.trip_cells(survey, zu, pm, options, purpose="HBW")
+    zu = zone_units(zones, units)
+    tc = trip_cells(survey, zu, pm, options, purpose="HBW")
     n_o, n_d, k = design.access.shape[0], design.egress.shape[1], len(options)
     print(f"{n_o} origins (AGEBs) x {n_d} destinations (tracts) x {k} options (ports x lanes)")
     print(f"{len(tc)} survey cells (HBW northbound), {int(tc.records.sum())} records")
 
     def ours_fit_predict():
-        fit = api._fit(design, tc, wait_sign="nonpositive", separate_wait=True, fixed=None)
+        fit = _fit(design, tc, wait_sign="nonpositive", separate_wait=True, fixed=None)
         prob = model.option_probabilities(fit.theta, design, range(24), separate_wait=True)
         return fit, prob
 

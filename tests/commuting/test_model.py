@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from binational.commuting import fit as cf
 from binational.commuting import model as m
 from binational.errors import SchemaError
 
@@ -118,7 +119,7 @@ def _simulate(d, theta, n, seed, *, joint):
         dd = rng.integers(0, len(d.size), size=n)
         p = m.conditional_probabilities(theta, d, o, dd, h, separate_wait=True)
         k = np.array([rng.choice(p.shape[1], p=row) for row in p])
-    return m.TripCells(o, dd, h, k, np.ones(n), np.ones(n))
+    return cf.TripCells(o, dd, h, k, np.ones(n), np.ones(n))
 
 
 @pytest.mark.parametrize("cap", [False, True, "port"])
@@ -130,10 +131,10 @@ def test_conditional_fit_equals_statsmodels_conditional_logit(cap):
     names = m.param_names(d, separate_wait=True)
     x, y, g = _long_design(d, cells, names)
     ref = sm.ConditionalLogit(y, x, groups=g)
-    ll_ours, _ = m.loglik(theta, d, cells, likelihood="conditional", separate_wait=True)
+    ll_ours, _ = cf.loglik(theta, d, cells, likelihood="conditional", separate_wait=True)
     assert ll_ours == pytest.approx(ref.loglike(theta), rel=1e-10)
     res = ref.fit(disp=False, method="bfgs", maxiter=500)
-    fit = m.fit_choice(d, cells, likelihood="conditional", scale="trips", separate_wait=True)
+    fit = cf.fit_choice(d, cells, likelihood="conditional", scale="trips", separate_wait=True)
     # same maximum: the estimates agree to 1 % of a standard error (optimiser tolerances)
     assert np.all(np.abs(fit.theta - res.params.to_numpy()) < 0.01 * fit.se.to_numpy())
     np.testing.assert_allclose(fit.se.to_numpy(), res.bse.to_numpy(), rtol=2e-3)
@@ -144,7 +145,7 @@ def test_joint_fit_recovers_known_parameters_within_two_se(cap):
     d = _design(seed=3, n_o=40, n_d=30, lanes_open=cap)
     theta = _theta(cap)
     cells = _simulate(d, theta, 3000, seed=4, joint=True)
-    fit = m.fit_choice(d, cells, likelihood="joint", scale="trips", separate_wait=True)
+    fit = cf.fit_choice(d, cells, likelihood="joint", scale="trips", separate_wait=True)
     z = (fit.theta - theta) / fit.se.to_numpy()
     assert np.all(np.abs(z) < 2), dict(zip(fit.params.index, np.round(z, 2), strict=True))
     assert fit.se.to_numpy().max() < 0.2  # informative, not a vacuous 2-SE band
@@ -157,13 +158,13 @@ def test_gradient_equals_numerical(cap):
     d = _design(seed=5, lanes_open=cap)
     base = _theta(cap)
     cells = _simulate(d, base, 400, seed=6, joint=True)
-    for lik in m.LIKELIHOODS:
+    for lik in cf.LIKELIHOODS:
         for sep in (True, False):
             th = base if sep else np.r_[base[0], base[2:]]
-            _, g = m.loglik(th, d, cells, likelihood=lik, separate_wait=sep)
+            _, g = cf.loglik(th, d, cells, likelihood=lik, separate_wait=sep)
 
             def f(t, lik=lik, sep=sep):
-                return m.loglik(t, d, cells, likelihood=lik, separate_wait=sep)[0]
+                return cf.loglik(t, d, cells, likelihood=lik, separate_wait=sep)[0]
 
             num = approx_fprime(th, f, 1e-7)
             np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-3)
@@ -172,8 +173,8 @@ def test_gradient_equals_numerical(cap):
 def test_non_convergence_is_an_error():
     d = _design(seed=7)
     cells = _simulate(d, THETA, 300, seed=8, joint=True)
-    with pytest.raises(m.ConvergenceError, match="did not converge"):
-        m.fit_choice(d, cells, separate_wait=True, maxiter=2)
+    with pytest.raises(cf.ConvergenceError, match="did not converge"):
+        cf.fit_choice(d, cells, separate_wait=True, maxiter=2)
 
 
 def test_unidentified_constant_is_an_error():
@@ -181,14 +182,14 @@ def test_unidentified_constant_is_an_error():
     cells = _simulate(d, THETA, 300, seed=10, joint=False)
     # one option never chosen: its constant runs to -inf
     keep = cells.option != 4
-    with pytest.raises(m.ConvergenceError):
-        m.fit_choice(d, cells.subset(keep), likelihood="conditional", separate_wait=True)
+    with pytest.raises(cf.ConvergenceError):
+        cf.fit_choice(d, cells.subset(keep), likelihood="conditional", separate_wait=True)
 
 
 def test_bad_inputs():
     d = _design()
     with pytest.raises(SchemaError, match="trips must be finite and > 0"):
-        m.TripCells(
+        cf.TripCells(
             np.array([0]),
             np.array([0]),
             np.array([0]),
@@ -196,14 +197,14 @@ def test_bad_inputs():
             np.array([0.0]),
             np.array([1]),
         )
-    cells = m.TripCells(
+    cells = cf.TripCells(
         np.array([0]), np.array([0]), np.array([0]), np.array([9]), np.array([1.0]), np.array([1])
     )
     with pytest.raises(SchemaError, match="option outside"):
-        m.fit_choice(d, cells)
+        cf.fit_choice(d, cells)
     good = _simulate(d, THETA, 50, seed=1, joint=False)
     with pytest.raises(SchemaError, match="fixed parameter"):
-        m.fit_choice(d, good, fixed={"beta_speed": 0.0})
+        cf.fit_choice(d, good, fixed={"beta_speed": 0.0})
     with pytest.raises(SchemaError, match="waits must be finite"):
         m.ChoiceDesign(
             options=d.options,

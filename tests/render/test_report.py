@@ -11,6 +11,7 @@ import pytest
 from binational import pipeline
 from binational.cli import main
 from binational.errors import OutputError, RenderError
+from binational.pipeline import _files as pipeline_files
 from binational.render import report as report_mod
 from binational.render.report import build_report, write_report
 
@@ -351,7 +352,7 @@ def test_report_finds_the_survey_beside_the_files_the_region_read(tj, data_dir, 
     from binational import settings
 
     monkeypatch.setattr(settings, "data_dir", None)  # only the region's own files tell
-    assert pipeline._data_root(tj) == data_dir
+    assert pipeline_files._data_root(tj) == data_dir
     missing: dict = {}
     survey, path = pipeline.read_region_survey(tj, missing)
     assert path == data_dir / "crossings/sandag_ome_crossborder_od_survey_2017.csv"

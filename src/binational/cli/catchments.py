@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
             new_ports=(OTAY_MESA_EAST,) if args.otay_mesa_east else (),
         )
     weekday = args.weekday
-    from ..pipeline import default_wait_fallback
+    from ..pipeline.analyses import default_wait_fallback
 
     args.wait_fallback, note = default_wait_fallback(region, _fallback(args.wait_fallback))
     if note:

@@ -13,10 +13,17 @@ Modules, in the order data flows through them:
 - :mod:`~binational.commuting.periods` — periods of the day (AM peak, midday, PM peak, night).
 - :mod:`~binational.commuting.design` — minutes between units and ports (catchments machinery:
   network when given, straight line otherwise; walking for pedestrian lanes).
-- :mod:`~binational.commuting.model` — the multinomial logit, its likelihood on survey
-  aggregates, the maximum-likelihood fit and standard errors.
-- :mod:`~binational.commuting.api` — :func:`commuting`: fit per purpose, leave-one-period-out
-  held-out shares, per-unit probabilities, expected crossing time and time tax.
+- :mod:`~binational.commuting.model` — the multinomial logit: its design and probabilities.
+- :mod:`~binational.commuting.fit` — its likelihood on survey aggregates, the
+  maximum-likelihood fit and standard errors.
+- :mod:`~binational.commuting.cells` — survey trips as cells (per option; per unit pair).
+- :mod:`~binational.commuting.choiceset` — the options, waits, lanes open and unit weights of
+  the design.
+- :mod:`~binational.commuting.estimate` — fit per purpose, leave-one-period-out held-out shares.
+- :mod:`~binational.commuting.expectations` — per-unit probabilities, expected crossing time
+  and time tax.
+- :mod:`~binational.commuting.result` — :class:`CommutingResult` and :class:`CommutingScenario`.
+- :mod:`~binational.commuting.api` — :func:`commuting`: the one call, through the steps above.
 - :mod:`~binational.commuting.timetax` — time-tax raster and person-hours waiting per port.
 - :mod:`~binational.commuting.heldout` — held-out port and lane errors per period.
 - :mod:`~binational.commuting.pedestrians` — pedestrian port choice (walking access, not
@@ -30,29 +37,17 @@ Modules, in the order data flows through them:
 
 from __future__ import annotations
 
-from .api import (
-    DEFAULT_SIZE,
-    CommutingResult,
-    CommutingScenario,
-    commuting,
-    observed_cells,
-    unit_expectations,
-)
+from .api import DEFAULT_SIZE, commuting
 from .bridges import bridge_counts, bridge_crossings, pedestrian_catchments, walk_network
+from .cells import observed_cells
+from .expectations import unit_expectations
+from .fit import ChoiceFit, ConvergenceError, fit_choice, loglik
 from .heldout import heldout_errors
-from .model import (
-    ChoiceDesign,
-    ChoiceFit,
-    ConvergenceError,
-    fit_choice,
-    loglik,
-    option_probabilities,
-    param_names,
-    predict_shares,
-)
+from .model import ChoiceDesign, option_probabilities, param_names, predict_shares
 from .pedestrians import pedestrian_check
 from .periods import PERIOD_LABELS, PERIODS, period_of
 from .queues import DEFAULT_WAIT_ELASTICITY, equilibrium_waits, wait_elasticity
+from .result import CommutingResult, CommutingScenario
 from .scenario import run_scenario, scenario_design
 from .timetax import occupancy, person_hours_waiting, time_tax_raster
 

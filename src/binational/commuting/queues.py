@@ -31,7 +31,8 @@ import pandas as pd
 from .. import schema
 from .._log import get_logger
 from ..errors import SchemaError
-from .model import ChoiceDesign, ConvergenceError, predict_shares
+from .fit import ConvergenceError
+from .model import ChoiceDesign, predict_shares
 
 __all__ = ["DEFAULT_WAIT_ELASTICITY", "equilibrium_waits", "wait_elasticity"]
 

@@ -21,11 +21,12 @@ from .. import schema
 from .._log import get_logger
 from ..errors import SchemaError
 from ..io.lanes import LaneError
-from .api import CommutingResult, CommutingScenario, unit_expectations
 from .design import port_minutes
+from .expectations import unit_expectations
 from .model import ChoiceDesign, n_coefficients, option_probabilities, predict_shares
 from .periods import PERIODS
 from .queues import DEFAULT_WAIT_ELASTICITY, equilibrium_waits
+from .result import CommutingResult, CommutingScenario
 
 __all__ = ["run_scenario", "scenario_design"]
 

@@ -289,7 +289,7 @@ def concentration_task(ctx: RegionContext) -> TaskOutput:
 def catchments_task(ctx: RegionContext) -> TaskOutput:
     """Isochrones, per-unit best port and crossing time, and the population summary."""
     from ..catchments import catchments
-    from ..pipeline import default_wait_fallback
+    from ..pipeline.analyses import default_wait_fallback
 
     region = ctx.region
     kwargs = {

@@ -1,0 +1,121 @@
+"""The concentration profile, the catchments and the population check of a report; the wait
+fallback of a region without wait data."""
+
+from __future__ import annotations
+
+import logging
+
+from ..errors import BinationalError
+
+log = logging.getLogger(__name__)
+
+
+def default_wait_fallback(region, asked=None) -> tuple[object, str | None]:
+    """The wait fallback a command uses for ``region``, and the note that says so.
+
+    A region with no wait-time data at all (a user's twin city, a region whose CBP feed is not
+    in the data folder) still gets catchments: the border wait is taken as 0 minutes and the
+    note says so, so that the figures are never read as wait-included. A fallback the user
+    asked for is used as is.
+
+    Parameters
+    ----------
+    region : binational.units.Region
+        The loaded region.
+    asked : str, int or None
+        The user's ``wait_fallback`` (None: not asked).
+
+    Returns
+    -------
+    tuple
+        ``(fallback, note)``: the value for ``catchments(wait_fallback=...)`` and a note (None
+        when nothing was assumed).
+    """
+    if asked is not None:
+        return asked, None
+    waits = getattr(region, "waits", None)
+    if waits is not None and len(waits):
+        return None, None
+    reason = getattr(region, "missing", {}).get("waits", "no wait table")
+    return (
+        "zero",
+        f"no wait-time data for this region ({reason}): the border wait is taken as 0 minutes",
+    )
+
+
+def concentration_result(
+    region, missing: dict[str, str], *, permutations: int = 499, seed: int = 0
+):
+    """The concentration profile of ``region`` for the report, or None with the reason in
+    ``missing["concentration"]``.
+
+    Parameters
+    ----------
+    region
+        The loaded region.
+    missing
+        Receives the reason when the profile cannot be computed.
+    permutations, seed
+        Inference settings.
+
+    Returns
+    -------
+    ConcentrationProfile or None
+        :func:`binational.concentration.concentration_profile` of the region's default groups.
+    """
+    from ..concentration import concentration_profile
+
+    try:
+        return concentration_profile(region, permutations=permutations, seed=seed)
+    except BinationalError as exc:
+        missing["concentration"] = f"concentration profile could not be computed: {exc}"
+        return None
+
+
+def catchments_result(region, missing: dict[str, str]):
+    """The catchments of ``region`` for the report, or None with the reason in ``missing``.
+
+    A port without a wait profile does not stop the report: its wait is taken as 0 minutes
+    (``wait_fallback="zero"``) and ``missing["waits_for_catchments"]`` says so.
+
+    Parameters
+    ----------
+    region
+        The loaded region.
+    missing
+        Receives the reasons (no waits, catchments not computed).
+
+    Returns
+    -------
+    CatchmentResult or None
+        :func:`binational.catchments.catchments` of the region.
+    """
+    from ..catchments import catchments
+
+    fallback, note = default_wait_fallback(region)
+    if note:  # no wait data at all: 0 minutes, and the report says so
+        missing["waits_for_catchments"] = note
+    try:
+        return catchments(region, wait_fallback=fallback)
+    except BinationalError as exc:
+        if "wait_fallback" not in str(exc):
+            missing["catchments"] = f"catchments could not be computed: {exc}"
+            return None
+        missing["waits_for_catchments"] = (
+            f"{exc.args[0].split(';')[0]}: those ports' border wait is taken as 0 minutes"
+        )
+    try:
+        return catchments(region, wait_fallback="zero")
+    except BinationalError as exc:
+        missing["catchments"] = f"catchments could not be computed: {exc}"
+        return None
+
+
+def _population_check(region):
+    from ..units import official_totals, population_check
+
+    try:
+        return population_check(region.units, official=official_totals(region.spec))
+    except (BinationalError, KeyError, FileNotFoundError) as exc:  # pragma: no cover - manifest
+        log.info("no population check: %s", exc)
+        return None

@@ -1,0 +1,234 @@
+"""The whole report: run its analyses (:mod:`binational.pipeline`), then build the HTML."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._progress import step
+from ..errors import BinationalError
+from ._files import data_file_checksums, read_region_survey
+from .analyses import _population_check, catchments_result, concentration_result
+from .commuting import commuting_results
+from .groups import groups_results
+
+if TYPE_CHECKING:
+    from ..render.report import ReportParts
+
+log = logging.getLogger(__name__)
+
+
+def report_results(
+    region,
+    *,
+    permutations: int = 199,
+    seed: int = 0,
+    data_dir: str | os.PathLike | None = None,
+    commuting: bool = True,
+    groups: bool = True,
+) -> tuple[dict, dict[str, str]]:
+    """Run the commuting model and the named-group profile for a report.
+
+    Parameters
+    ----------
+    region
+        A loaded :class:`binational.Region`.
+    permutations
+        Permutations of the named-group index tests.
+    seed
+        Random seed of the tests.
+    data_dir
+        Data folder of the survey and census files (default: ``settings.data_dir``).
+    commuting, groups
+        Run the commuting model / the named-group profile.
+
+    Returns
+    -------
+    results, missing
+        ``results`` has ``"commuting"`` and ``"groups"`` where they could be computed (pass it
+        to ``build_report(results=...)``); ``missing`` maps each left-out step to its reason.
+    """
+    results: dict = {}
+    missing: dict[str, str] = {}
+    steps = [
+        (
+            "groups",
+            groups,
+            lambda: groups_results(
+                region, permutations=permutations, seed=seed, data_dir=data_dir, context=False
+            ),
+        ),
+        ("commuting", commuting, lambda: commuting_results(region, data_dir=data_dir)),
+    ]
+    for name, wanted, run in steps:
+        if not wanted:
+            continue
+        try:
+            with step(f"report analysis {name}"):
+                results[name] = run()
+        except BinationalError as exc:
+            missing[name] = f"{name} could not be computed: {exc}"
+    return results, missing
+
+
+def report(
+    region,
+    *,
+    lang: str = "en",
+    concentration="auto",
+    catchments="auto",
+    groups: bool = False,
+    commuting: bool = False,
+    permutations: int = 499,
+    seed: int = 0,
+    offline: bool = True,
+    sections: Sequence | None = None,
+    results: Mapping | None = None,
+    command: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+) -> ReportParts:
+    """Run a report's analyses on ``region`` and build its HTML.
+
+    Parameters
+    ----------
+    region
+        A :class:`binational.Region` (:func:`binational.load_region`).
+    lang
+        ``"en"`` or ``"es"``.
+    concentration, catchments
+        Precomputed results, ``"auto"`` to compute them here (:func:`concentration_result`,
+        :func:`catchments_result`), or None to leave the section out (listed as missing).
+    groups, commuting
+        Also run the named-group profile and the commuting model (:func:`report_results`, at
+        most 199 permutations), as ``binational report`` does.
+    permutations, seed
+        Permutations and bootstrap replicates of the concentration profile, and their seed.
+    offline
+        Inline Leaflet in the embedded map (no CDN).
+    sections
+        Section functions in order (default :data:`binational.render.report.SECTIONS`).
+    results
+        Further precomputed results for added sections (``ctx.results``).
+    command
+        The command shown in the "reproduce this" box (default: the equivalent CLI call).
+    data_dir
+        Data folder of the survey, the commuting model and ITER (default: beside the region's
+        files, else ``BINATIONAL_DATA_DIR``).
+
+    Returns
+    -------
+    ReportParts
+        The HTML, the results it used, the timings of each step and every note about gaps.
+    """
+    from ..errors import RenderError
+    from ..render.labels import check_lang
+    from ..render.report import build_report
+
+    check_lang(lang)
+    if region.units is None or len(region.units) == 0:
+        raise RenderError(f"region {region.spec.name!r} has no census units: nothing to report")
+    missing: dict[str, str] = {}
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if isinstance(concentration, str) and concentration == "auto":
+        log.info("report: concentration profile")
+        concentration = concentration_result(region, missing, permutations=permutations, seed=seed)
+    timings["concentration"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if isinstance(catchments, str) and catchments == "auto":
+        log.info("report: catchments")
+        catchments = catchments_result(region, missing)
+    timings["catchments"] = time.perf_counter() - t0
+    extra = dict(results or {})
+    skipped: dict[str, str] = {}
+    if groups or commuting:
+        t0 = time.perf_counter()
+        more, skipped = report_results(
+            region,
+            permutations=min(permutations, 199),
+            seed=seed,
+            data_dir=data_dir,
+            commuting=commuting,
+            groups=groups,
+        )
+        extra = {**more, **extra}
+        timings["groups_commuting"] = time.perf_counter() - t0
+    survey, survey_path = read_region_survey(region, missing, data_dir=data_dir)
+    extra.setdefault("population_check", _population_check(region))
+    parts = build_report(
+        region,
+        lang=lang,
+        concentration=concentration,
+        catchments=catchments,
+        survey=survey,
+        checksums=data_file_checksums(region, extra=[survey_path] if survey_path else []),
+        missing=missing,
+        permutations=permutations,
+        seed=seed,
+        offline=offline,
+        sections=sections,
+        results=extra,
+        command=command,
+    )
+    parts.timings = {**timings, **parts.timings}
+    parts.missing.update(skipped)  # listed by the CLI; the page leaves those sections out
+    return parts
+
+
+def write_report(
+    region,
+    out_dir: str | os.PathLike,
+    *,
+    lang: str = "en",
+    name: str | None = None,
+    command: str | None = None,
+    permutations: int = 499,
+    **options,
+) -> Path:
+    """Run the report (:func:`report`) and write ``out_dir/<region>.html`` atomically.
+
+    Parameters
+    ----------
+    region
+        A :class:`binational.Region`.
+    out_dir
+        Output folder (created if needed; checked before the long computation).
+    lang
+        ``"en"`` or ``"es"`` (a Spanish report is ``<region>.es.html``).
+    name
+        File stem instead of the region name.
+    command
+        The command shown in the "reproduce this" box (default: the equivalent CLI call).
+    permutations
+        Permutations and bootstrap replicates of the concentration profile.
+    **options
+        The other keyword arguments of :func:`report`.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file written.
+
+    Raises
+    ------
+    OutputError
+        If ``out_dir`` cannot be created or written. Nothing is left half-written.
+    """
+    from ..render._io import atomic_write_text, check_writable
+    from ..render.report import default_command
+
+    out = check_writable(out_dir)  # fail before the (long) computation
+    parts = report(
+        region,
+        lang=lang,
+        permutations=permutations,
+        command=command
+        or default_command(region, lang=lang, permutations=permutations, out=str(out_dir)),
+        **options,
+    )
+    stem = name or region.spec.name + ("" if lang == "en" else f".{lang}")
+    return atomic_write_text(out / f"{stem}.html", parts.html)
