@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import types
 
+import pandas as pd
 import pytest
 
 from binational._defaults import COMMUTER
-from binational.catchments import catchments
+from binational.catchments import CatchmentOptions, catchments
 from binational.scale import run_batch
 from binational.scale.tasks import BatchConfig, RegionContext, catchments_task, get_task
 
@@ -22,7 +24,8 @@ def test_one_constant_for_catchments_and_batch():
     assert batch["hour"].default == COMMUTER.hour
     sig = inspect.signature(catchments).parameters
     assert tuple(sig["minutes"].default) == COMMUTER.minutes
-    assert (sig["hour"].default, sig["lane"].default) == (COMMUTER.hour, COMMUTER.lane)
+    waits = CatchmentOptions().waits  # hour and lane are wait options of the chain
+    assert (waits.hour, waits.lane) == (COMMUTER.hour, COMMUTER.lane)
     assert "lane" in get_task("catchments").params
 
 
@@ -36,7 +39,8 @@ def test_catchments_task_passes_the_commuter_conditions(monkeypatch):
     monkeypatch.setattr("binational.catchments.catchments", fake)
     ctx = RegionContext.__new__(RegionContext)
     ctx.config = BatchConfig()
-    ctx._region = object()
+    # a region with wait data: no fallback is assumed, the task passes the commuter conditions
+    ctx._region = types.SimpleNamespace(waits=pd.DataFrame({"minutes": [10.0]}), missing={})
     ctx._load_error = None
     ctx.spec = None
     monkeypatch.setattr(RegionContext, "region", property(lambda self: self._region))

@@ -298,7 +298,9 @@ def catchments_task(ctx: RegionContext) -> TaskOutput:
         "lane": ctx.config.lane,
     }
     options = kwargs | ctx.options("catchments")
-    options["wait_fallback"], note = default_wait_fallback(region, options.get("wait_fallback"))
+    fallback, note = default_wait_fallback(region, options.get("wait_fallback"))
+    if fallback is not None:
+        options["wait_fallback"] = fallback
     notes = [{"item": "waits", "note": note}] if note else []
     result = catchments(region, **options)
     tables = {
