@@ -23,6 +23,8 @@ Modules, in the order data flows through them:
 - :mod:`~binational.commuting.expectations` — per-unit probabilities, expected crossing time
   and time tax.
 - :mod:`~binational.commuting.result` — :class:`CommutingResult` and :class:`CommutingScenario`.
+- :mod:`~binational.commuting.options` — :class:`CommutingOptions`: every option of a run,
+  grouped by step (fit, lane waits, travel times).
 - :mod:`~binational.commuting.api` — :func:`commuting`: the one call, through the steps above.
 - :mod:`~binational.commuting.timetax` — time-tax raster and person-hours waiting per port.
 - :mod:`~binational.commuting.heldout` — held-out port and lane errors per period.
@@ -44,6 +46,7 @@ from .expectations import unit_expectations
 from .fit import ChoiceFit, ConvergenceError, fit_choice, loglik
 from .heldout import heldout_errors
 from .model import ChoiceDesign, option_probabilities, param_names, predict_shares
+from .options import CommutingOptions, FitOptions, LaneWaitOptions, TravelTimeOptions
 from .pedestrians import pedestrian_check
 from .periods import PERIOD_LABELS, PERIODS, period_of
 from .queues import DEFAULT_WAIT_ELASTICITY, equilibrium_waits, wait_elasticity
@@ -58,9 +61,13 @@ __all__ = [
     "PERIOD_LABELS",
     "ChoiceDesign",
     "ChoiceFit",
+    "CommutingOptions",
     "CommutingResult",
     "CommutingScenario",
     "ConvergenceError",
+    "FitOptions",
+    "LaneWaitOptions",
+    "TravelTimeOptions",
     "bridge_counts",
     "bridge_crossings",
     "commuting",

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 
 from .. import schema
 from .._log import get_logger
-from ..catchments import straightline as sl
 from ..drops import DropReport
 from ..errors import SchemaError
-from ..io.lanes import PRECEDENCE, check_lanes
+from ..io.lanes import check_lanes
 from .cells import _reachable, observed_cells, trip_cells, zone_units
 from .choiceset import _lanes_open_grid, _options, _purpose_design, _wait_grid, _weights
-from .design import DEFAULT_WALK_KPH, port_minutes
+from .design import PortMinutes, port_minutes
 from .estimate import _fit_purpose, _share_se
 from .expectations import _per_unit
-from .periods import PERIODS
+from .options import CommutingOptions
 from .result import CommutingResult
 
 __all__ = ["DEFAULT_SIZE", "commuting"]
@@ -61,31 +60,11 @@ def commuting(
     ports: gpd.GeoDataFrame | None = None,
     network=None,
     waits: pd.DataFrame | None = None,
-    direction: str = "northbound",
-    purposes: Sequence[str] = ("HBW", "HBO", "HBS"),
-    periods: Mapping[str, tuple[int, ...]] = PERIODS,
-    size: Mapping[str, str] | None = None,
-    origin_weight: str = schema.POP_TOTAL,
     lanes: pd.DataFrame | None = None,
     lanes_open: pd.DataFrame | None = None,
-    port_capacity: bool = False,
-    weekday="weekdays",
-    wait_precedence: Sequence[str] = PRECEDENCE,
-    wait_fill: str = "nearest",
-    likelihood: str = "joint",
-    separate_wait: bool = True,
-    wait_sign: str = "nonpositive",
-    fixed: Mapping[str, float] | None = None,
-    zone_snap_m: float = 5000.0,
-    hour: int = 7,
-    unit_purpose: str = "HBW",
-    method: str = "auto",
-    circuity: float = sl.DEFAULT_CIRCUITY,
-    speed_kph: float = sl.DEFAULT_SPEED_KPH,
-    walk_kph: float = DEFAULT_WALK_KPH,
-    access_speed_kph: float | None = 15.0,
-    max_snap_m: float = 2000.0,
+    options: CommutingOptions | None = None,
     report: DropReport | None = None,
+    **flat,
 ) -> CommutingResult:
     """Fit the port × lane choice model to the survey and apply it to every unit.
 
@@ -102,17 +81,6 @@ def commuting(
         unit up to this distance; farther trips are left out and reported).
     units, ports, network, waits
         Explicit inputs.
-    direction
-        ``"northbound"`` (origins: Mexican units) or ``"southbound"``.
-    purposes
-        Survey purposes to fit, one model each.
-    periods
-        Periods of the day (:data:`binational.commuting.periods.PERIODS`); each is held out in
-        turn.
-    size
-        Destination size column per purpose (default :data:`DEFAULT_SIZE`).
-    origin_weight
-        Origin trip weight column (default population).
     lanes
         Optional port-lane table (:func:`binational.io.lanes.port_lanes`): every option of the
         survey must be a lane the port has (else :class:`~binational.io.lanes.LaneError`).
@@ -126,52 +94,99 @@ def commuting(
         schedule (:func:`~binational.io.lanes.read_poe_rates`): with the CBP counts alone the
         held-out PM-peak lane shares of work trips miss by 5.6 pp, with the mean of both
         sources by 3.8 pp (network times).
-    port_capacity
-        Also add ``γ_port · ln(1 + booths open at the port)`` (see
-        :class:`~binational.commuting.model.ChoiceDesign`); off by default (on the 2017 survey
-        its estimate is not distinguishable from 0).
-    weekday, wait_precedence, wait_fill
-        Waits (:func:`binational.io.lanes.lane_waits`, :func:`~binational.io.lanes.require_lane_waits`).
-    likelihood
-        ``"joint"`` (destination and option; default) or ``"conditional"`` (option given the
-        observed destination), see :mod:`binational.commuting.fit`.
-    separate_wait
-        Separate coefficients for drive and wait minutes (default). With False, one
-        coefficient of generalised time (drive + wait + drive).
-    wait_sign
-        ``"nonpositive"`` (default): a wait coefficient estimated above 0 is refitted at 0 and
-        the unconstrained estimate is kept in ``parameters`` (``unconstrained_estimate``,
-        ``unconstrained_se``). Hourly waits rise with the number of travellers (the queue is
-        the demand), so on the 2017 survey without the lanes-open term the free estimate is
-        positive (+0.020 per minute, SE 0.006, for work trips; with it, −0.005, SE 0.007): the
-        survey barely identifies how travellers weigh the wait, and a positive weight would
-        make a shorter queue repel travellers in scenarios.
-        ``"free"``: keep the estimate whatever its sign.
-    fixed
-        Parameters held fixed in every fit (see :func:`~binational.commuting.fit.fit_choice`).
-    hour, unit_purpose
-        Hour and purpose of the per-unit columns of ``units``.
-    method, circuity, speed_kph, walk_kph, access_speed_kph, max_snap_m
-        Travel times (:func:`binational.commuting.design.port_minutes`).
+    options
+        Options of every step (:class:`~binational.commuting.options.CommutingOptions`): the
+        fit (purposes, periods, likelihood, wait sign, ...), the lane waits and the travel
+        times.
     report
         Receives units without weight and filled waits.
+    **flat
+        Any option by its flat name (``purposes=("HBW",)``, ``method="straight-line"``,
+        ``hour=8``, ``wait_fill="nearest"``, ...:
+        :data:`~binational.commuting.options.FLAT_KEYWORDS`), applied over ``options``.
 
     Returns
     -------
     CommutingResult
+
+    Raises
+    ------
+    TypeError
+        For a flat keyword that is no option.
     """
+    opts = (options if options is not None else CommutingOptions()).replace(**flat)
     report = report if report is not None else DropReport()
     units, ports, network, waits = _inputs(region, units, ports, network, waits)
-    if not 0 <= int(hour) <= 23:
-        raise SchemaError(f"hour {hour} must be 0-23")
-    cells = observed_cells(survey, direction=direction, periods=periods)
-    unknown = sorted(set(purposes) - set(cells["purpose"]))
+    prep = _prepare(survey, zones, units, ports, network, waits, lanes, lanes_open, opts, report)
+    fits = _fit_purposes(survey, units, prep, opts, report)
+    out, tax = _per_unit(
+        units,
+        prep.pm,
+        fits.designs[opts.unit_purpose],
+        fits.models[opts.unit_purpose],
+        hour=opts.hour,
+        separate_wait=opts.fit.separate_wait,
+    )
+    out["method"] = prep.pm.method
+    result = CommutingResult(
+        fit_table=fits.fit_table,
+        parameters=fits.parameters,
+        heldout_parameters=fits.heldout_parameters,
+        units=out,
+        time_tax=tax,
+        waits=prep.wait_grid.assign(direction=opts.direction),
+        observed=prep.cells,
+        models=fits.models,
+        designs=fits.designs,
+        port_minutes=prep.pm,
+        method=prep.pm.method,
+        params=_params_out(opts, prep, lanes_open_term=lanes_open is not None),
+        report=report,
+        inputs={
+            "units": units,
+            "ports": ports,
+            "network": network,
+            "waits": waits,
+            "names": prep.names,
+        },
+    )
+    log.info("%r", result)
+    return result
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What every purpose's fit shares: survey cells, options, waits, minutes, weights."""
+
+    cells: pd.DataFrame
+    options: pd.DataFrame
+    wait_arr: object
+    wait_grid: pd.DataFrame
+    pm: PortMinutes
+    names: dict
+    size: dict
+    ow: object
+    open_arr: object
+    zone_unit: object
+
+
+def _prepare(
+    survey, zones, units, ports, network, waits, lanes, lanes_open, opts, report
+) -> _Prepared:
+    """Check the options against the survey, then build what every purpose's fit shares."""
+    fit, direction = opts.fit, opts.direction
+    if not 0 <= int(opts.hour) <= 23:
+        raise SchemaError(f"hour {opts.hour} must be 0-23")
+    cells = observed_cells(survey, direction=direction, periods=fit.periods)
+    unknown = sorted(set(fit.purposes) - set(cells["purpose"]))
     if unknown:
         raise SchemaError(
             f"purpose(s) {unknown} not in the survey ({sorted(set(cells['purpose']))})"
         )
-    if unit_purpose not in purposes:
-        raise SchemaError(f"unit_purpose {unit_purpose!r} is not among purposes {list(purposes)}")
+    if opts.unit_purpose not in fit.purposes:
+        raise SchemaError(
+            f"unit_purpose {opts.unit_purpose!r} is not among purposes {list(fit.purposes)}"
+        )
     options = _options(cells)
     if lanes is not None:
         check_lanes(
@@ -181,23 +196,24 @@ def commuting(
         waits,
         options,
         direction=direction,
-        weekday=weekday,
-        precedence=wait_precedence,
-        wait_fill=wait_fill,
+        weekday=opts.waits.weekday,
+        precedence=opts.waits.precedence,
+        wait_fill=opts.waits.fill,
         fixed=None,
         report=report,
     )
+    travel = opts.travel
     pm = port_minutes(
         units,
         ports,
         network=network,
         direction=direction,
-        method=method,
-        circuity=circuity,
-        speed_kph=speed_kph,
-        walk_kph=walk_kph,
-        access_speed_kph=access_speed_kph,
-        max_snap_m=max_snap_m,
+        method=travel.method,
+        circuity=travel.circuity,
+        speed_kph=travel.speed_kph,
+        walk_kph=travel.walk_kph,
+        access_speed_kph=travel.access_speed_kph,
+        max_snap_m=travel.max_snap_m,
         report=report,
     )
     names = {}
@@ -205,39 +221,68 @@ def commuting(
         names = dict(
             zip(ports[schema.PORT_CODE].astype(int), ports["name"].astype(str), strict=False)
         )
-    size = {**DEFAULT_SIZE, **dict(size or {})}
-    ow = _weights(units, pm.origin_index, origin_weight, "origin weight", report)
+    return _Prepared(
+        cells=cells,
+        options=options,
+        wait_arr=wait_arr,
+        wait_grid=wait_grid,
+        pm=pm,
+        names=names,
+        size={**DEFAULT_SIZE, **dict(fit.size or {})},
+        ow=_weights(units, pm.origin_index, fit.origin_weight, "origin weight", report),
+        open_arr=None if lanes_open is None else _lanes_open_grid(lanes_open, options, direction),
+        zone_unit=zone_units(zones, units, max_snap_m=opts.zone_snap_m, report=report),
+    )
 
-    open_arr = None if lanes_open is None else _lanes_open_grid(lanes_open, options, direction)
-    zone_unit = zone_units(zones, units, max_snap_m=zone_snap_m, report=report)
+
+@dataclass(frozen=True)
+class _Fits:
+    """The fits of every purpose: tables, full-sample models and their designs."""
+
+    fit_table: pd.DataFrame
+    parameters: pd.DataFrame
+    heldout_parameters: pd.DataFrame
+    models: dict
+    designs: dict
+
+
+def _fit_purposes(survey, units, prep: _Prepared, opts, report) -> _Fits:
+    """Fit one model per purpose (each period held out in turn) on the survey's trip cells."""
+    fit, direction = opts.fit, opts.direction
     models, designs, fit_rows, params, held_params = {}, {}, [], [], []
-    for purpose in purposes:
+    for purpose in fit.purposes:
         design = _purpose_design(
             units,
-            pm,
-            options,
+            prep.pm,
+            prep.options,
             purpose=purpose,
-            size=size,
-            ow=ow,
-            wait_arr=wait_arr,
-            open_arr=open_arr,
-            port_capacity=port_capacity,
+            size=prep.size,
+            ow=prep.ow,
+            wait_arr=prep.wait_arr,
+            open_arr=prep.open_arr,
+            port_capacity=fit.port_capacity,
             report=report,
         )
         tc = trip_cells(
-            survey, zone_unit, pm, options, purpose=purpose, direction=direction, report=report
+            survey,
+            prep.zone_unit,
+            prep.pm,
+            prep.options,
+            purpose=purpose,
+            direction=direction,
+            report=report,
         )
-        tc = _reachable(tc, design, purpose=purpose, method=pm.method, report=report)
+        tc = _reachable(tc, design, purpose=purpose, method=prep.pm.method, report=report)
         full, rows, held, fitted = _fit_purpose(
             design,
             tc,
             purpose=purpose,
-            periods=periods,
-            names=names,
-            likelihood=likelihood,
-            separate_wait=separate_wait,
-            wait_sign=wait_sign,
-            fixed=fixed,
+            periods=fit.periods,
+            names=prep.names,
+            likelihood=fit.likelihood,
+            separate_wait=fit.separate_wait,
+            wait_sign=fit.wait_sign,
+            fixed=fit.fixed,
         )
         models[purpose], designs[purpose] = full, design
         params.append(rows)
@@ -245,59 +290,41 @@ def commuting(
         fit_rows += fitted
     fit_table = pd.DataFrame(fit_rows)
     fit_table.insert(0, "direction", direction)
-    fit_table["observed_share_se"] = _share_se(survey, fit_table, direction, periods)
-
-    # --- per unit ---------------------------------------------------------------------------
-    out, tax = _per_unit(
-        units,
-        pm,
-        designs[unit_purpose],
-        models[unit_purpose],
-        hour=hour,
-        separate_wait=separate_wait,
-    )
-    out["method"] = pm.method
-    wait_grid = wait_grid.assign(direction=direction)
-    params_out = {
-        "direction": direction,
-        "purposes": list(purposes),
-        "periods": {k: list(v) for k, v in periods.items()},
-        "size": {p: size.get(p, schema.POP_TOTAL) for p in purposes},
-        "origin_weight": origin_weight,
-        "weekday": str(weekday),
-        "wait_precedence": list(wait_precedence),
-        "wait_fill": wait_fill,
-        "likelihood": likelihood,
-        "separate_wait": separate_wait,
-        "lanes_open_term": lanes_open is not None,
-        "port_capacity_term": bool(port_capacity and lanes_open is not None),
-        "wait_sign": wait_sign,
-        "fixed": dict(fixed or {}),
-        "zone_snap_m": zone_snap_m,
-        "hour": hour,
-        "unit_purpose": unit_purpose,
-        "method": pm.method,
-        "circuity": circuity,
-        "speed_kph": speed_kph,
-        "walk_kph": walk_kph,
-    }
-    result = CommutingResult(
+    fit_table["observed_share_se"] = _share_se(survey, fit_table, direction, fit.periods)
+    return _Fits(
         fit_table=fit_table,
         parameters=pd.concat(params, ignore_index=True),
         heldout_parameters=pd.concat(held_params, ignore_index=True)
         if held_params
         else pd.DataFrame(),
-        units=out,
-        time_tax=tax,
-        waits=wait_grid,
-        observed=cells,
         models=models,
         designs=designs,
-        port_minutes=pm,
-        method=pm.method,
-        params=params_out,
-        report=report,
-        inputs={"units": units, "ports": ports, "network": network, "waits": waits, "names": names},
     )
-    log.info("%r", result)
-    return result
+
+
+def _params_out(opts: CommutingOptions, prep: _Prepared, *, lanes_open_term: bool) -> dict:
+    """Every parameter of the run, flat (``result.params``: reports and file metadata)."""
+    fit, waits, travel = opts.fit, opts.waits, opts.travel
+    return {
+        "direction": opts.direction,
+        "purposes": list(fit.purposes),
+        "periods": {k: list(v) for k, v in fit.periods.items()},
+        "size": {p: prep.size.get(p, schema.POP_TOTAL) for p in fit.purposes},
+        "origin_weight": fit.origin_weight,
+        "weekday": str(waits.weekday),
+        "wait_precedence": list(waits.precedence),
+        "wait_fill": waits.fill,
+        "likelihood": fit.likelihood,
+        "separate_wait": fit.separate_wait,
+        "lanes_open_term": lanes_open_term,
+        "port_capacity_term": bool(fit.port_capacity and lanes_open_term),
+        "wait_sign": fit.wait_sign,
+        "fixed": dict(fit.fixed or {}),
+        "zone_snap_m": opts.zone_snap_m,
+        "hour": opts.hour,
+        "unit_purpose": opts.unit_purpose,
+        "method": prep.pm.method,
+        "circuity": travel.circuity,
+        "speed_kph": travel.speed_kph,
+        "walk_kph": travel.walk_kph,
+    }
