@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -275,6 +276,27 @@ def _heldout_table(heldout: pd.DataFrame | None, t, lang, period) -> str:
     return _table([t["purpose"], t["period"], t["port_err"], t["lane_err"]], rows, t["heldout"])
 
 
+@dataclass(frozen=True)
+class _Fmt:
+    """Language, labels and port names of one rendering, with the cell formatters."""
+
+    lang: str
+    t: Mapping
+    names: Mapping[int, str]
+
+    def port(self, c) -> str:
+        return _e(self.names.get(int(c), str(c)))
+
+    def lane(self, x) -> str:
+        return _e(self.t["lanes"].get(x, x))
+
+    def purpose(self, x) -> str:
+        return _e(self.t["purposes"].get(x, x))
+
+    def period(self, x) -> str:
+        return _e(self.t["periods"].get(x, x))
+
+
 def commuting_section(
     result,
     *,
@@ -326,84 +348,85 @@ def commuting_section(
     if "port_name" in ft.columns:
         for c, n in zip(ft["port_code"], ft["port_name"], strict=True):
             names.setdefault(int(c), str(n))
-
-    def port(c) -> str:
-        return _e(names.get(int(c), str(c)))
-
-    def lane(x) -> str:
-        return _e(t["lanes"].get(x, x))
-
-    def purpose(x) -> str:
-        return _e(t["purposes"].get(x, x))
-
-    def period(x) -> str:
-        return _e(t["periods"].get(x, x))
-
+    f = _Fmt(lang=lang, t=t, names=names)
     parts = [f'<section id="commuting" lang="{_e(lang)}"><h2>{_e(t["title"])}</h2>']
     method = _METHOD[lang].get(result.method, result.method)
     parts.append(f"<p>{_e(t['intro'].format(method=method))}</p>")
+    parts += _observed_parts(result, f)
+    parts += _fit_parts(result, f)
+    parts.append(_heldout_table(heldout, t, lang, f.period))
+    parts += _time_tax_parts(result, f, time_tax_png)
+    parts += _person_hours_parts(person_hours, f)
+    parts += _pedestrian_parts(pedestrians, f)
+    if scenario is not None:
+        parts += _scenario_parts(result, scenario, scenario_name, f)
+    parts += _sources_parts(result, t)
+    parts.append("</section>")
+    return "".join(parts)
 
-    # observed trips: purpose × port × lane rows, periods as columns
+
+def _observed_parts(result, f: _Fmt) -> list[str]:
+    """Observed trips: purpose × port × lane rows with periods as columns, then by hour."""
+    t, lang = f.t, f.lang
     obs = result.observed
-    parts.append(f"<p>{_e(t['fitted_note'])}</p>")
-    parts.append(_observed_pivot(obs, t, lang, port, lane, purpose, period))
+    parts = [f"<p>{_e(t['fitted_note'])}</p>"]
+    parts.append(_observed_pivot(obs, t, lang, f.port, f.lane, f.purpose, f.period))
     hourly = obs.pivot_table(
         index="hour", columns=["port_code", "lane"], values="trips", aggfunc="sum", fill_value=0
     )
     heads = [t["hour"]] + [
-        f"{names.get(int(p), p)} – {t['lanes'].get(ln, ln)}" for p, ln in hourly.columns
+        f"{f.names.get(int(p), p)} – {t['lanes'].get(ln, ln)}" for p, ln in hourly.columns
     ]
     rows = [
         [f"{int(h):02d}:00"] + [_num(v, lang) for v in hourly.loc[h].to_numpy()]
         for h in hourly.index
     ]
     parts.append(_table(heads, rows, t["by_hour"]))
+    return parts
 
-    # parameters
-    p = result.parameters
+
+def _fit_parts(result, f: _Fmt) -> list[str]:
+    """The fitted parameters, then the held-out fit per purpose, period, port and lane."""
+    t, lang = f.t, f.lang
     rows = [
         [
-            purpose(r.purpose),
+            f.purpose(r.purpose),
             _e(r.parameter),
             _num(r.estimate, lang, 4),
             _e(t["fixed"]) if bool(getattr(r, "fixed", False)) else _num(r.se, lang, 4),
         ]
-        for r in p.itertuples(index=False)
+        for r in result.parameters.itertuples(index=False)
     ]
-    parts.append(_table([t["purpose"], t["parameter"], t["estimate"], t["se"]], rows, t["params"]))
-
-    # held-out fit
+    parts = [_table([t["purpose"], t["parameter"], t["estimate"], t["se"]], rows, t["params"])]
     rows = [
         [
-            purpose(r.purpose),
-            period(r.period),
-            port(r.port_code),
-            lane(r.lane),
+            f.purpose(r.purpose),
+            f.period(r.period),
+            f.port(r.port_code),
+            f.lane(r.lane),
             _pct(r.observed_share, lang),
             _pct(r.predicted_share, lang),
             _num(100 * (r.predicted_share - r.observed_share), lang, 1),
         ]
-        for r in ft.itertuples(index=False)
+        for r in result.fit_table.itertuples(index=False)
     ]
-    parts.append(
-        _table(
-            [
-                t["purpose"],
-                t["period"],
-                t["port"],
-                t["lane"],
-                t["observed_share"],
-                t["predicted_share"],
-                t["error_pp"],
-            ],
-            rows,
-            t["fit"],
-        )
-    )
+    heads = [
+        t["purpose"],
+        t["period"],
+        t["port"],
+        t["lane"],
+        t["observed_share"],
+        t["predicted_share"],
+        t["error_pp"],
+    ]
+    parts.append(_table(heads, rows, t["fit"]))
+    return parts
 
-    parts.append(_heldout_table(heldout, t, lang, period))
 
-    # time tax
+def _time_tax_parts(result, f: _Fmt, time_tax_png: bytes | None) -> list[str]:
+    """Mean time tax and expected minutes per side, and the time-tax map when given."""
+    t, lang = f.t, f.lang
+    parts = []
     u = result.units
     if "time_tax_minutes" in u.columns:
         rows = []
@@ -430,122 +453,108 @@ def commuting_section(
             f'<figure><img alt="{_e(t["tax_map"])}" src="data:image/png;base64,{data}">'
             f"<figcaption>{_e(t['tax_map'])}</figcaption></figure>"
         )
+    return parts
 
-    if person_hours is not None and len(person_hours):
+
+def _person_hours_parts(person_hours: pd.DataFrame | None, f: _Fmt) -> list[str]:
+    """Person-hours waiting per port and lane (nothing without them)."""
+    if person_hours is None or not len(person_hours):
+        return []
+    t, lang = f.t, f.lang
+    rows = [
+        [
+            f.port(r.port_code),
+            f.lane(r.lane),
+            _num(r.persons_per_day, lang),
+            _num(r.mean_wait_minutes, lang, 1),
+            _num(r.person_hours_waiting, lang),
+        ]
+        for r in person_hours.itertuples(index=False)
+    ]
+    heads = [t["port"], t["lane"], t["persons"], t["mean_wait"], t["ph"]]
+    return [_table(heads, rows, t["person_hours"])]
+
+
+def _pedestrian_parts(pedestrians: pd.DataFrame | None, f: _Fmt) -> list[str]:
+    """The pedestrian check against the BTS counts (nothing without it)."""
+    if pedestrians is None or not len(pedestrians):
+        return []
+    t, lang = f.t, f.lang
+    r0 = pedestrians.iloc[0]
+    rows = [
+        [
+            f.port(r.port_code),
+            _num(r.observed_pedestrians, lang),
+            _pct(r.observed_share, lang),
+            _pct(r.predicted_share, lang),
+            _num(r.error_pp, lang, 1),
+        ]
+        for r in pedestrians.itertuples(index=False)
+    ]
+    heads = [t["port"], t["ped_count"], t["observed_share"], t["ped_pred"], t["error_pp"]]
+    caption = t["pedestrians"].format(year=int(r0["year"]), walk=_num(r0["max_walk_minutes"], lang))
+    return [_table(heads, rows, caption)]
+
+
+def _scenario_parts(result, scenario: Mapping, scenario_name: str | None, f: _Fmt) -> list[str]:
+    """The scenario: shares base vs scenario, its summary and its waits at the unit hour."""
+    t, lang = f.t, f.lang
+    sh = scenario["shares"]
+    name = scenario_name or (str(sh["scenario"].iloc[0]) if "scenario" in sh and len(sh) else "")
+    rows = [
+        [
+            f.purpose(r.purpose),
+            f.period(r.period),
+            f.port(r.port_code),
+            f.lane(r.lane),
+            _pct(r.base_share, lang),
+            _pct(r.scenario_share, lang),
+            _num(r.change_pp, lang, 1),
+        ]
+        for r in sh.itertuples(index=False)
+    ]
+    heads = [t["purpose"], t["period"], t["port"], t["lane"], t["base"], t["scen"], t["change"]]
+    parts = [_table(heads, rows, t["scenario"].format(name=name))]
+    if "summary" in scenario:
+        s = scenario["summary"].iloc[0]
         rows = [
             [
-                port(r.port_code),
-                lane(r.lane),
-                _num(r.persons_per_day, lang),
-                _num(r.mean_wait_minutes, lang, 1),
-                _num(r.person_hours_waiting, lang),
-            ]
-            for r in person_hours.itertuples(index=False)
+                _e(t["mean_tax"]),
+                _num(s["base_mean_time_tax_minutes"], lang, 1),
+                _num(s["scenario_mean_time_tax_minutes"], lang, 1),
+            ],
+            [
+                _e(t["mean_expected"]),
+                _num(s["base_mean_expected_minutes"], lang, 1),
+                _num(s["scenario_mean_expected_minutes"], lang, 1),
+            ],
         ]
-        parts.append(
-            _table(
-                [t["port"], t["lane"], t["persons"], t["mean_wait"], t["ph"]],
-                rows,
-                t["person_hours"],
-            )
-        )
-
-    if pedestrians is not None and len(pedestrians):
-        r0 = pedestrians.iloc[0]
+        parts.append(_table(["", t["base"], t["scen"]], rows, t["scenario"].format(name=name)))
+    if scenario.get("waits") is not None:
+        hour = int(result.params.get("hour", 7))
+        w = scenario["waits"]
+        w = w[w["hour"] == hour]
         rows = [
             [
-                port(r.port_code),
-                _num(r.observed_pedestrians, lang),
-                _pct(r.observed_share, lang),
-                _pct(r.predicted_share, lang),
-                _num(r.error_pp, lang, 1),
+                f.port(r.port_code),
+                f.lane(r.lane),
+                _num(r.base_wait, lang, 1),
+                _num(r.scenario_wait, lang, 1),
             ]
-            for r in pedestrians.itertuples(index=False)
+            for r in w.itertuples(index=False)
         ]
-        parts.append(
-            _table(
-                [t["port"], t["ped_count"], t["observed_share"], t["ped_pred"], t["error_pp"]],
-                rows,
-                t["pedestrians"].format(
-                    year=int(r0["year"]), walk=_num(r0["max_walk_minutes"], lang)
-                ),
-            )
-        )
+        heads = [t["port"], t["lane"], t["wait_base"], t["wait_scen"]]
+        parts.append(_table(heads, rows, t["scen_waits"].format(hour=hour)))
+    return parts
 
-    if scenario is not None:
-        sh = scenario["shares"]
-        name = scenario_name or (
-            str(sh["scenario"].iloc[0]) if "scenario" in sh and len(sh) else ""
-        )
-        rows = [
-            [
-                purpose(r.purpose),
-                period(r.period),
-                port(r.port_code),
-                lane(r.lane),
-                _pct(r.base_share, lang),
-                _pct(r.scenario_share, lang),
-                _num(r.change_pp, lang, 1),
-            ]
-            for r in sh.itertuples(index=False)
-        ]
-        parts.append(
-            _table(
-                [
-                    t["purpose"],
-                    t["period"],
-                    t["port"],
-                    t["lane"],
-                    t["base"],
-                    t["scen"],
-                    t["change"],
-                ],
-                rows,
-                t["scenario"].format(name=name),
-            )
-        )
-        if "summary" in scenario:
-            s = scenario["summary"].iloc[0]
-            rows = [
-                [
-                    _e(t["mean_tax"]),
-                    _num(s["base_mean_time_tax_minutes"], lang, 1),
-                    _num(s["scenario_mean_time_tax_minutes"], lang, 1),
-                ],
-                [
-                    _e(t["mean_expected"]),
-                    _num(s["base_mean_expected_minutes"], lang, 1),
-                    _num(s["scenario_mean_expected_minutes"], lang, 1),
-                ],
-            ]
-            parts.append(_table(["", t["base"], t["scen"]], rows, t["scenario"].format(name=name)))
-        if scenario.get("waits") is not None:
-            hour = int(result.params.get("hour", 7))
-            w = scenario["waits"]
-            w = w[w["hour"] == hour]
-            rows = [
-                [
-                    port(r.port_code),
-                    lane(r.lane),
-                    _num(r.base_wait, lang, 1),
-                    _num(r.scenario_wait, lang, 1),
-                ]
-                for r in w.itertuples(index=False)
-            ]
-            parts.append(
-                _table(
-                    [t["port"], t["lane"], t["wait_base"], t["wait_scen"]],
-                    rows,
-                    t["scen_waits"].format(hour=hour),
-                )
-            )
 
+def _sources_parts(result, t: Mapping) -> list[str]:
+    """The sources of the observed trips and of the waits, as a folded list."""
     srcs = sorted(
         {str(s) for s in result.observed.get("source", pd.Series(dtype=str))}
         | {str(s) for s in result.waits.get("source", pd.Series(dtype=str))}
     )
-    if srcs:
-        items = "".join(f"<li>{_e(s)}</li>" for s in srcs)
-        parts.append(f"<details><summary>{_e(t['sources'])}</summary><ul>{items}</ul></details>")
-    parts.append("</section>")
-    return "".join(parts)
+    if not srcs:
+        return []
+    items = "".join(f"<li>{_e(s)}</li>" for s in srcs)
+    return [f"<details><summary>{_e(t['sources'])}</summary><ul>{items}</ul></details>"]
