@@ -10,12 +10,12 @@ earlier releases (``hour=7``, ``buffer_m=400``, ``wait_fallback=2504``) still wo
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import schema
 from .._defaults import COMMUTER
+from .._options import replace_flat
 from . import straightline as sl
 from .allocation import DEFAULT_BETA
 from .isochrones import DEFAULT_BUFFER_M, DEFAULT_FILL_HOLES_KM2
@@ -181,23 +181,7 @@ class CatchmentOptions:
         TypeError
             For a keyword that is no option (like a misspelt keyword argument).
         """
-        unknown = sorted(set(flat) - set(FLAT_KEYWORDS))
-        if unknown:
-            raise TypeError(
-                f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}; options are "
-                f"{', '.join(sorted(FLAT_KEYWORDS))}"
-            )
-        groups: dict[str, dict] = {}
-        top: dict = {}
-        for name, value in flat.items():
-            group, attr = FLAT_KEYWORDS[name]
-            if group is None:
-                top[attr] = value
-            else:
-                groups.setdefault(group, {})[attr] = value
-        for group, changes in groups.items():
-            top[group] = dataclasses.replace(getattr(self, group), **changes)
-        return dataclasses.replace(self, **top)
+        return replace_flat(self, flat, FLAT_KEYWORDS)
 
 
 #: Flat keyword → (group attribute of :class:`CatchmentOptions` or None, field name).

@@ -9,11 +9,11 @@ between units and ports (:class:`TravelTimeOptions`). The flat keywords of earli
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import schema
+from .._options import replace_flat
 from ..catchments import straightline as sl
 from ..io.lanes import PRECEDENCE
 from .design import DEFAULT_WALK_KPH
@@ -172,23 +172,7 @@ class CommutingOptions:
         TypeError
             For a keyword that is no option (like a misspelt keyword argument).
         """
-        unknown = sorted(set(flat) - set(FLAT_KEYWORDS))
-        if unknown:
-            raise TypeError(
-                f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}; options are "
-                f"{', '.join(sorted(FLAT_KEYWORDS))}"
-            )
-        groups: dict[str, dict] = {}
-        top: dict = {}
-        for name, value in flat.items():
-            group, attr = FLAT_KEYWORDS[name]
-            if group is None:
-                top[attr] = value
-            else:
-                groups.setdefault(group, {})[attr] = value
-        for group, changes in groups.items():
-            top[group] = dataclasses.replace(getattr(self, group), **changes)
-        return dataclasses.replace(self, **top)
+        return replace_flat(self, flat, FLAT_KEYWORDS)
 
 
 #: Flat keyword → (group attribute of :class:`CommutingOptions` or None, field name).
