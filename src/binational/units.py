@@ -258,23 +258,69 @@ def load_region(
     -------
     Region
     """
-    from .io import bts as io_bts
-    from .io import waits as io_waits
-
     spec = get_region(region)
     if data_dir is None and spec.data_dir is not None:
         data_dir = spec.data_dir  # a user's region with its own folder (regions file data_dir)
     ddir = resolve_data_dir(data_dir) if (data_dir is not None or not files) else None
-    roles = _role_paths(spec, ddir, files)
-    report = DropReport()
-    missing: dict[str, str] = {}
-    read_log: list[dict] = []
+    load = _Loader(spec, _role_paths(spec, ddir, files))
+    units = load.census_units(column_map=(files or {}).get("us_column_map") or spec.us_column_map)
 
-    def timed(layer: str, paths: list[Path], fn):
+    # --- ports; units far from them: a mislabelled CRS (error) or shifted records (dropped) ---
+    ports = region_ports(spec, level="port")
+    ports = ports[ports["port_code"].isin(spec.ports)].to_crs(spec.crs)
+    unit_files = ", ".join(str(p) for r in ("us_tracts", "mx_agebs") if (p := load.first(r)))
+    units = _plausible.check_units_in_region(
+        units, anchors=ports, report=load.report, files=unit_files
+    )
+    crossings_df, waits_df = load.crossings_and_waits() if crossings else load.no_crossings()
+    graph = load.network(requested=network)
+
+    # --- the border line (drawn by the maps, the report and the GIS export) ------------------
+    from .border import region_border
+
+    border = region_border(
+        units, municipio_polygons=load.first("mx_municipio_polygons"), municipios=spec.mx_municipios
+    )
+    region_obj = Region(
+        spec=spec,
+        units=units,
+        ports=ports,
+        crossings=crossings_df,
+        waits=waits_df,
+        network=graph,
+        drops=load.report,
+        missing=load.missing,
+        sources=pd.DataFrame(load.read_log),
+        border=border,
+    )
+    if isinstance(graph, _DeferredNetwork):
+        log.info(
+            "%s: %d units; road network %s deferred", spec.name, len(units), load.first("network")
+        )
+    else:
+        log.info("%r", region_obj)
+    return region_obj
+
+
+class _Loader:
+    """The layers of one region, read in order, with what each read dropped, lacked and took."""
+
+    def __init__(self, spec: RegionSpec, roles: dict[str, list[Path]]) -> None:
+        self.spec = spec
+        self.roles = roles
+        self.report = DropReport()
+        self.missing: dict[str, str] = {}
+        self.read_log: list[dict] = []
+
+    def first(self, role: str) -> Path | None:
+        paths = self.roles.get(role) or []
+        return paths[0] if paths else None
+
+    def timed(self, layer: str, paths: list[Path], fn):
         t0 = time.perf_counter()
         with step(f"load {layer}"):
             out = fn()
-        read_log.append(
+        self.read_log.append(
             {
                 "layer": layer,
                 "path": ";".join(str(p) for p in paths),
@@ -284,155 +330,125 @@ def load_region(
         )
         return out
 
-    def first(role: str) -> Path | None:
-        paths = roles.get(role) or []
-        return paths[0] if paths else None
-
-    # --- census units -------------------------------------------------------------------------
-    us = None
-    if first("us_tracts") and first("us_acs"):
-        paths = [first("us_tracts"), first("us_acs")]
-        us = timed(
-            "us_units",
-            paths,
-            lambda: load_us_units(
-                first("us_tracts"),
-                first("us_acs"),
-                column_map=(files or {}).get("us_column_map") or spec.us_column_map,
-                counties=spec.us_counties,
-                crs=spec.crs,
-                report=report,
-            ),
-        )
-    else:
-        missing["us_units"] = "no US tract polygons and/or ACS table for this region"
-    mx = None
-    if first("mx_agebs") and (first("mx_conapo") or first("mx_resageburb")):
-        paths = [p for p in (first("mx_agebs"), first("mx_conapo"), first("mx_resageburb")) if p]
-        mx = timed(
-            "mx_units",
-            paths,
-            lambda: load_mx_units(
-                first("mx_agebs"),
-                conapo_path=first("mx_conapo"),
-                resageburb_path=first("mx_resageburb"),
-                municipios=spec.mx_municipios,
-                crs=spec.crs,
-                report=report,
-            ),
-        )
-        if not first("mx_resageburb"):
-            missing["mx_resageburb"] = (
-                "no INEGI RESAGEBURB table: AGEB attributes are CONAPO IMU 2020 only (no migration "
-                "or indigenous-language counts by AGEB); fetch it with `binational fetch "
-                f"{spec.name} --sources mx_resageburb --dest <data folder>`"
+    def census_units(self, *, column_map) -> gpd.GeoDataFrame:
+        """Both sides' census units, harmonised (a side without files is listed as missing)."""
+        spec, first, report = self.spec, self.first, self.report
+        us = None
+        if first("us_tracts") and first("us_acs"):
+            us = self.timed(
+                "us_units",
+                [first("us_tracts"), first("us_acs")],
+                lambda: load_us_units(
+                    first("us_tracts"),
+                    first("us_acs"),
+                    column_map=column_map,
+                    counties=spec.us_counties,
+                    crs=spec.crs,
+                    report=report,
+                ),
             )
-    else:
-        missing["mx_units"] = "no AGEB polygons and/or attribute table for this region"
-    units = harmonise_units(us, mx, crs=spec.crs)
+        else:
+            self.missing["us_units"] = "no US tract polygons and/or ACS table for this region"
+        mx = None
+        if first("mx_agebs") and (first("mx_conapo") or first("mx_resageburb")):
+            paths = [
+                p for p in (first("mx_agebs"), first("mx_conapo"), first("mx_resageburb")) if p
+            ]
+            mx = self.timed(
+                "mx_units",
+                paths,
+                lambda: load_mx_units(
+                    first("mx_agebs"),
+                    conapo_path=first("mx_conapo"),
+                    resageburb_path=first("mx_resageburb"),
+                    municipios=spec.mx_municipios,
+                    crs=spec.crs,
+                    report=report,
+                ),
+            )
+            if not first("mx_resageburb"):
+                self.missing["mx_resageburb"] = (
+                    "no INEGI RESAGEBURB table: AGEB attributes are CONAPO IMU 2020 only (no "
+                    "migration or indigenous-language counts by AGEB); fetch it with "
+                    f"`binational fetch {spec.name} --sources mx_resageburb --dest <data folder>`"
+                )
+        else:
+            self.missing["mx_units"] = "no AGEB polygons and/or attribute table for this region"
+        return harmonise_units(us, mx, crs=spec.crs)
 
-    # --- ports, crossings, waits ----------------------------------------------------------------
-    ports = region_ports(spec, level="port")
-    ports = ports[ports["port_code"].isin(spec.ports)].to_crs(spec.crs)
-    # units far from the region's ports: a mislabelled CRS (error) or shifted records (dropped)
-    unit_files = ", ".join(
-        str(p) for r in ("us_tracts", "mx_agebs") for p in ([first(r)] if first(r) else [])
-    )
-    units = _plausible.check_units_in_region(units, anchors=ports, report=report, files=unit_files)
-    crossing_tables: list[pd.DataFrame] = []
-    wait_tables: list[pd.DataFrame] = []
-    if crossings:
+    def no_crossings(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return (
+            pd.DataFrame(columns=list(schema.CROSSINGS_COLUMNS)),
+            pd.DataFrame(columns=list(schema.WAITS_COLUMNS)),
+        )
+
+    def _cached(self, role: str, path: Path, kind: str, read) -> pd.DataFrame:
+        return self.timed(
+            role,
+            [path],
+            lambda: _with_drops(path, kind=kind, report=self.report, read=read),
+        )
+
+    def crossings_and_waits(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Monthly crossings (BTS, bridge counts) and every wait table of the region's ports."""
+        from .io import bts as io_bts
+        from .io import waits as io_waits
+
+        spec, first = self.spec, self.first
+        crossing_tables: list[pd.DataFrame] = []
+        wait_tables: list[pd.DataFrame] = []
         if first("bts"):
+            path = first("bts")
             crossing_tables.append(
-                timed(
+                self._cached(
                     "bts",
-                    [first("bts")],
-                    lambda: _with_drops(
-                        first("bts"),
-                        kind=f"read_bts:{sorted(spec.ports)}",
-                        report=report,
-                        read=lambda rep: io_bts.read_bts(
-                            first("bts"), ports=list(spec.ports), report=rep
-                        ),
-                    ),
+                    path,
+                    f"read_bts:{sorted(spec.ports)}",
+                    lambda rep: io_bts.read_bts(path, ports=list(spec.ports), report=rep),
                 )
             )
         else:
-            missing["bts"] = "no BTS Border Crossing Entry Data file"
+            self.missing["bts"] = "no BTS Border Crossing Entry Data file"
         if first("bridge_counts"):
-            bridges = timed(
+            path = first("bridge_counts")
+            bridges = self._cached(
                 "bridge_counts",
-                [first("bridge_counts")],
-                lambda: _with_drops(
-                    first("bridge_counts"),
-                    kind="read_bridge_counts",
-                    report=report,
-                    read=lambda rep: io_bts.read_bridge_counts(first("bridge_counts"), report=rep),
-                ),
+                path,
+                "read_bridge_counts",
+                lambda rep: io_bts.read_bridge_counts(path, report=rep),
             )
             crossing_tables.append(bridges[bridges["port_code"].isin(spec.ports)])
         for role in roles_for("waits"):
-            for path in roles.get(role, []):
-                table = timed(
+            for path in self.roles.get(role, []):
+                table = self._cached(
                     role,
-                    [path],
-                    lambda path=path: _with_drops(
-                        path,
-                        kind="read_waits",
-                        report=report,
-                        read=lambda rep, path=path: io_waits.read_waits(path, report=rep),
-                    ),
+                    path,
+                    "read_waits",
+                    lambda rep, path=path: io_waits.read_waits(path, report=rep),
                 )
                 wait_tables.append(table[table["port_code"].isin(spec.ports)])
         if not wait_tables:
-            missing["waits"] = "no wait-time file"
-    crossings_df = (
-        pd.concat(crossing_tables, ignore_index=True)
-        if crossing_tables
-        else pd.DataFrame(columns=list(schema.CROSSINGS_COLUMNS))
-    )
-    waits_df = (
-        io_waits.combine_waits(wait_tables)
-        if wait_tables
-        else pd.DataFrame(columns=list(schema.WAITS_COLUMNS))
-    )
-
-    # --- road network ---------------------------------------------------------------------------
-    graph = None
-    if network and first("network"):
-        graph = _DeferredNetwork(lambda region: _load_network(first("network"), region=region))
-    elif not first("network"):
-        missing["network"] = (
-            "no road network in the data folder: catchments use the straight-line model "
-            "(or fetch OpenStreetMap with binational.io.roads.load_network)"
+            self.missing["waits"] = "no wait-time file"
+        empty_crossings, empty_waits = self.no_crossings()
+        crossings_df = (
+            pd.concat(crossing_tables, ignore_index=True) if crossing_tables else empty_crossings
         )
-    elif not network:
-        missing["network"] = "not requested (network=False)"
+        waits_df = io_waits.combine_waits(wait_tables) if wait_tables else empty_waits
+        return crossings_df, waits_df
 
-    # --- the border line (drawn by the maps, the report and the GIS export) ------------------
-    from .border import region_border
-
-    border = region_border(
-        units, municipio_polygons=first("mx_municipio_polygons"), municipios=spec.mx_municipios
-    )
-
-    region_obj = Region(
-        spec=spec,
-        units=units,
-        ports=ports,
-        crossings=crossings_df,
-        waits=waits_df,
-        network=graph,
-        drops=report,
-        missing=missing,
-        sources=pd.DataFrame(read_log),
-        border=border,
-    )
-    if isinstance(graph, _DeferredNetwork):
-        log.info("%s: %d units; road network %s deferred", spec.name, len(units), first("network"))
-    else:
-        log.info("%r", region_obj)
-    return region_obj
+    def network(self, *, requested: bool):
+        """The road network, deferred to its first use (None, with the reason, without one)."""
+        path = self.first("network")
+        if requested and path:
+            return _DeferredNetwork(lambda region: _load_network(path, region=region))
+        if not path:
+            self.missing["network"] = (
+                "no road network in the data folder: catchments use the straight-line model "
+                "(or fetch OpenStreetMap with binational.io.roads.load_network)"
+            )
+        else:
+            self.missing["network"] = "not requested (network=False)"
+        return None
 
 
 def _load_network(path: Path, *, region: Region) -> nx.MultiDiGraph:
