@@ -20,7 +20,6 @@ import importlib
 _LAZY = {
     "BatchResult": "batch",
     "run_batch": "batch",
-    "run_serial": "batch",
     "gather_table": "results",
     "read_manifest": "results",
     "stack_regions": "results",
@@ -46,7 +45,6 @@ __all__ = [
     "read_manifest",
     "register_task",
     "run_batch",
-    "run_serial",
     "stack_regions",
     "with_region",
 ]

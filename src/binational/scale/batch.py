@@ -37,7 +37,7 @@ from .tasks import DEFAULT_TASKS, BatchConfig, Task, TaskResult, get_task, run_r
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["BatchResult", "run_batch", "run_serial"]
+__all__ = ["BatchResult", "run_batch"]
 
 log = get_logger(__name__)
 
@@ -240,26 +240,6 @@ def run_batch(
         regions=[s.name for s in specs],
         seconds=time.perf_counter() - t_start,
     )
-
-
-def run_serial(regions: Iterable[str | RegionSpec] | None = None, **kwargs) -> BatchResult:
-    """:func:`run_batch` without Dask (``scheduler="serial"``): the single-machine path.
-
-    Parameters
-    ----------
-    regions
-        Region names or specs (default: every preset).
-    **kwargs
-        Keyword arguments of :func:`run_batch` (``scheduler`` is set to ``"serial"``).
-
-    Returns
-    -------
-    BatchResult
-    """
-    return run_batch(regions, scheduler="serial", **kwargs)
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 def _specs(regions: Iterable[str | RegionSpec] | None) -> list[RegionSpec]:

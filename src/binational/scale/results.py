@@ -20,7 +20,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -349,14 +349,6 @@ def with_region(table: pd.DataFrame, region: str) -> pd.DataFrame:
             table = table.rename(columns={"region": "region_original"})
     table.insert(0, "region", region)
     return table
-
-
-def as_dict(result: TaskResult) -> dict[str, Any]:
-    """A TaskResult as a plain dict (without tables or files), e.g. for logging."""
-    out = asdict(result)
-    out.pop("tables")
-    out.pop("files")
-    return out
 
 
 def _mkdir(path: Path) -> None:

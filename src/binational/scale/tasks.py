@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
-import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -366,13 +365,11 @@ def register_task(task: Task) -> Task:
     return task
 
 
-_UNITS = ("binational.io.us_census", "binational.io.mx_census", "binational.io.ports")
-register_task(Task("load", load_task, requires=_UNITS, params=("network",)))
+register_task(Task("load", load_task, params=("network",)))
 register_task(
     Task(
         "concentration",
         concentration_task,
-        requires=(*_UNITS, "binational.concentration:concentration_profile"),
         params=("seed", "permutations", "network"),
     )
 )
@@ -380,7 +377,6 @@ register_task(
     Task(
         "catchments",
         catchments_task,
-        requires=(*_UNITS, "binational.catchments:catchments"),
         params=("minutes", "hour", "lane", "network"),
     )
 )
@@ -388,11 +384,10 @@ register_task(
     Task(
         "report",
         report_task,
-        requires=(*_UNITS, "binational.pipeline:write_report"),
         params=("permutations", "network"),
     )
 )
-register_task(Task("grid", grid_task, requires=_UNITS, params=("grid_size", "network")))
+register_task(Task("grid", grid_task, params=("grid_size", "network")))
 
 
 def get_task(task: str | Task) -> Task:
@@ -580,9 +575,3 @@ def run_region(spec: RegionSpec, tasks: Sequence[Task], config: BatchConfig) -> 
             )
             log.info("%s/%s done on %s", spec.name, task.name, worker)
     return results
-
-
-def data_dir_hint() -> str | None:
-    """The data folder this process would send to workers (None if unset)."""
-    value = settings.data_dir
-    return os.fspath(value) if value is not None else None
