@@ -28,7 +28,14 @@ ARGS = [
 
 
 def _run(argv: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    # the data folder as an absolute path: the command runs in tmp_path, and CI gives a relative one
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).parents[1] / "src"),
+        "BINATIONAL_DATA_DIR": str(
+            Path(os.environ.get("BINATIONAL_DATA_DIR", "../shared/data")).resolve()
+        ),
+    }
     return subprocess.run(
         [sys.executable, "-m", "binational.cli", *argv],
         capture_output=True,
