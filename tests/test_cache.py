@@ -50,3 +50,46 @@ def test_prepared_network_cache_equals_fresh_preparation(region_tj, data_dir):
         a = {(u, v, k): d.get(attr) for u, v, k, d in warm.edges(keys=True, data=True)}
         b = {(u, v, k): d.get(attr) for u, v, k, d in fresh.edges(keys=True, data=True)}
         assert a == b, attr
+
+
+def test_census_units_and_border_from_the_cache_equal_a_fresh_load(tmp_path, data_dir, monkeypatch):
+    """load_region's cached units, drop rows and border equal an uncached load, key by key."""
+    import binational
+    from binational import _cache
+
+    monkeypatch.setattr(settings, "cache_dir", str(tmp_path / "cache"))
+    monkeypatch.setattr(settings, "use_cache", False)
+    fresh = binational.load_region("juarez-el-paso", data_dir=data_dir, network=False)
+    monkeypatch.setattr(settings, "use_cache", True)
+    built = binational.load_region("juarez-el-paso", data_dir=data_dir, network=False)
+    entries = {p.name for p in (tmp_path / "cache" / "tables").glob("*.parquet")}
+    hit = binational.load_region("juarez-el-paso", data_dir=data_dir, network=False)
+    # the hit read the entries the first load wrote (no new ones)
+    assert {p.name for p in (tmp_path / "cache" / "tables").glob("*.parquet")} == entries
+    for region in (built, hit):
+        pd.testing.assert_frame_equal(region.units, fresh.units)
+        assert region.units.crs == fresh.units.crs
+        assert region.drops.rows == fresh.drops.rows
+        pd.testing.assert_frame_equal(region.border, fresh.border)
+        assert region.border.crs == fresh.border.crs
+    assert len(fresh.drops.rows) > 0  # the drop rows really travel through the cache
+
+    # the code that builds the units is part of the key: edited code is a miss, not a stale hit
+    real = _cache.code_fingerprint
+    monkeypatch.setattr(_cache, "code_fingerprint", lambda *m: "edited" + real(*m))
+    binational.load_region("juarez-el-paso", data_dir=data_dir, network=False)
+    after = {p.name for p in (tmp_path / "cache" / "tables").glob("*.parquet")}
+    assert len(after - entries) == 3  # US units, MX units, border
+
+
+def test_code_fingerprint_changes_with_the_source(tmp_path):
+    from binational._cache import code_fingerprint
+
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "a.py").write_text("x = 1\n")
+    before = code_fingerprint(folder)
+    assert code_fingerprint(folder) == before
+    (folder / "a.py").write_text("x = 2\n")
+    assert code_fingerprint(folder) != before
+    assert code_fingerprint("harmonise") != code_fingerprint("border")

@@ -24,7 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -91,3 +92,105 @@ def cached_table(
     except Exception as exc:  # an uncacheable table is still returned
         log.warning("%s: parsed table not cached (%s)", path, exc)
     return table
+
+
+def code_fingerprint(*modules: str | Path) -> str:
+    """A hash of the source files of binational modules (``"harmonise"``, ``"io"``, ...).
+
+    Part of the key of a cache entry built by those modules, so that an edited reader never
+    returns an entry built by the old code (no version number to forget to bump).
+
+    Parameters
+    ----------
+    modules
+        Module or package names relative to ``binational`` (``"harmonise"``, ``"io"``), or
+        folders given as a :class:`~pathlib.Path` (the package data); a package or folder
+        covers all its files.
+
+    Returns
+    -------
+    str
+        32 hex characters.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in modules:
+        path = name if isinstance(name, Path) else root.joinpath(*name.split("."))
+        if path.is_dir():
+            files = sorted(
+                f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts
+            )
+        else:
+            files = [path.with_suffix(".py")]
+        for file in files:
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def cached_frame(
+    paths: Sequence[str | os.PathLike],
+    *,
+    kind: str,
+    build: Callable[[], pd.DataFrame],
+    ident: Mapping[str, object] | None = None,
+    code: Sequence[str | Path] = (),
+) -> pd.DataFrame:
+    """Return ``build()`` built from several source files, from the cache when it holds them.
+
+    Like :func:`cached_table`, for a table built from more than one file (the census units of
+    one side: polygons and attributes) and for GeoDataFrames (stored as GeoParquet, CRS kept).
+
+    Parameters
+    ----------
+    paths
+        Source files; their checksums are part of the key.
+    kind
+        Name of what is built.
+    build
+        Builds the table; called on a miss.
+    ident
+        The options of the build (JSON-serialisable, or rendered with ``str``).
+    code
+        binational modules whose source is part of the key (:func:`code_fingerprint`).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        The table (``attrs`` kept through the cache).
+    """
+    if not settings.use_cache:
+        return build()
+    key = cache_key(
+        {
+            "kind": kind,
+            "version": TABLE_CACHE_VERSION,
+            "sha256": [file_sha256(p) for p in paths],
+            "ident": dict(ident or {}),
+            "code": code_fingerprint(*code) if code else None,
+        }
+    )
+    target = settings.resolve_cache_dir("tables") / f"{key}.parquet"
+    if target.is_file():
+        try:
+            return _read_frame(target)
+        except Exception as exc:  # damaged entry: rebuild
+            log.warning("table cache entry %s is unreadable (%s); rebuilding it", target, exc)
+    table = build()
+    try:
+        with atomic_path(target) as tmp:
+            table.to_parquet(tmp)
+    except Exception as exc:  # an uncacheable table is still returned
+        log.warning("%s: built table not cached (%s)", kind, exc)
+    return table
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    """A cached table, as a GeoDataFrame when it was written as GeoParquet."""
+    import pyarrow.parquet as pq
+
+    if b"geo" in (pq.read_schema(path).metadata or {}):
+        import geopandas as gpd
+
+        return gpd.read_parquet(path)
+    return pd.read_parquet(path)

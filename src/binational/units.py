@@ -15,14 +15,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from . import _plausible, schema
-from ._cache import cached_table
-from ._data import package_file
+from ._cache import cached_frame, cached_table
+from ._data import package_dir, package_file
 from ._log import get_logger
 from ._progress import step
 from ._roles import OPTIONAL_ROLES, roles_for
@@ -207,11 +207,15 @@ def _role_paths(
     return roles
 
 
-def _with_drops(path, *, kind: str, report: DropReport, read) -> pd.DataFrame:
+def _with_drops(
+    paths, *, kind: str, report: DropReport, read, ident: Mapping | None = None, code=()
+) -> pd.DataFrame:
     """``read(report)`` through the table cache, keeping its drop records with the table.
 
-    The drop rows travel in ``attrs["drops"]`` (kept by the parquet cache), so a cache hit
-    reports the same dropped rows as a fresh parse.
+    ``paths`` is one source file or a list of them (all are checksummed into the key, with
+    ``ident`` and the source of the ``code`` modules). The drop rows travel in
+    ``attrs["drops"]`` (kept by the parquet cache), so a cache hit reports the same dropped rows
+    as a fresh parse.
     """
 
     def build() -> pd.DataFrame:
@@ -220,10 +224,27 @@ def _with_drops(path, *, kind: str, report: DropReport, read) -> pd.DataFrame:
         table.attrs["drops"] = [list(r) for r in own.rows]
         return table
 
-    table = cached_table(path, kind=f"{kind}:drops", build=build)
+    if isinstance(paths, (str, os.PathLike)):
+        table = cached_table(paths, kind=f"{kind}:drops", build=build)
+    else:
+        table = cached_frame(paths, kind=f"{kind}:drops", build=build, ident=ident, code=code)
     for row in table.attrs.pop("drops", []):
         report.rows.append(tuple(str(v) for v in row))
     return table
+
+
+#: Modules whose code builds the census units (their source is part of the unit cache key).
+_UNIT_CODE = (
+    "harmonise",
+    "_plausible",
+    "_bounded",
+    "schema",
+    "drops",
+    "io",
+    "_sniff",
+    "_data",
+    "_crs",
+)
 
 
 def load_region(
@@ -276,11 +297,7 @@ def load_region(
     graph = load.network(requested=network)
 
     # --- the border line (drawn by the maps, the report and the GIS export) ------------------
-    from .border import region_border
-
-    border = region_border(
-        units, municipio_polygons=load.first("mx_municipio_polygons"), municipios=spec.mx_municipios
-    )
+    border = _region_border(units, load.first("mx_municipio_polygons"), spec.mx_municipios)
     region_obj = Region(
         spec=spec,
         units=units,
@@ -300,6 +317,31 @@ def load_region(
     else:
         log.info("%r", region_obj)
     return region_obj
+
+
+def _region_border(units: gpd.GeoDataFrame, municipio_file: Path | None, municipios) -> Any:
+    """:func:`binational.border.region_border` through the table cache.
+
+    The key is the unit table's geometry and country (WKB digest), the municipio polygons file,
+    the municipio codes and the source of :mod:`binational.border`.
+    """
+    import hashlib
+
+    import shapely
+
+    from .border import region_border
+
+    def build():
+        return region_border(units, municipio_polygons=municipio_file, municipios=municipios)
+
+    countries = set(units[schema.COUNTRY].unique())
+    if not {schema.US, schema.MX} <= countries:
+        return build()  # one side only: no border (nothing to cache)
+    digest = hashlib.sha256(units[schema.COUNTRY].str.cat().encode())
+    digest.update(b"".join(shapely.to_wkb(units.geometry.to_numpy())))
+    paths = [municipio_file] if municipio_file is not None and municipio_file.is_file() else []
+    ident = {"units": digest.hexdigest(), "crs": units.crs, "municipios": sorted(municipios)}
+    return cached_frame(paths, kind="border", build=build, ident=ident, code=("border", "_crs"))
 
 
 class _Loader:
@@ -332,19 +374,25 @@ class _Loader:
 
     def census_units(self, *, column_map) -> gpd.GeoDataFrame:
         """Both sides' census units, harmonised (a side without files is listed as missing)."""
-        spec, first, report = self.spec, self.first, self.report
+        spec, first = self.spec, self.first
         us = None
         if first("us_tracts") and first("us_acs"):
+            paths = [first("us_tracts"), first("us_acs")]
             us = self.timed(
                 "us_units",
-                [first("us_tracts"), first("us_acs")],
-                lambda: load_us_units(
-                    first("us_tracts"),
-                    first("us_acs"),
-                    column_map=column_map,
-                    counties=spec.us_counties,
-                    crs=spec.crs,
-                    report=report,
+                paths,
+                lambda: self._units(
+                    paths,
+                    "us_units",
+                    {"column_map": column_map, "counties": spec.us_counties, "crs": spec.crs},
+                    lambda rep: load_us_units(
+                        paths[0],
+                        paths[1],
+                        column_map=column_map,
+                        counties=spec.us_counties,
+                        crs=spec.crs,
+                        report=rep,
+                    ),
                 ),
             )
         else:
@@ -354,16 +402,22 @@ class _Loader:
             paths = [
                 p for p in (first("mx_agebs"), first("mx_conapo"), first("mx_resageburb")) if p
             ]
+            roles = {r: str(first(r)) for r in ("mx_agebs", "mx_conapo", "mx_resageburb")}
             mx = self.timed(
                 "mx_units",
                 paths,
-                lambda: load_mx_units(
-                    first("mx_agebs"),
-                    conapo_path=first("mx_conapo"),
-                    resageburb_path=first("mx_resageburb"),
-                    municipios=spec.mx_municipios,
-                    crs=spec.crs,
-                    report=report,
+                lambda: self._units(
+                    paths,
+                    "mx_units",
+                    {"roles": roles, "municipios": spec.mx_municipios, "crs": spec.crs},
+                    lambda rep: load_mx_units(
+                        first("mx_agebs"),
+                        conapo_path=first("mx_conapo"),
+                        resageburb_path=first("mx_resageburb"),
+                        municipios=spec.mx_municipios,
+                        crs=spec.crs,
+                        report=rep,
+                    ),
                 ),
             )
             if not first("mx_resageburb"):
@@ -375,6 +429,18 @@ class _Loader:
         else:
             self.missing["mx_units"] = "no AGEB polygons and/or attribute table for this region"
         return harmonise_units(us, mx, crs=spec.crs)
+
+    def _units(self, paths: list[Path], kind: str, ident: dict, read) -> gpd.GeoDataFrame:
+        """One side's census units through the cache (keyed on the files, options and code)."""
+        ident = {**ident, "files": [str(p) for p in paths]}
+        return _with_drops(
+            paths,
+            kind=kind,
+            report=self.report,
+            read=read,
+            ident=ident,
+            code=(*_UNIT_CODE, package_dir()),
+        )
 
     def no_crossings(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         return (

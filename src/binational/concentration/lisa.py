@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import stats
+from scipy import special
 
 from ..errors import IndexInputError
 from .inference import rng_for
@@ -389,7 +389,7 @@ def getis_ord_local(
     variance = card * (n - card) / (n - 1) / n**2 * var_y / mean_y**2
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (stat - expected) / np.sqrt(variance)
-    res = _result(stat, w, z=z, p_norm=stats.norm.sf(np.abs(z)))
+    res = _result(stat, w, z=z, p_norm=special.ndtr(-np.abs(z)))
     return _with_inference(
         res,
         y,

@@ -277,9 +277,9 @@ def _corrected(iset, x, t, x_moe, t_moe, *, replicates, inner, inner_replicates,
 
 
 def _normal_quantile(level: float) -> float:
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
-    return float(norm.ppf(0.5 + level / 2))
+    return float(ndtri(0.5 + level / 2))  # the normal quantile, as scipy.stats.norm.ppf
 
 
 def moe_intervals(
