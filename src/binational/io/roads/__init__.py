@@ -186,7 +186,11 @@ def load_prepared_network(
             G = _graph_from_tables(tables)
             check_network(G, report=report, layer=source.label)
             return G
-    G = load_network(path, crs=crs, cache=cache, report=report)
+    # a plain parse cached earlier is reused; a fresh parse is not written as a plain entry
+    # too (the prepared entry below is what the next load reads: one table conversion, not two)
+    tables = _cached_tables(source, crs=crs, cache=cache, write=False)
+    G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
+    check_network(G, report=report, layer=source.label)
     G.graph.setdefault("source_file", str(path))  # named in later errors (e.g. no border edge)
     G = prepare(G)
     if use:
@@ -221,8 +225,10 @@ def load_network_frames(
     return _frames_from_tables(tables)
 
 
-def _cached_tables(source: _Source, *, crs: Any, cache: bool) -> _Tables | nx.MultiDiGraph:
-    """Return cached tables on a hit, else the freshly parsed (and cached) graph."""
+def _cached_tables(
+    source: _Source, *, crs: Any, cache: bool, write: bool = True
+) -> _Tables | nx.MultiDiGraph:
+    """Return cached tables on a hit, else the freshly parsed graph (cached if ``write``)."""
     crs_str = _crs_string(crs) if crs is not None else None
     # osmnx's version is read from the package metadata: importing osmnx costs ~1 s, which a
     # warm load must not pay.
@@ -238,7 +244,7 @@ def _cached_tables(source: _Source, *, crs: Any, cache: bool) -> _Tables | nx.Mu
     G = coerce_types(G, source=source.label)
     if crs_str is not None:
         G = project_network(G, crs_str)
-    if use:
+    if use and write:
         try:
             _write_cache(key, _tables_from_graph(G), source=source.label)
         except _Uncacheable as exc:
