@@ -21,7 +21,7 @@ def _same(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
     assert list(a.edges(keys=True, data=True)) == list(b.edges(keys=True, data=True))
     assert [(n, list(a.pred[n])) for n in a] == [(n, list(b.pred[n])) for n in b]
     assert list(a.in_edges(keys=True, data=True)) == list(b.in_edges(keys=True, data=True))
-    for u, v, k in a.edges(keys=True):  # succ[u][v] and pred[v][u] are one key dict
+    for u, v in a.edges():  # succ[u][v] and pred[v][u] are one key dict
         assert a._succ[u][v] is a._pred[v][u]
         assert b._succ[u][v] is b._pred[v][u]
 
@@ -48,10 +48,12 @@ def test_cached_network_builds_the_graph_networkx_builds(warm_network, roads_cac
     fast = _cache._graph_from_tables(tables)
     nk, ek = tables.kinds["nodes"], tables.kinds["edges"]
     nodes = zip(
-        _cache._decoded(tables.nodes, nk, "osmid"), _cache._dicts(tables.nodes, nk, ("osmid",))
+        _cache._decoded(tables.nodes, nk, "osmid"),
+        _cache._dicts(tables.nodes, nk, ("osmid",)),
+        strict=True,
     )
     u, v, k = (_cache._decoded(tables.edges, ek, c) for c in ("u", "v", "key"))
-    edges = zip(u, v, k, _cache._dicts(tables.edges, ek, ("u", "v", "key")))
+    edges = zip(u, v, k, _cache._dicts(tables.edges, ek, ("u", "v", "key")), strict=True)
     reference = _reference(tables.graph, nodes, edges)
     assert fast.number_of_edges() > 40_000
     _same(fast, reference)
