@@ -34,3 +34,15 @@ def test_lazy_names_still_resolve():
     from binational.scale import DEFAULT_TASKS, run_batch
 
     assert "catchments" in DEFAULT_TASKS and callable(run_batch)
+
+
+def test_analysis_modules_import_no_plotting_stats_or_file_readers():
+    """A warm run (census units from the cache) pays for none of these at import: scipy.stats
+    (1.7 s), pyogrio (vector files are read only on a cache miss), the plotting libraries, numba
+    or scikit-learn."""
+    mods = _imported_after(
+        "import binational.summary, binational.units, binational.concentration, "
+        "binational.catchments, binational.commuting"
+    )
+    unwanted = {"scipy.stats", "pyogrio", "matplotlib", "folium", "numba", "sklearn", "osmnx"}
+    assert not mods & unwanted, sorted(mods & unwanted)
