@@ -32,6 +32,11 @@ progress
     Show progress bars (tqdm) for long downloads and computations (bars are drawn only on a
     terminal; the command line's ``--quiet`` turns them off). The duration of each long step
     is logged at INFO on the ``binational.progress`` logger whatever this setting.
+threads
+    Threads a report runs its independent analyses in (``BINATIONAL_THREADS``, default 2):
+    the analyses of the census units (concentration, named groups) in one, those of the road
+    network (catchments, commuting) in the other. 1 runs them one after the other. The results
+    are the same either way (each analysis has its own seeded random generator).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ timeout: float = 60.0
 max_download_bytes: int = 2 * 1024**3
 max_decompressed_bytes: int = 1024**3
 progress: bool = True
+threads: int = int(os.environ.get("BINATIONAL_THREADS") or 2)
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
