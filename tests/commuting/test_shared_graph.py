@@ -8,7 +8,6 @@ import dataclasses
 import pandas as pd
 import pytest
 
-import binational
 from binational.catchments import OTAY_MESA_EAST
 from binational.commuting import CommutingScenario, commuting, run_scenario
 from binational.pipeline.analyses import region_routing_graph
@@ -17,12 +16,8 @@ OME = CommutingScenario(name="ome", new_ports=(OTAY_MESA_EAST,))
 
 
 @pytest.fixture(scope="module")
-def region(data_dir):
-    return binational.load_region("tijuana-san-diego", data_dir=data_dir)
-
-
-@pytest.fixture(scope="module")
-def fits(region, survey, zones, volumes):
+def fits(region_tj, survey, zones, volumes):
+    region = region_tj  # the session's Tijuana–San Diego with its network (tests/conftest.py)
     kw = dict(survey=survey, zones=zones, purposes=("HBW",), lanes_open=volumes)
     own = commuting(region, **kw)  # builds the routing graph from region.network
     graph = region_routing_graph(region)
