@@ -159,7 +159,10 @@ def catchments(
     units, ports, network, waits
         Explicit inputs (override the region's). ``network`` is a networkx/osmnx graph, a
         ``(nodes, edges)`` frame pair or a
-        :class:`~binational.catchments.graph.SparseGraph`.
+        :class:`~binational.catchments.graph.SparseGraph`: pass the one
+        :func:`~binational.catchments.links.routing_graph` built to share it with other
+        analyses (``commuting``, ``run_scenario``) instead of building it again; what its
+        build left out is added to ``report`` as if it were built here.
     countries
         Country polygons with a ``country`` column (US/MX), for units and network nodes that
         lack a country.

@@ -80,6 +80,10 @@ class SparseGraph:
     routable
         Per node: True if it lies in the largest strongly connected component of its side's
         domestic network (points are only snapped to those nodes).
+    drops
+        What building the graph left out (border edges without a port, nodes off the main
+        component): :func:`sparse_graph` adds these rows to the ``report`` of every call that
+        is given this graph ready-made, so a shared graph reports like one built in place.
     """
 
     def __init__(
@@ -97,6 +101,7 @@ class SparseGraph:
         edge_time: np.ndarray,
         edge_geometry: np.ndarray,
         routable: np.ndarray,
+        drops: DropReport | None = None,
     ) -> None:
         self.matrix = matrix
         self.node_ids = node_ids
@@ -110,6 +115,7 @@ class SparseGraph:
         self.edge_time = edge_time
         self.edge_geometry = edge_geometry
         self.routable = routable
+        self.drops = drops if drops is not None else DropReport()
 
     def __len__(self) -> int:
         return len(self.node_ids)
@@ -173,6 +179,7 @@ class SparseGraph:
             edge_time=self.edge_time,
             edge_geometry=self.edge_geometry,
             routable=self.routable,
+            drops=self.drops,
         )
 
     @cached_property
@@ -238,40 +245,46 @@ def _crs_of(obj, given) -> pyproj.CRS:
 
 
 def _frames_from_networkx(G: nx.MultiDiGraph, weight: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Node and edge frames of a networkx graph, in one pass over its adjacency."""
     if G.number_of_nodes() == 0:
         raise NetworkError("the road network has no nodes")
-    ids, xs, ys, cs = [], [], [], []
-    for n, d in G.nodes(data=True):
-        ids.append(n)
-        xs.append(d.get("x", np.nan))
-        ys.append(d.get("y", np.nan))
-        cs.append(d.get(schema.COUNTRY))
+    node_data = G._node  # one pass over the node dicts (G.nodes(data=True) is a slower view)
+    ids = list(node_data)
+    nan = np.nan
     nodes = pd.DataFrame(
-        {"x": xs, "y": ys, schema.COUNTRY: np.asarray(cs, dtype=object)},
+        {
+            "x": np.array([d.get("x", nan) for d in node_data.values()], dtype=float),
+            "y": np.array([d.get("y", nan) for d in node_data.values()], dtype=float),
+            schema.COUNTRY: np.array(
+                [d.get(schema.COUNTRY) for d in node_data.values()], dtype=object
+            ),
+        },
         index=pd.Index(ids, dtype=object if not all(isinstance(i, int) for i in ids) else None),
     )
-    multi = G.is_multigraph()
-    rows = (
-        G.edges(keys=True, data=True) if multi else ((u, v, 0, d) for u, v, d in G.edges(data=True))
-    )
-    u, v, k, tt, cb, pc, geom = [], [], [], [], [], [], []
-    for a, b, key, d in rows:
-        u.append(a)
-        v.append(b)
-        k.append(key)
-        tt.append(d.get(weight, np.nan))
-        cb.append(d.get("crosses_border", None))
-        pc.append(d.get(schema.PORT_CODE, None))
-        geom.append(d.get("geometry", None))
+    if G.is_multigraph():
+        rows = [
+            (a, b, key, d)
+            for a, nbrs in G._adj.items()
+            for b, keyed in nbrs.items()
+            for key, d in keyed.items()
+        ]
+    else:
+        rows = [(a, b, 0, d) for a, nbrs in G._adj.items() for b, d in nbrs.items()]
+    data = [r[3] for r in rows]
+    tt = [d.get(weight, nan) for d in data]
+    try:  # floats (or numeric strings) throughout: no per-value coercion needed
+        times = pd.Series(np.array(tt, dtype=float))
+    except (TypeError, ValueError):
+        times = pd.to_numeric(pd.Series(tt, dtype=object), errors="coerce")
     edges = pd.DataFrame(
         {
-            "u": u,
-            "v": v,
-            "key": k,
-            weight: pd.to_numeric(pd.Series(tt, dtype=object), errors="coerce"),
-            "crosses_border": pd.Series(cb, dtype=object),
-            schema.PORT_CODE: pd.Series(pc, dtype=object),
-            "geometry": pd.Series(geom, dtype=object),
+            "u": [r[0] for r in rows],
+            "v": [r[1] for r in rows],
+            "key": [r[2] for r in rows],
+            weight: times,
+            "crosses_border": pd.Series([d.get("crosses_border") for d in data], dtype=object),
+            schema.PORT_CODE: pd.Series([d.get(schema.PORT_CODE) for d in data], dtype=object),
+            "geometry": pd.Series([d.get("geometry") for d in data], dtype=object),
         }
     )
     return nodes, edges
@@ -331,7 +344,8 @@ def sparse_graph(
         CRS of the coordinates, if the graph or frames do not carry one.
     report
         Receives border edges that were left out (no ``port_code``, or both ends in one country)
-        and nodes off the main component of their side.
+        and nodes off the main component of their side. For a SparseGraph, the rows its own
+        build recorded (:attr:`SparseGraph.drops`) that ``report`` does not hold yet.
 
     Returns
     -------
@@ -346,6 +360,9 @@ def sparse_graph(
         network has no border edge.
     """
     if isinstance(network, SparseGraph):
+        if report is not None and report is not network.drops:
+            have = set(report.rows)
+            report.rows.extend(r for r in network.drops.rows if r not in have)
         return network
     if isinstance(network, tuple) and len(network) == 2:
         nodes_in, edges_in = network
@@ -359,8 +376,10 @@ def sparse_graph(
             f"cannot read a road network from {type(network).__name__}: pass a networkx graph "
             "or a (nodes, edges) pair of GeoDataFrames"
         )
-    report = report if report is not None else DropReport()
-    return _build(nodes, edges, crs=crs, weight=weight, report=report)
+    graph = _build(nodes, edges, crs=crs, weight=weight, report=DropReport())
+    if report is not None:
+        report.extend(graph.drops)
+    return graph
 
 
 def _build(
@@ -468,6 +487,7 @@ def _build(
         edge_time=dt,
         edge_geometry=geometry,
         routable=routable,
+        drops=report,
     )
     log.info("%r", graph)
     return graph

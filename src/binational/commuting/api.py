@@ -80,7 +80,11 @@ def commuting(
         placed in the units its origin and destination zones lie in (``zone_snap_m``: nearest
         unit up to this distance; farther trips are left out and reported).
     units, ports, network, waits
-        Explicit inputs.
+        Explicit inputs. ``network`` may be the
+        :class:`~binational.catchments.graph.SparseGraph` of
+        :func:`binational.catchments.routing_graph`, shared with ``catchments`` (it is used as
+        given, and kept in ``result.port_minutes.graph`` for
+        :func:`~binational.commuting.run_scenario`).
     lanes
         Optional port-lane table (:func:`binational.io.lanes.port_lanes`): every option of the
         survey must be a lane the port has (else :class:`~binational.io.lanes.LaneError`).

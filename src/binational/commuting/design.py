@@ -10,7 +10,7 @@ without one, the documented straight-line model (distance × circuity ÷ speed),
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +21,7 @@ from .. import schema
 from ..catchments import straightline as sl
 from ..catchments.api import NETWORK, STRAIGHT_LINE
 from ..catchments.cost import Scenario, apply_scenario, direction_sides
-from ..catchments.graph import sparse_graph
+from ..catchments.graph import SparseGraph, sparse_graph
 from ..catchments.inputs import port_points
 from ..catchments.links import link_units
 from ..catchments.traveltime import port_times
@@ -55,6 +55,9 @@ class PortMinutes:
         ``P × n_d`` minutes on foot from the port point to each destination.
     method
         ``"network"`` or ``"straight-line"`` (drive legs; walk legs are always straight-line).
+    graph
+        Network method: the routing graph the drive legs were computed on, before any scenario
+        (:func:`binational.commuting.run_scenario` reuses it instead of building another).
     """
 
     ports: tuple[int, ...]
@@ -65,6 +68,7 @@ class PortMinutes:
     drive_from: np.ndarray
     walk_from: np.ndarray
     method: str
+    graph: SparseGraph | None = field(default=None, repr=False, compare=False)
 
     def access(self, options: pd.DataFrame) -> np.ndarray:
         """``n_o × K`` access minutes of the options (walk for pedestrian lanes)."""
@@ -106,7 +110,10 @@ def port_minutes(
     ports
         Port points with ``port_code`` (straight-line model, walk legs).
     network
-        Road network (networkx graph, frame pair or SparseGraph) or None.
+        Road network (networkx graph, frame pair or SparseGraph) or None. Pass the
+        :class:`~binational.catchments.graph.SparseGraph` of
+        :func:`binational.catchments.routing_graph` to share one routing graph between
+        catchments, the commuting model and its scenarios (it is then not built again).
     direction
         ``"northbound"``: origins are the Mexican units; ``"southbound"``: the US units.
     method
@@ -132,12 +139,12 @@ def port_minutes(
     is_origin = units[schema.COUNTRY].to_numpy() == origin_side
     o_idx, d_idx = np.flatnonzero(is_origin), np.flatnonzero(~is_origin)
     port_frame = port_points(ports, crs=units.crs, scenario=scenario)
+    base_graph = None
     if method == NETWORK:
         if network is None:
             raise NetworkError("method='network' but no road network was given")
-        graph = apply_scenario(
-            sparse_graph(network, report=report), scenario, max_snap_m=max_snap_m
-        )
+        base_graph = sparse_graph(network, report=report)
+        graph = apply_scenario(base_graph, scenario, max_snap_m=max_snap_m)
         _, lt, o_idx, d_idx = link_units(
             graph,
             port_times(graph),
@@ -186,4 +193,5 @@ def port_minutes(
         drive_from=drive_from,
         walk_from=walk_from,
         method=method,
+        graph=base_graph,
     )

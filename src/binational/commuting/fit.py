@@ -14,9 +14,9 @@ Two likelihoods:
 
 Expanded survey weights are rescaled so that ``Σ n`` equals the number of survey records
 (``n_records``), so that standard errors reflect the sample, not the expansion. The
-log-likelihood is maximised with ``scipy.optimize.minimize`` (BFGS, analytic gradient);
-standard errors come from the inverse of the negative Hessian (central differences of the
-analytic gradient). A fit that does not converge, or whose Hessian is not negative definite,
+log-likelihood is maximised with ``scipy.optimize.minimize`` (BFGS, analytic gradient, set up
+once per fit: :class:`~binational.commuting.likelihood.LogLikelihood`); standard errors come
+from the inverse of the negative analytic Hessian. A fit that does not converge, or whose Hessian is not negative definite,
 raises :class:`ConvergenceError`.
 """
 
@@ -32,14 +32,8 @@ from scipy import optimize
 from .. import schema
 from .._log import get_logger
 from ..errors import BinationalError, SchemaError
-from .model import (
-    ChoiceDesign,
-    _capacity_utility,
-    _dest_terms,
-    _split,
-    conditional_probabilities,
-    param_names,
-)
+from .likelihood import LIKELIHOODS, LogLikelihood
+from .model import ChoiceDesign, param_names
 
 __all__ = [
     "LIKELIHOODS",
@@ -105,9 +99,6 @@ class TripCells:
         return len(self.trips)
 
 
-LIKELIHOODS = ("joint", "conditional")
-
-
 def loglik(
     theta,
     design: ChoiceDesign,
@@ -141,66 +132,9 @@ def loglik(
     (float, numpy.ndarray)
         The log-likelihood and its gradient.
     """
-    if likelihood not in LIKELIHOODS:
-        raise SchemaError(f"likelihood {likelihood!r} must be one of {LIKELIHOODS}")
-    n = np.asarray(cells.trips if weights is None else weights, dtype=float)
-    b_drive, b_wait, alpha = _split(theta, separate_wait, design)
-    if len(alpha) != len(design.options):
-        raise SchemaError(
-            f"{len(theta)} parameters for {len(design.options)} options "
-            f"(expected {len(param_names(design, separate_wait=separate_wait))})"
-        )
-    pidx = design.port_index
-    o, d, h, k = cells.origin, cells.dest, cells.hour, cells.option
-    w_all = design.waits[:, h].T  # n × K
-    c_terms = [c[:, h].T for c in design.capacity_terms]  # each n × K
-    c_all = _capacity_utility(theta, separate_wait, design)[:, h].T  # n × K
-    if likelihood == "conditional":
-        t_all = design.access[o] + design.egress[pidx][:, d].T  # n × K
-        prob = conditional_probabilities(theta, design, o, d, h, separate_wait=separate_wait)
-        x_time = np.where(np.isfinite(t_all), t_all, 0.0)
-    else:
-        ln_d, mean_e = _dest_terms(b_drive, design)
-        acc = design.access[o]
-        ok = np.isfinite(acc) & np.isfinite(ln_d[pidx])[None, :]
-        v = alpha[None, :] + b_drive * np.where(ok, acc, 0.0) + b_wait * w_all + c_all
-        v = np.where(ok, v + np.where(ok, ln_d[pidx][None, :], 0.0), -np.inf)
-        top = np.max(v, axis=1, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0.0)
-        ev = np.exp(v - top)
-        tot = ev.sum(axis=1, keepdims=True)
-        prob = np.divide(ev, tot, out=np.zeros_like(ev), where=tot > 0)
-        x_time = np.where(ok, acc + mean_e[pidx][None, :], 0.0)
-    rows = np.arange(len(n))
-    p_chosen = prob[rows, k]
-    if (p_chosen <= 0).any():
-        return -np.inf, np.zeros(len(theta))
-    ll = float(np.sum(n * np.log(p_chosen)))
-    if likelihood == "joint":
-        eg = design.egress[pidx[k], d]
-        ln_s = np.log1p(np.asarray(design.size, dtype=float)[d])
-        if (~np.isfinite(eg)).any() or (~np.isfinite(ln_s)).any():
-            return -np.inf, np.zeros(len(theta))
-        # ln P(d, k | o) = ln P(k | o) + ln S_d + b e_pd - ln D_p
-        ll += float(np.sum(n * (ln_s + b_drive * eg - ln_d[pidx[k]])))
-        chosen_time = acc[rows, k] + eg
-    else:
-        chosen_time = x_time[rows, k]
-    grads = []
-    chosen_wait = w_all[rows, k]
-    if separate_wait:
-        grads.append(np.sum(n * (chosen_time - np.sum(prob * x_time, axis=1))))
-        grads.append(np.sum(n * (chosen_wait - np.sum(prob * w_all, axis=1))))
-    else:
-        grads.append(
-            np.sum(n * (chosen_time + chosen_wait - np.sum(prob * (x_time + w_all), axis=1)))
-        )
-    for c in c_terms:
-        grads.append(np.sum(n * (c[rows, k] - np.sum(prob * c, axis=1))))
-    onehot = np.zeros_like(prob)
-    onehot[rows, k] = 1.0
-    g_alpha = (n[:, None] * (onehot - prob)).sum(axis=0)[1:]
-    return ll, np.r_[np.array(grads, dtype=float), g_alpha]
+    return LogLikelihood(
+        design, cells, likelihood=likelihood, separate_wait=separate_wait, weights=weights
+    )(theta)
 
 
 @dataclass
@@ -258,14 +192,16 @@ class ChoiceFit:
         )
 
 
-def _hessian(fun, theta: np.ndarray, step: float = 1e-4) -> np.ndarray:
-    n = len(theta)
-    h = np.zeros((n, n))
-    for j in range(n):
-        e = np.zeros(n)
-        e[j] = step * max(1.0, abs(theta[j]))
-        h[:, j] = (fun(theta + e)[1] - fun(theta - e)[1]) / (2 * e[j])
-    return (h + h.T) / 2
+def _start_hess_inv(hess: np.ndarray) -> np.ndarray | None:
+    """Inverse of the negative Hessian ``hess`` at the starting point, to start BFGS from the
+    likelihood's own curvature instead of the identity; None unless positive definite."""
+    try:
+        inv = np.linalg.inv(-hess)
+        inv = (inv + inv.T) / 2  # exactly symmetric, as BFGS checks
+        np.linalg.cholesky(inv)
+    except np.linalg.LinAlgError:
+        return None
+    return inv if np.isfinite(inv).all() else None
 
 
 def fit_choice(
@@ -353,10 +289,9 @@ def fit_choice(
         theta[free] = x
         return theta
 
-    def both(theta):
-        return loglik(
-            theta, design, cells, likelihood=likelihood, separate_wait=separate_wait, weights=scaled
-        )
+    both = LogLikelihood(
+        design, cells, likelihood=likelihood, separate_wait=separate_wait, weights=scaled
+    )
 
     def neg(x):
         ll, g = both(expand(x))
@@ -364,9 +299,11 @@ def fit_choice(
             return 1e300, np.zeros_like(x)
         return -ll, -g[free]
 
-    res = optimize.minimize(
-        neg, full0[free], jac=True, method="BFGS", options={"gtol": gtol, "maxiter": maxiter}
-    )
+    bfgs = {"gtol": gtol, "maxiter": maxiter}
+    hess_inv0 = _start_hess_inv(both.hessian(full0)[np.ix_(free, free)])
+    if hess_inv0 is not None:
+        bfgs["hess_inv0"] = hess_inv0
+    res = optimize.minimize(neg, full0[free], jac=True, method="BFGS", options=bfgs)
     grad_norm = float(np.max(np.abs(res.jac))) if res.jac is not None else np.inf
     theta_hat = expand(res.x)
     if not res.success and grad_norm > 1e-3:
@@ -375,7 +312,7 @@ def fit_choice(
             f"(largest gradient {grad_norm:.3g}; parameters "
             f"{dict(zip(names, np.round(theta_hat, 4).tolist(), strict=True))})"
         )
-    hess = _hessian(lambda x: (None, both(expand(x))[1][free]), res.x)
+    hess = both.hessian(theta_hat)[np.ix_(free, free)]
     try:
         cov_free = np.linalg.inv(-hess)
     except np.linalg.LinAlgError:

@@ -28,8 +28,8 @@ def heldout_errors(fit_table: pd.DataFrame, *, purpose: str = "HBW") -> pd.DataF
         ``purpose, period, port_max_pp, lane_max_pp, port_worst, lane_worst, lane_se_pp``: the
         largest absolute difference between held-out predicted and observed shares, in
         percentage points, over the ports (shares summed over lanes) and over the lanes
-        (summed over ports), which port and lane it is, and the largest sampling SE of an
-        observed option share in the period.
+        (summed over ports), which port and lane it is (the first in order on a tie to
+        1e-9 pp), and the largest sampling SE of an observed option share in the period.
     """
     need = ["purpose", "period", schema.PORT_CODE, "lane", "observed_share", "predicted_share"]
     missing = [c for c in need if c not in fit_table.columns]
@@ -45,7 +45,9 @@ def heldout_errors(fit_table: pd.DataFrame, *, purpose: str = "HBW") -> pd.DataF
             s = g.groupby(col)[["observed_share", "predicted_share"]].sum()
             err = 100 * (s["predicted_share"] - s["observed_share"]).abs()
             out[f"{what}_max_pp"] = float(err.max())
-            out[f"{what}_worst"] = err.idxmax()
+            # ties (two ports: their errors are equal and opposite) go to the first in order,
+            # not to whichever rounding makes larger
+            out[f"{what}_worst"] = err.round(9).idxmax()
         if "observed_share_se" in g.columns:
             out["lane_se_pp"] = float(100 * np.nanmax(g["observed_share_se"]))
         rows.append(out)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import schema
 from .._log import get_logger
+from ..catchments.graph import SparseGraph
 from ..errors import SchemaError
 from ..io.lanes import LaneError
 from .design import port_minutes
@@ -43,7 +44,11 @@ def _nearest_port(result: CommutingResult, new, candidates: Sequence[int]) -> in
 
 
 def scenario_design(
-    result: CommutingResult, scenario: CommutingScenario, *, purpose: str = "HBW"
+    result: CommutingResult,
+    scenario: CommutingScenario,
+    *,
+    purpose: str = "HBW",
+    graph: SparseGraph | None = None,
 ) -> tuple[ChoiceDesign, np.ndarray, object]:
     """The scenario's design and parameters (the fitted ones, constants mapped to its options).
 
@@ -55,6 +60,10 @@ def scenario_design(
         Ports added and lanes closed.
     purpose
         Trip purpose.
+    graph
+        Routing graph (before the scenario) for a new port's drive times. Default: the one the
+        result's port minutes were computed on (``result.port_minutes.graph``), else the
+        result's network.
 
     Returns
     -------
@@ -133,10 +142,12 @@ def scenario_design(
     pm = result.port_minutes
     if scenario.new_ports:
         inp = result.inputs
+        if graph is None:
+            graph = result.port_minutes.graph
         pm = port_minutes(
             inp["units"],
             inp["ports"],
-            network=inp["network"],
+            network=graph if graph is not None else inp["network"],
             direction=result.params["direction"],
             method=result.method,
             scenario=scenario.catchments_scenario(),
@@ -195,6 +206,7 @@ def run_scenario(
     periods=PERIODS,
     queue_response: bool = True,
     elasticity: float = DEFAULT_WAIT_ELASTICITY,
+    graph: SparseGraph | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Predicted shares and time tax with and without the scenario.
 
@@ -218,6 +230,10 @@ def run_scenario(
         Let the waits of existing lanes respond to the trips the scenario moves.
     elasticity
         Elasticity of a lane's wait to its volume per booth.
+    graph
+        Routing graph (before the scenario) for a new port's drive times
+        (:func:`binational.catchments.routing_graph`); default: the one the result was fitted
+        on (see :func:`scenario_design`).
 
     Returns
     -------
@@ -232,7 +248,7 @@ def run_scenario(
     hour = result.params["hour"] if hour is None else int(hour)
     sep = result.models[purpose].separate_wait
     base_d, base_t = result.designs[purpose], result.models[purpose].theta
-    scen_d, scen_t, _ = scenario_design(result, scenario, purpose=purpose)
+    scen_d, scen_t, _ = scenario_design(result, scenario, purpose=purpose, graph=graph)
     iterations = 0
     if queue_response:
         scen_d, iterations = _respond(base_t, base_d, scen_t, scen_d, scenario, sep, elasticity)

@@ -1,5 +1,5 @@
 """The concentration profile, the catchments and the population check of a report; the wait
-fallback of a region without wait data."""
+fallback of a region without wait data; the one routing graph the report's analyses share."""
 
 from __future__ import annotations
 
@@ -72,7 +72,45 @@ def concentration_result(
         return None
 
 
-def catchments_result(region, missing: dict[str, str]):
+def region_routing_graph(region):
+    """The routing graph of ``region``'s road network, built once for every analysis of a run.
+
+    :func:`binational.catchments.routing_graph` of the region's network in its units' CRS. Pass
+    it as ``graph=`` to :func:`catchments_result` and
+    :func:`binational.pipeline.commuting_results` (which hand it to ``catchments``,
+    ``commuting`` and ``run_scenario`` as their ``network``), so that the network is turned
+    into a sparse graph once instead of once per analysis. What the build leaves out is kept on
+    the graph (``graph.drops``) and added to each analysis' drop report, as if built there.
+
+    Parameters
+    ----------
+    region
+        The loaded region.
+
+    Returns
+    -------
+    SparseGraph or None
+        None when the region has no network or no metric unit CRS, or when the graph cannot be
+        built (each analysis then builds it from the network and reports the error itself).
+    """
+    from .._crs import is_metric
+    from ..catchments import routing_graph
+
+    network = getattr(region, "network", None)
+    units = getattr(region, "units", None)
+    if network is None or units is None or units.crs is None or not is_metric(units.crs):
+        return None
+    ports = getattr(region, "ports", None)
+    if ports is not None and ports.crs is not None and ports.crs != units.crs:
+        ports = ports.to_crs(units.crs)
+    try:
+        return routing_graph(network, crs=units.crs, ports=ports)
+    except BinationalError as exc:
+        log.info("no shared routing graph (%s): each analysis builds its own", exc)
+        return None
+
+
+def catchments_result(region, missing: dict[str, str], *, graph=None):
     """The catchments of ``region`` for the report, or None with the reason in ``missing``.
 
     A port without a wait profile does not stop the report: its wait is taken as 0 minutes
@@ -84,6 +122,9 @@ def catchments_result(region, missing: dict[str, str]):
         The loaded region.
     missing
         Receives the reasons (no waits, catchments not computed).
+    graph
+        The region's routing graph (:func:`region_routing_graph`), used instead of building
+        one from ``region.network``; None: build it here.
 
     Returns
     -------
@@ -95,8 +136,9 @@ def catchments_result(region, missing: dict[str, str]):
     fallback, note = default_wait_fallback(region)
     if note:  # no wait data at all: 0 minutes, and the report says so
         missing["waits_for_catchments"] = note
+    kw = {} if graph is None else {"network": graph}
     try:
-        return catchments(region, wait_fallback=fallback)
+        return catchments(region, wait_fallback=fallback, **kw)
     except BinationalError as exc:
         if "wait_fallback" not in str(exc):
             missing["catchments"] = f"catchments could not be computed: {exc}"
@@ -105,7 +147,7 @@ def catchments_result(region, missing: dict[str, str]):
             f"{exc.args[0].split(';')[0]}: those ports' border wait is taken as 0 minutes"
         )
     try:
-        return catchments(region, wait_fallback="zero")
+        return catchments(region, wait_fallback="zero", **kw)
     except BinationalError as exc:
         missing["catchments"] = f"catchments could not be computed: {exc}"
         return None

@@ -89,7 +89,7 @@ def heldout_table(result) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True)
 
 
-def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> dict:
+def commuting_results(region, *, data_dir: str | os.PathLike | None = None, graph=None) -> dict:
     """Fit the port-and-lane commuting model of ``region`` and run the Otay Mesa East scenario.
 
     Parameters
@@ -98,6 +98,10 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
         A loaded :class:`binational.Region` (with its road network where there is one).
     data_dir
         Data folder holding the SANDAG survey and zones (default: ``settings.data_dir``).
+    graph
+        The region's routing graph (:func:`binational.pipeline.analyses.region_routing_graph`),
+        shared by the fit and the scenario instead of building one from ``region.network``;
+        None: built once here (the scenario reuses it).
 
     Returns
     -------
@@ -140,6 +144,7 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None) -> d
     volumes = inputs["volumes"]
     result = commuting(
         region,
+        network=graph,
         survey=inputs["survey"],
         zones=inputs["zones"],
         lanes=inputs["lanes"],

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 from .._progress import step
 from ..errors import BinationalError
 from ._files import data_file_checksums, read_region_survey
-from .analyses import _population_check, catchments_result, concentration_result
+from .analyses import (
+    _population_check,
+    catchments_result,
+    concentration_result,
+    region_routing_graph,
+)
 from .commuting import commuting_results
 from .groups import groups_results
 
@@ -30,6 +35,7 @@ def report_results(
     data_dir: str | os.PathLike | None = None,
     commuting: bool = True,
     groups: bool = True,
+    graph=None,
 ) -> tuple[dict, dict[str, str]]:
     """Run the commuting model and the named-group profile for a report.
 
@@ -45,6 +51,8 @@ def report_results(
         Data folder of the survey and census files (default: ``settings.data_dir``).
     commuting, groups
         Run the commuting model / the named-group profile.
+    graph
+        The region's routing graph to share (:func:`~binational.pipeline.analyses.region_routing_graph`).
 
     Returns
     -------
@@ -62,7 +70,7 @@ def report_results(
                 region, permutations=permutations, seed=seed, data_dir=data_dir, context=False
             ),
         ),
-        ("commuting", commuting, lambda: commuting_results(region, data_dir=data_dir)),
+        ("commuting", commuting, lambda: commuting_results(region, data_dir=data_dir, graph=graph)),
     ]
     for name, wanted, run in steps:
         if not wanted:
@@ -139,9 +147,12 @@ def report(
         concentration = concentration_result(region, missing, permutations=permutations, seed=seed)
     timings["concentration"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if isinstance(catchments, str) and catchments == "auto":
+    wants_catchments = isinstance(catchments, str) and catchments == "auto"
+    # one routing graph for the catchments, the commuting fit and its scenario
+    graph = region_routing_graph(region) if wants_catchments or commuting else None
+    if wants_catchments:
         log.info("report: catchments")
-        catchments = catchments_result(region, missing)
+        catchments = catchments_result(region, missing, graph=graph)
     timings["catchments"] = time.perf_counter() - t0
     extra = dict(results or {})
     skipped: dict[str, str] = {}
@@ -154,6 +165,7 @@ def report(
             data_dir=data_dir,
             commuting=commuting,
             groups=groups,
+            graph=graph,
         )
         extra = {**more, **extra}
         timings["groups_commuting"] = time.perf_counter() - t0
