@@ -9,9 +9,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import settings
 from .._progress import step
 from ..errors import BinationalError
 from ._files import data_file_checksums, read_region_survey
+from ._parallel import side_runner
 from .analyses import (
     _population_check,
     catchments_result,
@@ -139,36 +141,28 @@ def report(
     check_lang(lang)
     if region.units is None or len(region.units) == 0:
         raise RenderError(f"region {region.spec.name!r} has no census units: nothing to report")
-    missing: dict[str, str] = {}
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    if isinstance(concentration, str) and concentration == "auto":
-        log.info("report: concentration profile")
-        concentration = concentration_result(region, missing, permutations=permutations, seed=seed)
-    timings["concentration"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    wants_catchments = isinstance(catchments, str) and catchments == "auto"
-    # one routing graph for the catchments, the commuting fit and its scenario
-    graph = region_routing_graph(region) if wants_catchments or commuting else None
-    if wants_catchments:
-        log.info("report: catchments")
-        catchments = catchments_result(region, missing, graph=graph)
-    timings["catchments"] = time.perf_counter() - t0
-    extra = dict(results or {})
-    skipped: dict[str, str] = {}
-    if groups or commuting:
-        t0 = time.perf_counter()
-        more, skipped = report_results(
+    sub = {"permutations": min(permutations, 199), "seed": seed, "data_dir": data_dir}
+    # two chains that share only the read-only region, side by side (settings.threads)
+    with side_runner(settings.threads) as side:
+        units_job = side.submit(
+            _units_chain,
             region,
-            permutations=min(permutations, 199),
-            seed=seed,
-            data_dir=data_dir,
-            commuting=commuting,
+            concentration,
             groups=groups,
-            graph=graph,
+            conc_permutations=permutations,
+            **sub,
         )
-        extra = {**more, **extra}
-        timings["groups_commuting"] = time.perf_counter() - t0
+        net = _network_chain(region, catchments, commuting=commuting, **sub)
+        units = units_job.result()
+    concentration, catchments = units["result"], net["result"]
+    missing: dict[str, str] = {**units["missing"], **net["missing"]}
+    timings = {
+        "concentration": units["seconds"],
+        "catchments": net["seconds"],
+        **({"groups_commuting": units["more_s"] + net["more_s"]} if groups or commuting else {}),
+    }
+    extra = {**units["more"], **net["more"], **(results or {})}
+    skipped = {**units["skipped"], **net["skipped"]}
     survey, survey_path = read_region_survey(region, missing, data_dir=data_dir)
     extra.setdefault("population_check", _population_check(region))
     parts = build_report(
@@ -189,6 +183,77 @@ def report(
     parts.timings = {**timings, **parts.timings}
     parts.missing.update(skipped)  # listed by the CLI; the page leaves those sections out
     return parts
+
+
+def _units_chain(
+    region,
+    concentration,
+    *,
+    groups: bool,
+    conc_permutations: int,
+    permutations: int,
+    seed: int,
+    data_dir,
+) -> dict:
+    """The analyses of the census units: the concentration profile, then the named groups."""
+    missing: dict[str, str] = {}
+    t0 = time.perf_counter()
+    if isinstance(concentration, str) and concentration == "auto":
+        log.info("report: concentration profile")
+        concentration = concentration_result(
+            region, missing, permutations=conc_permutations, seed=seed
+        )
+    t1 = time.perf_counter()
+    more, skipped = (
+        report_results(
+            region, permutations=permutations, seed=seed, data_dir=data_dir, commuting=False
+        )
+        if groups
+        else ({}, {})
+    )
+    return {
+        "result": concentration,
+        "missing": missing,
+        "seconds": t1 - t0,
+        "more": more,
+        "skipped": skipped,
+        "more_s": time.perf_counter() - t1,
+    }
+
+
+def _network_chain(
+    region, catchments, *, commuting: bool, permutations: int, seed: int, data_dir
+) -> dict:
+    """The analyses of the road network: the catchments, then the commuting model, on one
+    routing graph (built once for both)."""
+    missing: dict[str, str] = {}
+    t0 = time.perf_counter()
+    wants_catchments = isinstance(catchments, str) and catchments == "auto"
+    graph = region_routing_graph(region) if wants_catchments or commuting else None
+    if wants_catchments:
+        log.info("report: catchments")
+        catchments = catchments_result(region, missing, graph=graph)
+    t1 = time.perf_counter()
+    more, skipped = (
+        report_results(
+            region,
+            permutations=permutations,
+            seed=seed,
+            data_dir=data_dir,
+            groups=False,
+            graph=graph,
+        )
+        if commuting
+        else ({}, {})
+    )
+    return {
+        "result": catchments,
+        "missing": missing,
+        "seconds": t1 - t0,
+        "more": more,
+        "skipped": skipped,
+        "more_s": time.perf_counter() - t1,
+    }
 
 
 def write_report(
