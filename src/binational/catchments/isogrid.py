@@ -182,17 +182,27 @@ def _cells(transform: Affine, shape: tuple[int, int], x, y) -> np.ndarray:
 
 
 def _disc_min(levels: np.ndarray, radius: float, fill: int) -> np.ndarray:
-    """Minimum over a disc of ``radius`` cells (cell centres within the radius), as horizontal
-    running minima shifted vertically."""
+    """Minimum over a disc of ``radius`` cells (cell centres within the radius): horizontal
+    running minima, each one cell wider than the last, shifted vertically.
+
+    Cells outside the array count as ``fill`` (no larger than any level), so they never lower
+    a minimum.
+    """
     R = int(np.floor(radius))
     if R <= 0:
         return levels.copy()
     rows = levels.shape[0]
     widths = {dy: int(np.floor(np.sqrt(radius**2 - dy**2))) for dy in range(-R, R + 1)}
-    runs = {
-        w: ndimage.minimum_filter1d(levels, size=2 * w + 1, axis=1, mode="constant", cval=fill)
-        for w in set(widths.values())
-    }
+    need = set(widths.values())
+    runs = {}
+    h = levels
+    for w in range(max(need) + 1):
+        if w > 0:  # min over |dx| <= w: the run of w - 1 widened by one cell each way
+            prev, h = h, h.copy()
+            np.minimum(h[:, 1:], prev[:, :-1], out=h[:, 1:])
+            np.minimum(h[:, :-1], prev[:, 1:], out=h[:, :-1])
+        if w in need:
+            runs[w] = h
     out = np.full_like(levels, fill)
     for dy, w in widths.items():
         h = runs[w]
@@ -229,8 +239,8 @@ def _polygon(mask: np.ndarray, transform: Affine):
     for geom, _ in features.shapes(
         mask.view(np.uint8), mask=mask, connectivity=4, transform=transform
     ):
-        rings = [shapely.linearrings(r) for r in geom["coordinates"]]
-        parts.append(shapely.Polygon(rings[0], rings[1:]))
+        rings = geom["coordinates"]  # lists of (x, y) tuples: one array per ring, no per-point work
+        parts.append(shapely.Polygon(np.asarray(rings[0]), [np.asarray(r) for r in rings[1:]]))
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
