@@ -163,8 +163,9 @@ def _samples(lines: np.ndarray, step: float):
     frac = step_no / np.repeat(k - 1, k)
     pos = cum[first[which]] + frac * length[which]
     j = np.searchsorted(cum, pos, side="right") - 1
-    j = np.clip(j, first[which], np.maximum(last[which] - 1, first[which]))
-    nxt = np.minimum(j + 1, last[which])
+    first_w, last_w = first[which], last[which]
+    j = np.clip(j, first_w, np.maximum(last_w - 1, first_w))
+    nxt = np.minimum(j + 1, last_w)
     seg = cum[nxt] - cum[j]
     w = np.divide(pos - cum[j], seg, out=np.zeros_like(pos), where=seg > 0)
     w = np.clip(w, 0.0, 1.0)
@@ -227,6 +228,8 @@ def _fill_small_holes(mask: np.ndarray, max_cells: float) -> np.ndarray:
     fill = size < max_cells
     fill[0] = False
     fill[edge] = False
+    if not fill.any():
+        return mask
     return mask | fill[lab]
 
 
