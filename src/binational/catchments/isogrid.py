@@ -11,9 +11,12 @@ computes the same set on a grid instead:
    ``t[v] + (1 − f) · tt`` (departure side): exactly the partial-edge rule of
    :func:`~binational.catchments.isochrones.reachable_segments`.
 2. Each cell takes the lowest band its samples reach; a minimum filter over a disc of radius
-   ``buffer_m`` (horizontal runs, so the cost does not grow with the disc's area) gives, for
-   every cell, the first band in which a reached road lies within ``buffer_m`` of it. The band
-   ``j`` isochrone is ``grid ≤ j``: a contour of the travel-time grid, nested by construction.
+   ``buffer_m`` (horizontal running minima, each one cell wider than the last, shifted
+   vertically: a few array minima per row of the disc) gives, for every cell, the first band
+   in which a reached road lies within ``buffer_m`` of it. The band ``j`` isochrone is
+   ``grid ≤ j``: a contour of the travel-time grid, nested by construction. All the budgets
+   of one call share that grid: a port's bands with the wait (``T − wait``) and without it
+   come from one raster.
 3. Holes smaller than ``fill_holes_km2`` are filled, the band is clipped to land (the cells
    whose centre lies in a unit, or in the given land polygon), and its population is the
    areal weighting of :func:`~binational.catchments.isochrones.area_weighted_population` with
@@ -265,7 +268,9 @@ def grid_isochrones(
     graph, seconds, toward
         As for :func:`~binational.catchments.isochrones.isochrone_polygons`.
     thresholds
-        Time budgets, seconds (any order; budgets ≤ 0 give an empty polygon).
+        Time budgets, seconds (any order; budgets ≤ 0 give an empty polygon). Every budget is
+        a contour of the same travel-time raster (e.g. the bands with and without the wait:
+        pass them together).
     grid
         The side's :class:`SideGrid` (:func:`side_grid`).
     buffer_m, fill_holes_km2
