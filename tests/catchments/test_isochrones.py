@@ -169,3 +169,34 @@ def test_area_weighted_population_equals_geopandas_overlay(tjsd, graph, sy_times
         want = np.nansum(pieces[col].to_numpy(dtype=float) * share)
         assert got[col] == pytest.approx(want, rel=1e-6)
     assert area_weighted_population(us, shapely.Polygon())[schema.POP_TOTAL] == 0
+
+
+def test_grid_with_wait_bands_from_the_shared_raster_equal_direct(tjsd, graph, sy_times, us_edges):
+    """The with-wait bands (budget ``T - wait``) come from the same travel-time raster as the
+    bands without the wait, in one call: each equals the band computed on its own (polygon
+    and population)."""
+    from binational.catchments.isogrid import grid_isochrones, side_grid
+
+    units = tjsd.units[tjsd.units.country == "US"]
+    grid = side_grid(graph, units, us_edges, buffer_m=400.0)
+    kw = {
+        "toward": False,
+        "buffer_m": 400.0,
+        "fill_holes_km2": 1.0,
+        "values": units[["pop_total"]].to_numpy(dtype=float),
+    }
+    wait = 16.0 * 60.0
+    no_wait = [900.0, 1800.0, 2700.0]
+    with_wait = [b - wait for b in no_wait]  # -60 s (empty), 840 s, 1740 s
+    shared, shared_sums = grid_isochrones(graph, sy_times, no_wait + with_wait, grid, **kw)
+    for j, budget in enumerate(with_wait):
+        (direct,), direct_sums = grid_isochrones(graph, sy_times, [budget], grid, **kw)
+        got = shared[len(no_wait) + j]
+        assert got.is_empty == direct.is_empty
+        assert shapely.equals(got, direct) or got.is_empty
+        assert got.area == pytest.approx(direct.area, rel=1e-12)
+        assert shared_sums[len(no_wait) + j, 0] == pytest.approx(direct_sums[0, 0], rel=1e-12)
+    assert shared[len(no_wait)].is_empty and not shared[len(no_wait) + 1].is_empty
+    # the wait shrinks every band: nested inside the band without it
+    for j in (1, 2):
+        assert shapely.difference(shared[len(no_wait) + j], shared[j]).area == 0

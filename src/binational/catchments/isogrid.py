@@ -11,9 +11,12 @@ computes the same set on a grid instead:
    ``t[v] + (1 − f) · tt`` (departure side): exactly the partial-edge rule of
    :func:`~binational.catchments.isochrones.reachable_segments`.
 2. Each cell takes the lowest band its samples reach; a minimum filter over a disc of radius
-   ``buffer_m`` (horizontal runs, so the cost does not grow with the disc's area) gives, for
-   every cell, the first band in which a reached road lies within ``buffer_m`` of it. The band
-   ``j`` isochrone is ``grid ≤ j``: a contour of the travel-time grid, nested by construction.
+   ``buffer_m`` (horizontal running minima, each one cell wider than the last, shifted
+   vertically: a few array minima per row of the disc) gives, for every cell, the first band
+   in which a reached road lies within ``buffer_m`` of it. The band ``j`` isochrone is
+   ``grid ≤ j``: a contour of the travel-time grid, nested by construction. All the budgets
+   of one call share that grid: a port's bands with the wait (``T − wait``) and without it
+   come from one raster.
 3. Holes smaller than ``fill_holes_km2`` are filled, the band is clipped to land (the cells
    whose centre lies in a unit, or in the given land polygon), and its population is the
    areal weighting of :func:`~binational.catchments.isochrones.area_weighted_population` with
@@ -163,8 +166,9 @@ def _samples(lines: np.ndarray, step: float):
     frac = step_no / np.repeat(k - 1, k)
     pos = cum[first[which]] + frac * length[which]
     j = np.searchsorted(cum, pos, side="right") - 1
-    j = np.clip(j, first[which], np.maximum(last[which] - 1, first[which]))
-    nxt = np.minimum(j + 1, last[which])
+    first_w, last_w = first[which], last[which]
+    j = np.clip(j, first_w, np.maximum(last_w - 1, first_w))
+    nxt = np.minimum(j + 1, last_w)
     seg = cum[nxt] - cum[j]
     w = np.divide(pos - cum[j], seg, out=np.zeros_like(pos), where=seg > 0)
     w = np.clip(w, 0.0, 1.0)
@@ -182,17 +186,27 @@ def _cells(transform: Affine, shape: tuple[int, int], x, y) -> np.ndarray:
 
 
 def _disc_min(levels: np.ndarray, radius: float, fill: int) -> np.ndarray:
-    """Minimum over a disc of ``radius`` cells (cell centres within the radius), as horizontal
-    running minima shifted vertically."""
+    """Minimum over a disc of ``radius`` cells (cell centres within the radius): horizontal
+    running minima, each one cell wider than the last, shifted vertically.
+
+    Cells outside the array count as ``fill`` (no larger than any level), so they never lower
+    a minimum.
+    """
     R = int(np.floor(radius))
     if R <= 0:
         return levels.copy()
     rows = levels.shape[0]
     widths = {dy: int(np.floor(np.sqrt(radius**2 - dy**2))) for dy in range(-R, R + 1)}
-    runs = {
-        w: ndimage.minimum_filter1d(levels, size=2 * w + 1, axis=1, mode="constant", cval=fill)
-        for w in set(widths.values())
-    }
+    need = set(widths.values())
+    runs = {}
+    h = levels
+    for w in range(max(need) + 1):
+        if w > 0:  # min over |dx| <= w: the run of w - 1 widened by one cell each way
+            prev, h = h, h.copy()
+            np.minimum(h[:, 1:], prev[:, :-1], out=h[:, 1:])
+            np.minimum(h[:, :-1], prev[:, 1:], out=h[:, :-1])
+        if w in need:
+            runs[w] = h
     out = np.full_like(levels, fill)
     for dy, w in widths.items():
         h = runs[w]
@@ -217,6 +231,8 @@ def _fill_small_holes(mask: np.ndarray, max_cells: float) -> np.ndarray:
     fill = size < max_cells
     fill[0] = False
     fill[edge] = False
+    if not fill.any():
+        return mask
     return mask | fill[lab]
 
 
@@ -229,8 +245,8 @@ def _polygon(mask: np.ndarray, transform: Affine):
     for geom, _ in features.shapes(
         mask.view(np.uint8), mask=mask, connectivity=4, transform=transform
     ):
-        rings = [shapely.linearrings(r) for r in geom["coordinates"]]
-        parts.append(shapely.Polygon(rings[0], rings[1:]))
+        rings = geom["coordinates"]  # lists of (x, y) tuples: one array per ring, no per-point work
+        parts.append(shapely.Polygon(np.asarray(rings[0]), [np.asarray(r) for r in rings[1:]]))
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
@@ -252,7 +268,9 @@ def grid_isochrones(
     graph, seconds, toward
         As for :func:`~binational.catchments.isochrones.isochrone_polygons`.
     thresholds
-        Time budgets, seconds (any order; budgets ≤ 0 give an empty polygon).
+        Time budgets, seconds (any order; budgets ≤ 0 give an empty polygon). Every budget is
+        a contour of the same travel-time raster (e.g. the bands with and without the wait:
+        pass them together).
     grid
         The side's :class:`SideGrid` (:func:`side_grid`).
     buffer_m, fill_holes_km2
