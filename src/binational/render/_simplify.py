@@ -129,9 +129,17 @@ def _simplify_arcs(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     # drop each ring's closing vertex: a ring is a cycle of vertex ids
     last = np.r_[all_ring[1:] != all_ring[:-1], True]
     coords, ring_of = all_xy[~last], all_ring[~last]
-    key = coords[:, 0] + 1j * coords[:, 1]
-    uniq, vid = np.unique(key, return_inverse=True)
-    vid = vid.ravel()
+    # vertex ids in (x, y) order, as np.unique of x + iy numbers them (a lexsort is faster)
+    order = np.lexsort((coords[:, 1], coords[:, 0]))
+    sorted_xy = coords[order]
+    new = (
+        np.r_[True, (sorted_xy[1:] != sorted_xy[:-1]).any(axis=1)]
+        if len(sorted_xy)
+        else np.zeros(0, bool)
+    )
+    vid = np.empty(len(coords), dtype=np.int64)
+    vid[order] = np.cumsum(new) - 1
+    ux, uy = sorted_xy[new, 0], sorted_xy[new, 1]
     nxt = np.arange(len(vid)) + 1
     starts = np.searchsorted(ring_of, np.arange(len(rings)))
     ends = np.r_[starts[1:], len(vid)]
@@ -140,10 +148,10 @@ def _simplify_arcs(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     nxt[ends[nonempty] - 1] = starts[nonempty]  # wrap around
     a, b = vid, vid[nxt]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pairs = np.unique(np.stack([lo, hi], axis=1), axis=0)
-    degree = np.bincount(pairs.ravel(), minlength=len(uniq))
+    n_v = len(ux)
+    pairs = np.unique(lo * n_v + hi)  # distinct edges
+    degree = np.bincount(np.r_[pairs // n_v, pairs % n_v], minlength=n_v)
     junction = degree != 2
-    ux, uy = uniq.real, uniq.imag
 
     # arcs: from each cut to the next one of its ring (the last one back to the first)
     cut_ring, cut_off, p0 = _ring_cuts(vid, ring_of, starts, n_r, junction, ux, uy)
@@ -318,16 +326,30 @@ def web_geometry(
     return round_coordinates(gdf.to_crs(WEB_CRS), decimals=decimals)
 
 
-def _drop_small(geom, min_area: float):
-    parts = []
-    for part in shapely.get_parts(geom):
-        if part.area < min_area:
-            continue
-        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= min_area]
-        parts.append(shapely.Polygon(part.exterior, holes))
-    if not parts:
-        return shapely.Polygon()
-    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+def _drop_small(geoms: np.ndarray, min_area: float) -> np.ndarray:
+    """Each of ``geoms`` without its parts and holes smaller than ``min_area`` (an empty
+    polygon when no part is left); vectorised over all parts and rings."""
+    geoms = np.asarray(geoms, dtype=object)
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    big = shapely.area(parts) >= min_area
+    parts, part_of = parts[big], part_of[big]
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else np.zeros(0, bool)
+    keep = exterior | (shapely.area(shapely.polygons(rings)) >= min_area)
+    kept = shapely.polygons(rings[keep], indices=ring_part[keep]) if keep.any() else parts[:0]
+    result = np.empty(len(geoms), dtype=object)
+    n_parts = np.bincount(part_of, minlength=len(geoms))
+    result[n_parts == 0] = shapely.Polygon()
+    first = np.searchsorted(part_of, np.arange(len(geoms)))
+    one = np.flatnonzero(n_parts == 1)
+    result[one] = kept[first[one]]
+    many = n_parts > 1
+    if many.any():
+        sel = many[part_of]
+        result[many] = shapely.multipolygons(
+            kept[sel], indices=np.unique(part_of[sel], return_inverse=True)[1]
+        )
+    return result
 
 
 def generalize(
@@ -346,6 +368,6 @@ def generalize(
     if gdf.crs is None or not gdf.crs.is_projected:
         raise RenderError("generalize needs polygons in a projected CRS (metres)")
     geoms = shapely.simplify(gdf.geometry.to_numpy(), tolerance, preserve_topology=True)
-    geoms = np.array([_drop_small(g, min_area) for g in geoms], dtype=object)
+    geoms = _drop_small(geoms, min_area)
     out = gdf.copy()
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
