@@ -336,7 +336,9 @@ def _drop_small(geoms: np.ndarray, min_area: float) -> np.ndarray:
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else np.zeros(0, bool)
     keep = exterior | (shapely.area(shapely.polygons(rings)) >= min_area)
-    kept = shapely.polygons(rings[keep], indices=ring_part[keep]) if keep.any() else parts[:0]
+    kept = np.full(len(parts), shapely.Polygon(), dtype=object)  # an empty part stays empty
+    if keep.any():
+        shapely.polygons(rings[keep], indices=ring_part[keep], out=kept)
     result = np.empty(len(geoms), dtype=object)
     n_parts = np.bincount(part_of, minlength=len(geoms))
     result[n_parts == 0] = shapely.Polygon()

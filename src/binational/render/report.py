@@ -51,6 +51,7 @@ from .._log import get_logger
 from .._progress import step
 from .._version import __version__
 from ..errors import RenderError
+from ..waitprofile import memo_wait_by_hour
 from ._io import atomic_write_text
 from ._tables import side_local
 from .labels import check_lang, t
@@ -265,15 +266,17 @@ def build_report(
         checksums=list(checksums),
     )
     built = []
-    for fn in SECTIONS if sections is None else sections:
-        s0 = time.perf_counter()
-        name = getattr(fn, "__name__", "section")
-        with step(f"report section {name}"):
-            section = fn(ctx)
-        timings[f"section_{name}"] = time.perf_counter() - s0
-        log.debug("report section %s: %.1f s", name, timings[f"section_{name}"])
-        if section:
-            built.append(section)
+    # sections share the hourly wait profiles: each is computed once for this report
+    with memo_wait_by_hour():
+        for fn in SECTIONS if sections is None else sections:
+            s0 = time.perf_counter()
+            name = getattr(fn, "__name__", "section")
+            with step(f"report section {name}"):
+                section = fn(ctx)
+            timings[f"section_{name}"] = time.perf_counter() - s0
+            log.debug("report section %s: %.1f s", name, timings[f"section_{name}"])
+            if section:
+                built.append(section)
     spec = region.spec
     title = t(
         "report_title", lang, title=(spec.title_es or spec.title) if lang == "es" else spec.title
