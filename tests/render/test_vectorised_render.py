@@ -159,7 +159,7 @@ def test_simplify_arcs_equals_the_ring_loop_on_real_units(jz, side):
         assert _wkb(ours) == _wkb(_reference_simplify_arcs(geoms, tolerance))
 
 
-@pytest.mark.parametrize("min_area", [0.0, 10.0, 1e4, 1e6])
+@pytest.mark.parametrize("min_area", [0.0, 10.0, 1e4, 2e5, 360_000.0, 1e6])
 def test_drop_small_equals_the_part_loop(min_area):
     geoms = np.array([*_mixed_polygons(), None, shapely.Polygon()], dtype=object)
     ref = [_reference_drop_small(g, min_area) for g in geoms]
