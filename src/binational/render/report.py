@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .._log import get_logger
 from .._progress import step
@@ -158,7 +157,9 @@ def insert_section(
     return tuple(out)
 
 
-def _env() -> Environment:
+def _env():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     return Environment(
         loader=PackageLoader("binational.render", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
