@@ -9,19 +9,18 @@ catchment wait lookup and the lane table.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import schema
+from ._memo import memoised
 from .errors import SchemaError
 
 NORTHBOUND = schema.DIRECTIONS[0]
 
-__all__ = ["CALENDAR_KEYS", "fill_calendar", "memo_wait_by_hour", "wait_by_hour", "wait_profile"]
+__all__ = ["CALENDAR_KEYS", "fill_calendar", "wait_by_hour", "wait_profile"]
 
 #: Calendar keys of a wait row, each on the port's local clock.
 CALENDAR_KEYS = ("month", "weekday", "hour")
@@ -162,25 +161,6 @@ def wait_profile(
     return _summarise(rows, by, stat)
 
 
-#: Tables of :func:`wait_by_hour` while a :func:`memo_wait_by_hour` block runs (else None).
-_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
-    "wait_by_hour_memo", default=None
-)
-
-
-@contextlib.contextmanager
-def memo_wait_by_hour() -> Iterator[None]:
-    """Within this block, :func:`wait_by_hour` computes each table once per wait table and
-    arguments (a report asks for the same profile from several sections); the tables are
-    forgotten when the block ends. Callers get copies, so none can change another's table.
-    """
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
-
-
 def wait_by_hour(
     waits: pd.DataFrame | None,
     *,
@@ -214,21 +194,10 @@ def wait_by_hour(
         Port × hour (columns 0..23; NaN where no observation). ``.attrs["source"]`` maps each
         port to the source used.
     """
-    memo = _MEMO.get()
-    if memo is None:
-        return _wait_by_hour(
-            waits, lane=lane, direction=direction, source=source, min_hours=min_hours
-        )
-    # the key holds the table itself, so its id cannot be reused while the memo lives
-    key = (id(waits), lane, direction, source, min_hours)
-    if key not in memo:
-        table = _wait_by_hour(
-            waits, lane=lane, direction=direction, source=source, min_hours=min_hours
-        )
-        memo[key] = (waits, table)
-    return memo[key][1].copy(deep=True)
+    return _wait_by_hour(waits, lane=lane, direction=direction, source=source, min_hours=min_hours)
 
 
+@memoised
 def _wait_by_hour(
     waits: pd.DataFrame | None,
     *,

@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 import shapely
 
+from binational._memo import _SCOPE, memo_scope
 from binational.render._leaflet import encode_features, encode_frame, feature_collection
 from binational.render._simplify import _drop_small, _simplify_arcs, web_geometry
-from binational.waitprofile import _MEMO, memo_wait_by_hour, wait_by_hour
+from binational.render._tables import port_level, port_volumes
+from binational.waitprofile import wait_by_hour
 
 
 def _reference_simplify_arcs(geoms, tolerance):
@@ -206,7 +208,7 @@ def _waits():
 def test_memoised_wait_by_hour_equals_the_direct_table():
     waits = _waits()
     direct = {lane: wait_by_hour(waits, lane=lane) for lane in ("general", "sentri")}
-    with memo_wait_by_hour():
+    with memo_scope():
         for _ in range(2):
             for lane, want in direct.items():
                 got = wait_by_hour(waits, lane=lane)
@@ -216,4 +218,27 @@ def test_memoised_wait_by_hour_equals_the_direct_table():
                 got.attrs["source"].clear()
         other = waits.assign(minutes=waits["minutes"] * 2)  # another table: its own entry
         pd.testing.assert_frame_equal(wait_by_hour(other), wait_by_hour(waits) * 2)
-    assert _MEMO.get() is None  # nothing is kept after the block
+    assert _SCOPE.get() is None  # nothing is kept after the block
+
+
+def test_memoised_port_tables_equal_the_direct_ones():
+    rng = np.random.default_rng(3)
+    n = 600
+    crossings = pd.DataFrame(
+        {
+            "port_code": rng.choice([2504, 2506], n),
+            "month": pd.period_range("2023-01", periods=24, freq="M").astype(str)[
+                rng.integers(0, 24, n)
+            ],
+            "measure": rng.choice(["Pedestrians", "Personal Vehicle Passengers", "Trucks"], n),
+            "value": rng.integers(0, 10_000, n),
+            "source": rng.choice(["BTS", "CBP"], n),
+        }
+    )
+    level, volumes = port_level(crossings), port_volumes(crossings, months=12)
+    with memo_scope():
+        for _ in range(2):
+            got = port_level(crossings)
+            pd.testing.assert_frame_equal(got, level)
+            got.loc[got.index[0], "value"] = -1  # stays in this caller's copy
+            pd.testing.assert_frame_equal(port_volumes(crossings, months=12), volumes)

@@ -47,10 +47,10 @@ from pathlib import Path
 import pandas as pd
 
 from .._log import get_logger
+from .._memo import memo_scope
 from .._progress import step
 from .._version import __version__
 from ..errors import RenderError
-from ..waitprofile import memo_wait_by_hour
 from ._io import atomic_write_text
 from ._tables import side_local
 from .labels import check_lang, t
@@ -267,8 +267,8 @@ def build_report(
         checksums=list(checksums),
     )
     built = []
-    # sections share the hourly wait profiles: each is computed once for this report
-    with memo_wait_by_hour():
+    # sections share derived tables (hourly waits, port-level crossings): once per report
+    with memo_scope():
         for fn in SECTIONS if sections is None else sections:
             s0 = time.perf_counter()
             name = getattr(fn, "__name__", "section")
