@@ -242,3 +242,15 @@ def test_memoised_port_tables_equal_the_direct_ones():
             pd.testing.assert_frame_equal(got, level)
             got.loc[got.index[0], "value"] = -1  # stays in this caller's copy
             pd.testing.assert_frame_equal(port_volumes(crossings, months=12), volumes)
+
+
+def test_report_module_imports_no_drawing_library():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, binational.render.report\n"
+        "print(' '.join(m for m in ('folium', 'matplotlib', 'jinja2', 'branca') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == []
