@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from ._memo import memoised
 from .errors import SchemaError
 
 NORTHBOUND = schema.DIRECTIONS[0]
@@ -193,11 +194,25 @@ def wait_by_hour(
         Port × hour (columns 0..23; NaN where no observation). ``.attrs["source"]`` maps each
         port to the source used.
     """
+    return _wait_by_hour(waits, lane=lane, direction=direction, source=source, min_hours=min_hours)
+
+
+@memoised
+def _wait_by_hour(
+    waits: pd.DataFrame | None,
+    *,
+    lane: str | None,
+    direction: str | None,
+    source: str | None,
+    min_hours: int,
+) -> pd.DataFrame:
     empty = pd.DataFrame(columns=range(24))
     empty.attrs["source"] = {}
     if waits is None or waits.empty:
         return empty
-    df = waits
+    # only the columns the profile reads (filtering the others' strings is most of the cost)
+    use = ("port_code", "lane", "direction", "source", "hour", "time", "minutes")
+    df = waits[[c for c in waits.columns if c in use]]
     if lane is not None and "lane" in df.columns:
         df = df[df["lane"].astype(str) == lane]
     if direction is not None and "direction" in df.columns:

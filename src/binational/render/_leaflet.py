@@ -16,6 +16,7 @@ Leaflet writes with ``innerHTML`` (layer names, legends) are escaped here.
 from __future__ import annotations
 
 import html
+import itertools
 import json
 
 import folium
@@ -43,6 +44,7 @@ __all__ = [
     "compact_json",
     "decode_features",
     "encode_features",
+    "encode_frame",
     "ensure_css",
     "feature_collection",
     "fill_style_js",
@@ -121,6 +123,68 @@ def encode_features(collection: dict, *, decimals: int = 5) -> dict | None:
     return {"s": scale, "f": features}
 
 
+_TYPE_IDS = {1: "LineString", 3: "Polygon", 5: "MultiLineString", 6: "MultiPolygon"}
+
+
+def encode_frame(gdf: gpd.GeoDataFrame, props: list[dict], *, decimals: int = 5) -> dict | None:
+    """:func:`encode_features` of ``feature_collection(gdf, props)``, built from the coordinate
+    arrays without a GeoJSON dict per feature (the same result, in one pass of numpy).
+
+    Returns None when a geometry cannot be encoded (points, collections, 3D); empty
+    geometries are left out with their props, as :func:`feature_collection` does.
+    """
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    if len(geoms) != len(props):
+        raise RenderError(f"{len(geoms)} geometries but {len(props)} props")
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    idx = np.flatnonzero(keep)
+    geoms = geoms[keep]
+    types = shapely.get_type_id(geoms)
+    if not np.isin(types, list(_TYPE_IDS)).all() or shapely.has_z(geoms).any():
+        return None
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    if shapely.is_empty(parts).any():
+        return None
+    polygonal = shapely.get_type_id(parts) == 3
+    pieces = np.empty(0, dtype=object)  # rings of polygon parts, lines as they are
+    piece_part = np.empty(0, dtype=np.int64)
+    if polygonal.any():
+        rings, ring_part = shapely.get_rings(parts[polygonal], return_index=True)
+        pieces, piece_part = rings, np.flatnonzero(polygonal)[ring_part]
+    if (~polygonal).any():
+        pieces = np.concatenate([pieces, parts[~polygonal]])
+        piece_part = np.concatenate([piece_part, np.flatnonzero(~polygonal)])
+    order = np.argsort(piece_part, kind="stable")
+    pieces, piece_part = pieces[order], piece_part[order]
+    xy, xy_piece = shapely.get_coordinates(pieces, return_index=True)
+    scale = 10**decimals
+    ints = np.rint(xy * scale).astype(np.int64)
+    delta = ints.copy()
+    delta[1:] -= ints[:-1]
+    bounds = np.r_[0, np.cumsum(np.bincount(xy_piece, minlength=len(pieces)))]
+    delta[bounds[:-1]] = ints[bounds[:-1]]  # each ring or line starts absolute
+    flat = delta.ravel().tolist()
+    coded = [
+        flat[2 * a : 2 * b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    ]
+    piece_bounds = np.searchsorted(piece_part, np.arange(len(parts) + 1)).tolist()
+    by_part = [coded[a:b] for a, b in itertools.pairwise(piece_bounds)]
+    part_bounds = np.searchsorted(part_of, np.arange(len(geoms) + 1)).tolist()
+    features = []
+    for j, (i, type_id) in enumerate(zip(idx.tolist(), types.tolist(), strict=True)):
+        mine = by_part[part_bounds[j] : part_bounds[j + 1]]
+        if type_id == 3:  # Polygon: its rings
+            g = mine[0]
+        elif type_id == 1:  # LineString: one flat list
+            g = mine[0][0]
+        elif type_id == 6:  # MultiPolygon: rings by polygon
+            g = mine
+        else:  # MultiLineString: one flat list by line
+            g = [m[0] for m in mine]
+        features.append({"y": _TYPE_IDS[type_id], "g": g, "p": props[i]})
+    return {"s": scale, "f": features}
+
+
 def decode_features(encoded: dict) -> dict:
     """Inverse of :func:`encode_features` (what the page's JavaScript does)."""
     scale = encoded["s"]
@@ -170,7 +234,7 @@ class GeoJsonLayer(Layer):
 
     def __init__(
         self,
-        data: dict,
+        data: dict | gpd.GeoDataFrame,
         *,
         name: str,
         class_name: str,
@@ -181,20 +245,41 @@ class GeoJsonLayer(Layer):
         show: bool = True,
         overlay: bool = True,
         decimals: int = 5,
+        props: list[dict] | None = None,
     ):
         # Leaflet's layer control sets the name with innerHTML: names from data are escaped
         super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
         self._name = "BnGeoJson"
-        self.geojson = data
-        encoded = encode_features(data, decimals=decimals) if decimals <= 7 else None
+        encoded = None
+        if isinstance(data, gpd.GeoDataFrame):  # geometry and ``props``: encoded directly
+            if props is None:
+                raise RenderError("GeoJsonLayer: a GeoDataFrame needs its props")
+            self._frame: tuple | None = (data, props)
+            self._geojson: dict | None = None
+            if decimals <= 7:
+                encoded = encode_frame(data, props, decimals=decimals)
+            if encoded is None:
+                self._geojson = feature_collection(data, props)
+        else:
+            self._frame, self._geojson = None, data
+            if decimals <= 7:
+                encoded = encode_features(data, decimals=decimals)
         self.encoded = encoded is not None
+        self.n_features = len(encoded["f"] if encoded is not None else self.geojson["features"])
         self.decode_js = DECODE_JS
-        self.data = compact_json(encoded if self.encoded else data)
+        self.data = compact_json(encoded if self.encoded else self.geojson)
         self.class_name = class_name
         self.style_js = style_js
         self.each_js = each_js
         self.point_js = point_js
         self.attribution = attribution
+
+    @property
+    def geojson(self) -> dict:
+        """The plain FeatureCollection of the layer (built on first use from a frame)."""
+        if self._geojson is None:
+            self._geojson = feature_collection(*self._frame)
+        return self._geojson
 
 
 class Legend(MacroElement):

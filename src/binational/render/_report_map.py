@@ -28,7 +28,6 @@ from ._leaflet import (
     GeoJsonLayer,
     bind_js,
     compact_json,
-    feature_collection,
     fill_style_js,
     legend_html,
     str_or_none,
@@ -201,17 +200,20 @@ def add_unit_variables(
                 "legend": legend_html(colors, labels, label, note),
             }
         )
+    texts = zip(
+        [_text(v) for v in ids.tolist()],
+        [_text(v) for v in names.tolist()],
+        [fmt_value(p) if np.isfinite(p) else None for p in pops],
+        strict=True,
+    )
     props = [
-        {
-            "c": [codes[i] for codes in codes_by_var],
-            "t": [
-                _text(ids.iloc[i]),
-                _text(names.iloc[i]),
-                fmt_value(pops[i]) if np.isfinite(pops[i]) else None,
-            ],
-            "v": [values[i] for values in values_by_var],
-        }
-        for i in range(n)
+        {"c": list(c), "t": list(tx), "v": list(v)}
+        for c, tx, v in zip(
+            zip(*codes_by_var, strict=True) if codes_by_var else [()] * n,
+            texts,
+            zip(*values_by_var, strict=True) if values_by_var else [()] * n,
+            strict=True,
+        )
     ]
     labels = [t("unit_id", lang), t("name", lang), t("population", lang)]
     key = compact_json(uuid.uuid4().hex)
@@ -234,7 +236,8 @@ def add_unit_variables(
         na=t("no_data", lang),
     )
     layer = GeoJsonLayer(
-        feature_collection(web, props),
+        web,
+        props=props,
         name=t("units", lang),
         class_name="bn-unit",
         style_js=style_js,

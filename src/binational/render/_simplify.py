@@ -31,7 +31,6 @@ by two units is rounded the same way in both, so shared edges stay shared.
 from __future__ import annotations
 
 import importlib.util
-import itertools
 
 import geopandas as gpd
 import numpy as np
@@ -63,6 +62,57 @@ def _simplify_topojson(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     return result
 
 
+def _ring_cuts(vid, ring_of, starts, n_r, junction, ux, uy):
+    """Where each ring is cut into arcs: ``(ring, offset)`` pairs sorted by ring then offset,
+    offsets counted from the ring's first cut ``p0`` (its first junction; without one, its
+    lowest vertex, the second cut being the vertex farthest from it)."""
+    valid = n_r >= 3
+    jpos = np.flatnonzero(junction[vid])
+    jring = ring_of[jpos]
+    keep = valid[jring]
+    jpos, jring = jpos[keep], jring[keep]
+    has_j = np.zeros(len(n_r), dtype=bool)
+    has_j[jring] = True
+    p0 = np.zeros(len(n_r), dtype=np.int64)
+    first_j = np.r_[True, jring[1:] != jring[:-1]] if len(jring) else np.zeros(0, dtype=bool)
+    p0[jring[first_j]] = jpos[first_j] - starts[jring[first_j]]
+    rings_j, offs_j = jring, jpos - starts[jring] - p0[jring]
+    # rings without a junction: the lowest vertex and the (first) farthest one from it
+    plain = np.flatnonzero(valid & ~has_j)
+    in_plain = np.zeros(len(n_r), dtype=bool)
+    in_plain[plain] = True
+    pos = np.flatnonzero(in_plain[ring_of])
+    rings_p, offs_p = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if len(pos):
+        r_of = ring_of[pos]
+        order = np.lexsort((pos, vid[pos], r_of))  # per ring: lowest id, first occurrence
+        firsts = order[np.r_[True, r_of[order][1:] != r_of[order][:-1]]]
+        low = np.zeros(len(n_r), dtype=np.int64)
+        low[r_of[firsts]] = pos[firsts]
+        lv = vid[low[r_of]]
+        dist = np.hypot(ux[vid[pos]] - ux[lv], uy[vid[pos]] - uy[lv])
+        order = np.lexsort((pos, -dist, r_of))  # per ring: largest distance, first occurrence
+        fars = order[np.r_[True, r_of[order][1:] != r_of[order][:-1]]]
+        far = np.zeros(len(n_r), dtype=np.int64)
+        far[r_of[fars]] = pos[fars]
+        p0[plain] = low[plain] - starts[plain]
+        off_far = (far[plain] - low[plain]) % n_r[plain]
+        two = off_far != 0
+        rings_p = np.r_[plain, plain[two]]
+        offs_p = np.r_[np.zeros(len(plain), dtype=np.int64), off_far[two]]
+    rings = np.r_[rings_j, rings_p].astype(np.int64)
+    offs = np.r_[offs_j, offs_p].astype(np.int64)
+    order = np.lexsort((offs, rings))
+    return rings[order], offs[order], p0
+
+
+def _ragged(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For pieces of ``lengths``: each element's piece and its position within the piece."""
+    piece = np.repeat(np.arange(len(lengths)), lengths)
+    first = np.cumsum(lengths) - lengths
+    return piece, np.arange(int(lengths.sum())) - first[piece]
+
+
 def _simplify_arcs(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     """Topology-preserving Douglas–Peucker, as topojson does it, in numpy.
 
@@ -70,95 +120,122 @@ def _simplify_arcs(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     across all rings); an arc shared by two units is stored once (canonical direction) and
     simplified once with fixed end points, so neighbours keep a common edge. A ring without a
     junction is cut at its lowest vertex and at the vertex farthest from it. A ring that would
-    collapse (fewer than four points) is kept as it was.
+    collapse (fewer than four points) is kept as it was. Vectorised over rings and arcs.
     """
     geoms = np.asarray(geoms, dtype=object)
     parts, part_of = shapely.get_parts(geoms, return_index=True)
-    rings = []
-    n_int = shapely.get_num_interior_rings(parts)
-    for i, p in enumerate(parts):
-        rings.append(shapely.get_exterior_ring(p))
-        rings.extend(shapely.get_interior_ring(p, j) for j in range(int(n_int[i])))
-    rings = np.asarray(rings, dtype=object)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    all_xy, all_ring = shapely.get_coordinates(rings, return_index=True)
     # drop each ring's closing vertex: a ring is a cycle of vertex ids
-    last = np.r_[ring_of[1:] != ring_of[:-1], True]
-    coords, ring_of = coords[~last], ring_of[~last]
-    key = coords[:, 0] + 1j * coords[:, 1]
-    uniq, vid = np.unique(key, return_inverse=True)
-    vid = vid.ravel()
+    last = np.r_[all_ring[1:] != all_ring[:-1], True]
+    coords, ring_of = all_xy[~last], all_ring[~last]
+    # vertex ids in (x, y) order, as np.unique of x + iy numbers them (a lexsort is faster)
+    order = np.lexsort((coords[:, 1], coords[:, 0]))
+    sorted_xy = coords[order]
+    new = (
+        np.r_[True, (sorted_xy[1:] != sorted_xy[:-1]).any(axis=1)]
+        if len(sorted_xy)
+        else np.zeros(0, bool)
+    )
+    vid = np.empty(len(coords), dtype=np.int64)
+    vid[order] = np.cumsum(new) - 1
+    ux, uy = sorted_xy[new, 0], sorted_xy[new, 1]
     nxt = np.arange(len(vid)) + 1
     starts = np.searchsorted(ring_of, np.arange(len(rings)))
     ends = np.r_[starts[1:], len(vid)]
-    nxt[ends - 1] = starts  # wrap around
+    n_r = ends - starts
+    nonempty = n_r > 0
+    nxt[ends[nonempty] - 1] = starts[nonempty]  # wrap around
     a, b = vid, vid[nxt]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pairs = np.unique(np.stack([lo, hi], axis=1), axis=0)
-    degree = np.bincount(pairs.ravel(), minlength=len(uniq))
+    n_v = len(ux)
+    pairs = np.unique(lo * n_v + hi)  # distinct edges
+    degree = np.bincount(np.r_[pairs // n_v, pairs % n_v], minlength=n_v)
     junction = degree != 2
-    ux, uy = uniq.real, uniq.imag
 
-    arc_ids: dict[tuple, int] = {}
-    arcs: list[np.ndarray] = []
-    ring_arcs: list[list[tuple[int, bool]]] = []
-    for r in range(len(rings)):
-        ids = vid[starts[r] : ends[r]]
-        if len(ids) < 3:
-            ring_arcs.append([])
-            continue
-        cut = np.flatnonzero(junction[ids])
-        if len(cut) == 0:  # two arcs: from the lowest vertex to the farthest one and back
-            i0 = int(np.argmin(ids))
-            far = int(np.argmax(np.hypot(ux[ids] - ux[ids[i0]], uy[ids] - uy[ids[i0]])))
-            cut = np.array(sorted({i0, far}))
-            if cut[0] != i0:
-                cut = cut[::-1]
-        ids = np.roll(ids, -cut[0])
-        cut = np.sort((cut - cut[0]) % len(ids))
-        bounds = [*cut.tolist(), len(ids)]
-        seq = []
-        for s0, s1 in itertools.pairwise(bounds):
-            arc = np.r_[ids[s0:s1], ids[s1 % len(ids)]]
-            fwd = (arc[0], arc[-1], arc[1]) <= (arc[-1], arc[0], arc[-2])
-            canon = arc if fwd else arc[::-1]
-            k = arc_ids.setdefault(canon.tobytes(), len(arcs))
-            if k == len(arcs):
-                arcs.append(canon)
-            seq.append((k, not fwd))
-        ring_arcs.append(seq)
-    lines = shapely.linestrings(
-        np.concatenate([np.stack([ux[c], uy[c]], axis=1) for c in arcs]),
-        indices=np.repeat(np.arange(len(arcs)), [len(c) for c in arcs]),
-    )
+    # arcs: from each cut to the next one of its ring (the last one back to the first)
+    cut_ring, cut_off, p0 = _ring_cuts(vid, ring_of, starts, n_r, junction, ux, uy)
+    nxt_off = np.r_[cut_off[1:], 0]
+    ring_last = np.r_[cut_ring[1:] != cut_ring[:-1], True]
+    nxt_off[ring_last] = n_r[cut_ring[ring_last]]
+    seg = nxt_off - cut_off  # segments per arc; vertices: seg + 1
+    arc_of, t = _ragged(seg + 1)
+    r = cut_ring[arc_of]
+    arc_vid = vid[starts[r] + (p0[r] + cut_off[arc_of] + t) % n_r[r]]
+    a0 = np.cumsum(seg + 1) - (seg + 1)  # first vertex of each arc in arc_vid
+    f, l_, s, p = arc_vid[a0], arc_vid[a0 + seg], arc_vid[a0 + 1], arc_vid[a0 + seg - 1]
+    fwd = (f < l_) | ((f == l_) & (s <= p))
+    canon = arc_vid[np.where(fwd[arc_of], a0[arc_of] + t, a0[arc_of] + seg[arc_of] - t)]
+    arc_ids: dict[bytes, int] = {}
+    arc_k = np.empty(len(seg), dtype=np.int64)
+    firsts = []
+    for i, (s0, s1) in enumerate(zip(a0.tolist(), (a0 + seg + 1).tolist(), strict=True)):
+        k = arc_ids.setdefault(canon[s0:s1].tobytes(), len(arc_ids))
+        if k == len(firsts):
+            firsts.append(i)
+        arc_k[i] = k
+    firsts = np.asarray(firsts, dtype=np.int64)
+    piece, tt = _ragged(seg[firsts] + 1)
+    uv = canon[a0[firsts][piece] + tt]
+    lines = shapely.linestrings(np.stack([ux[uv], uy[uv]], axis=1), indices=piece)
     simple = shapely.simplify(lines, tolerance, preserve_topology=False)
-    simple_xy = [shapely.get_coordinates(g) for g in simple]
+    sxy, s_of = shapely.get_coordinates(simple, return_index=True)
+    slen = np.bincount(s_of, minlength=len(simple))
+    soff = np.cumsum(slen) - slen
 
-    new_rings = []
-    for r, seq in enumerate(ring_arcs):
-        if not seq:
-            new_rings.append(None)
-            continue
-        pieces = [simple_xy[k][::-1] if rev else simple_xy[k] for k, rev in seq]
-        xy = np.concatenate([p[:-1] for p in pieces] + [pieces[-1][-1:]])
-        # a ring thinner than the tolerance collapses: keep it as it was
-        new_rings.append(xy if len(xy) >= 4 else shapely.get_coordinates(rings[r]))
-    # rebuild polygons part by part (rings are in part order: exterior, then holes)
-    new_parts = []
-    r = 0
-    for i in range(len(parts)):
-        k = 1 + int(n_int[i])
-        ext, holes = new_rings[r], [h for h in new_rings[r + 1 : r + k] if h is not None]
-        r += k
-        new_parts.append(shapely.Polygon(ext, holes) if ext is not None else None)
+    # rings again: each arc's simplified points (reversed where the ring runs against the arc)
+    # without its last point, then the ring's closing point
+    k, rev = arc_k, ~fwd
+    e_of, tt = _ragged(slen[k] - 1)
+    idx = soff[k][e_of] + np.where(rev[e_of], slen[k][e_of] - 1 - tt, tt)
+    ring_end = np.flatnonzero(ring_last)  # last arc of each ring
+    close = np.where(rev[ring_end], soff[k[ring_end]], soff[k[ring_end]] + slen[k[ring_end]] - 1)
+    ends_in_idx = np.cumsum(slen[k] - 1)[ring_end]
+    idx = np.insert(idx, ends_in_idx, close)
+    got = cut_ring[ring_end]  # rings that have arcs, in order
+    n_new = np.zeros(len(rings), dtype=np.int64)
+    n_new[got] = np.diff(np.r_[0, ends_in_idx + np.arange(1, len(got) + 1)])
+    new_xy = sxy[idx]
+    # a ring thinner than the tolerance collapses: keep it as it was
+    has = n_new > 0
+    keep_old = has & (n_new < 4)
+    src_new = np.repeat(has & ~keep_old, n_new)
+    new_ring_of = np.repeat(np.arange(len(rings)), n_new)[src_new]
+    new_xy = new_xy[src_new]
+    old_sel = keep_old[all_ring]
+    ring_xy = np.concatenate([new_xy, all_xy[old_sel]])
+    ring_ix = np.concatenate([new_ring_of, all_ring[old_sel]])
+    order = np.argsort(ring_ix, kind="stable")
+    ring_xy, ring_ix = ring_xy[order], ring_ix[order]
+    # rebuild polygons (rings are in part order: exterior, then holes); a part whose exterior
+    # collapsed is dropped, and so is a hole that did
+    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else np.zeros(0, bool)
+    part_ok = np.zeros(len(parts), dtype=bool)
+    part_ok[ring_part[exterior & has]] = True
+    use = has & part_ok[ring_part]
+    ring_geoms = np.full(len(rings), None, dtype=object)
+    if has.any():
+        ring_geoms[has] = shapely.linearrings(
+            ring_xy, indices=np.unique(ring_ix, return_inverse=True)[1]
+        )
+    new_parts = np.full(len(parts), None, dtype=object)
+    if use.any():
+        ok_parts = np.flatnonzero(part_ok)
+        new_parts[ok_parts] = shapely.polygons(
+            ring_geoms[use], indices=np.searchsorted(ok_parts, ring_part[use])
+        )
     result = np.empty(len(geoms), dtype=object)
-    first_part = np.searchsorted(part_of, np.arange(len(geoms) + 1))
-    for g in range(len(geoms)):
-        mine = new_parts[first_part[g] : first_part[g + 1]]
-        mine = [p for p in mine if p is not None]  # collapsed parts (islands < tolerance)
-        if not mine:
-            result[g] = shapely.Polygon()
-        else:
-            result[g] = mine[0] if len(mine) == 1 else shapely.MultiPolygon(mine)
+    n_parts = np.bincount(part_of[part_ok], minlength=len(geoms))
+    result[n_parts == 0] = shapely.Polygon()
+    one = np.flatnonzero(n_parts == 1)
+    if len(one):
+        result[one] = new_parts[part_ok][np.searchsorted(part_of[part_ok], one)]
+    many = n_parts > 1
+    if many.any():
+        in_many = part_ok & many[part_of]
+        result[many] = shapely.multipolygons(
+            new_parts[in_many], indices=np.unique(part_of[in_many], return_inverse=True)[1]
+        )
     return result
 
 
@@ -249,16 +326,32 @@ def web_geometry(
     return round_coordinates(gdf.to_crs(WEB_CRS), decimals=decimals)
 
 
-def _drop_small(geom, min_area: float):
-    parts = []
-    for part in shapely.get_parts(geom):
-        if part.area < min_area:
-            continue
-        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= min_area]
-        parts.append(shapely.Polygon(part.exterior, holes))
-    if not parts:
-        return shapely.Polygon()
-    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+def _drop_small(geoms: np.ndarray, min_area: float) -> np.ndarray:
+    """Each of ``geoms`` without its parts and holes smaller than ``min_area`` (an empty
+    polygon when no part is left); vectorised over all parts and rings."""
+    geoms = np.asarray(geoms, dtype=object)
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    big = shapely.area(parts) >= min_area
+    parts, part_of = parts[big], part_of[big]
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else np.zeros(0, bool)
+    keep = exterior | (shapely.area(shapely.polygons(rings)) >= min_area)
+    kept = np.full(len(parts), shapely.Polygon(), dtype=object)  # an empty part stays empty
+    if keep.any():
+        shapely.polygons(rings[keep], indices=ring_part[keep], out=kept)
+    result = np.empty(len(geoms), dtype=object)
+    n_parts = np.bincount(part_of, minlength=len(geoms))
+    result[n_parts == 0] = shapely.Polygon()
+    first = np.searchsorted(part_of, np.arange(len(geoms)))
+    one = np.flatnonzero(n_parts == 1)
+    result[one] = kept[first[one]]
+    many = n_parts > 1
+    if many.any():
+        sel = many[part_of]
+        result[many] = shapely.multipolygons(
+            kept[sel], indices=np.unique(part_of[sel], return_inverse=True)[1]
+        )
+    return result
 
 
 def generalize(
@@ -277,6 +370,6 @@ def generalize(
     if gdf.crs is None or not gdf.crs.is_projected:
         raise RenderError("generalize needs polygons in a projected CRS (metres)")
     geoms = shapely.simplify(gdf.geometry.to_numpy(), tolerance, preserve_topology=True)
-    geoms = np.array([_drop_small(g, min_area) for g in geoms], dtype=object)
+    geoms = _drop_small(geoms, min_area)
     out = gdf.copy()
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))

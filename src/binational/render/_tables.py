@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from .. import schema
+from .._memo import memoised
 from ..waitprofile import wait_by_hour  # noqa: F401 - the one hourly rule, for the renderers
 
 # Measures that count people (BTS); their sum is the "persons" volume that sizes port markers.
@@ -25,6 +26,7 @@ def _months(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series).dt.to_period("M").dt.to_timestamp()
 
 
+@memoised
 def port_level(crossings: pd.DataFrame) -> pd.DataFrame:
     """Crossing counts at port level, one source per port (no double counting).
 

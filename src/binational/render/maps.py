@@ -42,7 +42,6 @@ from ._leaflet import (
     Legend,
     check_frame,
     ensure_css,
-    feature_collection,
     fill_style_js,
     lang_of,
     legend_html,
@@ -227,11 +226,11 @@ def add_units(
             }
         )
     labels = [t("unit_id", lang), t("name", lang), t("population", lang), title, t("moe", lang)]
-    data = feature_collection(web, props)
     style_js = fill_style_js(classes.colors)
     each_js = tooltip_js(labels)
     layer = GeoJsonLayer(
-        data,
+        web,
+        props=props,
         name=name or title,
         class_name="bn-unit",
         style_js=style_js,
@@ -247,7 +246,7 @@ def add_units(
             _classes_legend(classes, title=title, lang=lang, has_na=has_na),
             layer=layer.get_name(),
         ).add_to(m)
-    m._bn_units = getattr(m, "_bn_units", 0) + len(data["features"])
+    m._bn_units = getattr(m, "_bn_units", 0) + layer.n_features
     return m
 
 

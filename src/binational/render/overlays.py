@@ -225,7 +225,8 @@ def add_isochrones(
             for mn in part["minutes"].astype(float)
         ]
         GeoJsonLayer(
-            feature_collection(web, props),
+            web,
+            props=props,
             name=t("isochrones_port", lang, port=port) + f" ({variant})" + suffix,
             class_name="bn-isochrone",
             style_js=(
@@ -303,7 +304,8 @@ def add_clusters(
     )
     each_js = tooltip_js(labels)
     layer = GeoJsonLayer(
-        feature_collection(web, props),
+        web,
+        props=props,
         name=name or t("clusters", lang),
         class_name="bn-cluster",
         style_js=style_js,
@@ -355,7 +357,8 @@ def add_border(
     src = str(border["source"].iloc[0]) if "source" in border.columns else ""
     tip = t("border", lang) + (f" ({src})" if src else "")
     GeoJsonLayer(
-        feature_collection(web, [{"t": html.escape(tip)}] * len(web)),
+        web,
+        props=[{"t": html.escape(tip)}] * len(web),
         name=t("border", lang),
         class_name="bn-border",
         style_js="function (f) { return {color: '#111', weight: 2.5, dashArray: '6 4', opacity: 0.9}; }",

@@ -45,9 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .._log import get_logger
+from .._memo import memo_scope
 from .._progress import step
 from .._version import __version__
 from ..errors import RenderError
@@ -157,7 +157,9 @@ def insert_section(
     return tuple(out)
 
 
-def _env() -> Environment:
+def _env():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     return Environment(
         loader=PackageLoader("binational.render", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -265,15 +267,17 @@ def build_report(
         checksums=list(checksums),
     )
     built = []
-    for fn in SECTIONS if sections is None else sections:
-        s0 = time.perf_counter()
-        name = getattr(fn, "__name__", "section")
-        with step(f"report section {name}"):
-            section = fn(ctx)
-        timings[f"section_{name}"] = time.perf_counter() - s0
-        log.debug("report section %s: %.1f s", name, timings[f"section_{name}"])
-        if section:
-            built.append(section)
+    # sections share derived tables (hourly waits, port-level crossings): once per report
+    with memo_scope():
+        for fn in SECTIONS if sections is None else sections:
+            s0 = time.perf_counter()
+            name = getattr(fn, "__name__", "section")
+            with step(f"report section {name}"):
+                section = fn(ctx)
+            timings[f"section_{name}"] = time.perf_counter() - s0
+            log.debug("report section %s: %.1f s", name, timings[f"section_{name}"])
+            if section:
+                built.append(section)
     spec = region.spec
     title = t(
         "report_title", lang, title=(spec.title_es or spec.title) if lang == "es" else spec.title

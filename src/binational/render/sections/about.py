@@ -10,7 +10,6 @@ from pathlib import Path
 from ... import schema
 from ..._log import get_logger
 from ..._version import __version__
-from .._blocks import table_block
 from ..labels import (
     layer_label,
     t,
@@ -65,6 +64,8 @@ def methods_section(ctx: ReportContext) -> dict:
 
 
 def sources_section(ctx: ReportContext) -> dict:
+    from .._blocks import table_block
+
     region, lang = ctx.region, ctx.lang
     blocks: list[dict] = []
     src = getattr(region, "sources", None)
@@ -126,6 +127,8 @@ def reproduce_section(ctx: ReportContext) -> dict:
 
 
 def missing_section(ctx: ReportContext) -> dict:
+    from .._blocks import table_block
+
     region, lang = ctx.region, ctx.lang
     items = [f"{k}: {v}" for k, v in {**getattr(region, "missing", {}), **ctx.missing}.items()]
     blocks = [{"kind": "list", "items": items or ["–"]}]

@@ -7,8 +7,6 @@ import pandas as pd
 
 from ..._log import get_logger
 from ...errors import RenderError
-from .. import static
-from .._blocks import figure_block, table_block
 from ..labels import (
     param_label,
     t,
@@ -55,6 +53,9 @@ def _wait_source(value, lang: str) -> str:
 def catchments_section(ctx: ReportContext) -> dict:
     """Commuting catchments: isochrones, population reached (with reasons for empty rows),
     port-sheds and the model settings."""
+    from .. import static
+    from .._blocks import figure_block, table_block
+
     region, lang, catch = ctx.region, ctx.lang, ctx.catchments
     blocks: list[dict] = []
     notes: list[str] = []

@@ -9,8 +9,6 @@ import pandas as pd
 from ... import schema
 from ..._log import get_logger
 from ...errors import RenderError
-from .. import static
-from .._blocks import figure_block, table_block
 from ..labels import (
     column_label,
     index_label,
@@ -33,6 +31,8 @@ def _scope(scope, lang: str) -> str:
 
 
 def _index_table(table: pd.DataFrame, groups, lang: str, permutations: int) -> dict | None:
+    from .._blocks import table_block
+
     ok = table[table["status"].astype(str) == "ok"] if "status" in table.columns else table
     ok = ok[ok["group"].astype(str).isin(groups)]
     if ok.empty:
@@ -68,6 +68,9 @@ def _index_table(table: pd.DataFrame, groups, lang: str, permutations: int) -> d
 
 def socioeconomic_section(ctx: ReportContext) -> dict | None:
     """CONAPO urban marginalisation (Mexico) and ACS poverty (US), apart from ethnicity."""
+    from .. import static
+    from .._blocks import figure_block, table_block
+
     region, lang = ctx.region, ctx.lang
     units = region.units
     blocks: list[dict] = []
@@ -132,6 +135,9 @@ def socioeconomic_section(ctx: ReportContext) -> dict | None:
 
 def concentration_section(ctx: ReportContext) -> dict:
     """Ethnic concentration: index table, a two-sided share map and the local clusters."""
+    from .. import static
+    from .._blocks import figure_block
+
     region, lang = ctx.region, ctx.lang
     blocks: list[dict] = []
     notes: list[str] = []

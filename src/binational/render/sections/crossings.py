@@ -6,8 +6,7 @@ from __future__ import annotations
 from ... import schema
 from ..._log import get_logger
 from ...errors import RenderError
-from .. import _keyfigures, _tables, static
-from .._blocks import figure_block, table_block
+from .. import _keyfigures, _tables
 from ..labels import (
     lane_label,
     measure_label,
@@ -25,6 +24,9 @@ log = get_logger(__name__)
 
 def crossings_section(ctx: ReportContext, *, months: int = 12) -> dict:
     """Crossings per port over the last year, morning-peak waits, survey trips, charts."""
+    from .. import static
+    from .._blocks import figure_block, table_block
+
     region, lang = ctx.region, ctx.lang
     blocks: list[dict] = []
     notes: list[str] = []

@@ -3,14 +3,12 @@ ports), a density map and the population against the official totals."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ... import schema
 from ..._log import get_logger
-from .. import maps, overlays, static
-from .._blocks import figure_block, table_block
-from .._report_map import Variable, add_unit_variables
-from ..commuting_map import time_tax_variable
 from ..labels import (
     column_label,
     t,
@@ -22,12 +20,17 @@ from .context import (
     section,
 )
 
+if TYPE_CHECKING:
+    from .._report_map import Variable
+
 log = get_logger(__name__)
 
 
 def map_variables(ctx: ReportContext) -> list[Variable]:
     """The variables of the report map: density, each group's share, the socio-economic
     measures and the local clusters (those the units have)."""
+    from .._report_map import Variable
+
     units = ctx.region.units
     spec = ctx.region.spec
 
@@ -65,6 +68,10 @@ def map_isochrones(iso):
 def report_map(ctx: ReportContext):
     """One interactive map: the units drawn once with a switch between the variables of
     :func:`map_variables`, the catchments, the border and the ports."""
+    from .. import maps, overlays
+    from .._report_map import add_unit_variables
+    from ..commuting_map import time_tax_variable
+
     region, lang = ctx.region, ctx.lang
     units = maps.with_density(region.units)
     spec = region.spec
@@ -96,6 +103,9 @@ def report_map(ctx: ReportContext):
 def overview_section(ctx: ReportContext) -> dict:
     """Both sides: the interactive map, population density and the official totals
     (``ctx.results["population_check"]``, when the pipeline computed it)."""
+    from .. import maps, static
+    from .._blocks import figure_block, table_block
+
     region, lang = ctx.region, ctx.lang
     units = region.units
     blocks: list[dict] = []

@@ -4,7 +4,6 @@ catchments: the named groups and the commuting model, each an HTML fragment of i
 from __future__ import annotations
 
 from ..._log import get_logger
-from .. import static
 from .context import (
     ReportContext,
     fragment_section,
@@ -35,6 +34,8 @@ def commuting_report_section(ctx: ReportContext) -> dict | None:
     :func:`binational.pipeline.commuting_results`): observed trips, the fitted port-and-lane
     model with its held-out fit table, the time-tax map and the scenario. Left out when not
     computed."""
+    from .. import static
+
     res = ctx.results.get("commuting")
     if not res:
         return None

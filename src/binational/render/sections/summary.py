@@ -8,7 +8,6 @@ import numpy as np
 from ... import schema
 from ..._log import get_logger
 from .. import _keyfigures
-from .._blocks import fmt_number, table_html
 from ..labels import (
     column_label,
     header_label,
@@ -25,6 +24,8 @@ log = get_logger(__name__)
 
 
 def _group_line(g: dict, lang: str) -> dict:
+    from .._blocks import fmt_number
+
     label = column_label(g["group"], lang)
     line = {"label": label, "value": fmt_number(g["share"], "share"), "detail": ""}
     if g["d"] is None:
@@ -46,6 +47,8 @@ def _group_line(g: dict, lang: str) -> dict:
 
 def summary_section(ctx: ReportContext) -> dict:
     """Key figures per side and for the border."""
+    from .._blocks import fmt_number, table_html
+
     region, lang = ctx.region, ctx.lang
     units = region.units
     spec = region.spec
