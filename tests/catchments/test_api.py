@@ -175,7 +175,7 @@ def test_missing_country_and_no_ports(tjsd):
 
 def test_crossing_edge_without_port_is_left_out(tjsd):
     G = tjsd.network.copy()
-    d = next(d for u, v, k, d in G.edges(keys=True, data=True) if d["port_code"] == 2505)
+    d = next(d for u, v, k, d in G.edges(keys=True, data=True) if d.get("port_code") == 2505)
     d["port_code"] = None
     report = DropReport()
     g = sparse_graph(G, report=report)
