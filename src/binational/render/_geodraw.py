@@ -9,6 +9,7 @@ polygon (or line) members.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,11 +68,8 @@ def polygon_paths(geoms) -> tuple[list[Path], np.ndarray]:
     codes[ring_end - 1] = Path.CLOSEPOLY
     coord_row = part_row[ring_part[coord_ring]]
     rows, first = np.unique(coord_row, return_index=True)
-    cuts = first[1:]
-    paths = [
-        Path(v, c, readonly=True)
-        for v, c in zip(np.split(coords, cuts), np.split(codes, cuts), strict=True)
-    ]
+    bounds = [*first.tolist(), len(coords)]
+    paths = [Path(coords[i:j], codes[i:j], readonly=True) for i, j in pairwise(bounds)]
     return paths, rows
 
 
@@ -131,8 +129,8 @@ def line_segments(geoms) -> list[np.ndarray]:
     coords, index = shapely.get_coordinates(parts, return_index=True)
     if len(coords) == 0:
         return []
-    cuts = np.flatnonzero(np.diff(index)) + 1
-    return np.split(coords, cuts)
+    bounds = [0, *(np.flatnonzero(np.diff(index)) + 1).tolist(), len(coords)]
+    return [coords[i:j] for i, j in pairwise(bounds)]
 
 
 def add_lines(ax: Axes, geoms, *, color, linewidth: float, linestyle="-") -> LineCollection:
