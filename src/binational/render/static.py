@@ -61,7 +61,7 @@ def figure_bytes(
 
     A PNG is drawn once with Agg and cropped to its drawing plus :data:`PAD_INCHES` (what
     ``bbox_inches="tight"`` gives, without its second drawing pass). An SVG is cropped with
-    ``bbox_inches="tight"`` unless constrained layout already made it fill its canvas.
+    ``bbox_inches="tight"`` unless its layout (charts) already made it fill its canvas.
 
     ``colors`` (PNG only) reduces the image to a palette of that many colours (Pillow's fast
     octree, no dithering): maps and charts with flat fills become about four times smaller
@@ -72,13 +72,15 @@ def figure_bytes(
     if fmt == "svg":
         from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-        constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+        from ._chart_layout import ChartLayout
+
+        filled = isinstance(fig.get_layout_engine(), (ChartLayout, ConstrainedLayoutEngine))
         buf = io.BytesIO()
         fig.savefig(
             buf,
             format="svg",
             dpi=dpi,
-            bbox_inches=None if constrained else "tight",
+            bbox_inches=None if filled else "tight",
             metadata={"Date": None},
         )
         return buf.getvalue()
