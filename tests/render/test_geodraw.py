@@ -82,3 +82,15 @@ def test_one_collection_per_layer_with_each_units_colour():
     np.testing.assert_array_equal(lines.get_segments()[0], [[0, 0], [5, 5], [9, 1]])
     pts = _geodraw.add_points(ax, [Point(1, 2), Point(3, 4)], color="b", s=4)
     np.testing.assert_array_equal(pts.get_offsets(), [[1, 2], [3, 4]])
+
+
+def test_a_merged_layer_is_one_path_of_all_the_rings(tj):
+    fig = Figure()
+    ax = fig.add_subplot()
+    units = tj.units.geometry
+    coll = _geodraw.add_polygons(ax, units, facecolor="#eee", hatch="///", merge=True)
+    (path,) = coll.get_paths()
+    want = np.concatenate([np.concatenate(_rings(g)) for g in units.values])
+    np.testing.assert_array_equal(path.vertices, want)
+    rings = len(shapely.get_rings(shapely.get_parts(units.values)))
+    assert int((path.codes == Path.MOVETO).sum()) == rings

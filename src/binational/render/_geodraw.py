@@ -83,6 +83,7 @@ def add_polygons(
     alpha: float | None = None,
     hatch: str | None = None,
     zorder: float = 1,
+    merge: bool = False,
 ) -> PathCollection:
     """Draw the (multi)polygons of ``geoms`` on ``ax`` as one PathCollection (same look as
     ``GeoDataFrame.plot(ax=ax, color=…, edgecolor=…, linewidth=…)``).
@@ -97,16 +98,23 @@ def add_polygons(
         One colour, or a list (or array) of one colour per geometry, aligned with ``geoms``.
     edgecolor, linewidth, alpha, hatch, zorder
         Style of the whole layer.
+    merge
+        Draw the layer as one compound path (one colour only): the same picture for polygons
+        that do not overlap, or are not filled, and the hatching is drawn once rather than
+        once per polygon.
 
     Returns
     -------
     matplotlib.collections.PathCollection
     """
     from matplotlib.collections import PathCollection
+    from matplotlib.path import Path
 
     paths, rows = polygon_paths(geoms)
     if isinstance(facecolor, (list, np.ndarray)):  # one colour per geometry
         facecolor = [facecolor[i] for i in rows]
+    elif merge and len(paths) > 1:
+        paths = [Path.make_compound_path(*paths)]
     collection = PathCollection(
         paths,
         facecolors=facecolor,

@@ -260,6 +260,7 @@ def plot_two_sided(
                 edgecolor="#bbb",
                 linewidth=0.15,
                 hatch="///",
+                merge=True,
             )
             legends.append(
                 (
@@ -404,6 +405,7 @@ def plot_isochrones(
             facecolor="none",
             edgecolor="#bbb",
             linewidth=0.1,
+            merge=True,
         )
     from matplotlib import colormaps
 
