@@ -63,8 +63,8 @@ def figure_bytes(
     ``bbox_inches="tight"`` gives, without its second drawing pass). An SVG is cropped with
     ``bbox_inches="tight"`` unless its layout (charts) already made it fill its canvas.
 
-    ``colors`` (PNG only) reduces the image to a palette of that many colours (Pillow's fast
-    octree, no dithering): maps and charts with flat fills become about four times smaller
+    ``colors`` (PNG only) reduces the image to a palette of that many colours (Pillow's
+    median cut, no dithering): maps and charts with flat fills become about four times smaller
     with no visible change.
     """
     if fmt not in ("png", "svg"):
@@ -92,7 +92,7 @@ def figure_bytes(
         image.save(out, format="PNG", dpi=(dpi, dpi))
         return out.getvalue()
     palette = image.convert("RGB").quantize(
-        colors=int(colors), method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+        colors=int(colors), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
     )
     palette.save(out, format="PNG")
     return out.getvalue()
