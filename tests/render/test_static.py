@@ -164,3 +164,49 @@ def test_palette_png_is_smaller_and_keeps_the_class_colours(tj):
     for patch in legend.get_patches()[:4]:
         want = tuple(round(255 * v) for v in patch.get_facecolor()[:3])
         assert min(sum(abs(a - b) for a, b in zip(want, c, strict=True)) for c in colours) <= 12
+
+
+def _inside(inner, outer, tol=1.0) -> bool:
+    return (
+        inner.x0 >= outer.x0 - tol
+        and inner.y0 >= outer.y0 - tol
+        and inner.x1 <= outer.x1 + tol
+        and inner.y1 <= outer.y1 + tol
+    )
+
+
+def test_chart_layout_fits_every_label_and_legend(tj, jz_catch):
+    """The one-pass chart layout: every text and legend lies inside the figure, and no axes'
+    decorations (ticks, labels, titles, legend) reach into another axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from binational.render._chart_layout import ChartLayout
+    from binational.render.multiscalar import plot_multiscalar
+
+    profile = pd.DataFrame(
+        {
+            "side": ["US"] * 3 + ["MX"] * 3,
+            "index": ["spatial_dissimilarity", "spatial_isolation", "spatial_isolation"] * 2,
+            "distance": [0.0, 500.0, 1000.0] * 2,
+            "value": [0.4, 0.3, 0.2, 0.5, 0.4, 0.3],
+        }
+    )
+    figures = [
+        static.plot_monthly_crossings(tj.crossings, ports=tj.ports, lang="es"),
+        static.plot_wait_by_hour(tj.waits, ports=tj.ports),
+        static.plot_population_reached(jz_catch.isochrones, method=jz_catch.method),
+        plot_multiscalar(profile, lang="es", group_label="Población hispana"),
+    ]
+    for fig in figures:
+        assert isinstance(fig.get_layout_engine(), ChartLayout)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        frame = fig.bbox
+        if fig._suptitle is not None:
+            assert _inside(fig._suptitle.get_window_extent(renderer), frame)
+        for ax in fig.axes:  # the tight box: drawn ticks, labels, titles and legend
+            assert _inside(ax.get_tightbbox(renderer), frame)
+            for other in fig.axes:
+                if other is not ax:
+                    assert not ax.get_tightbbox(renderer).overlaps(other.bbox)

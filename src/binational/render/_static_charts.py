@@ -12,6 +12,7 @@ from matplotlib.patches import Patch
 from .. import schema
 from ..errors import RenderError
 from . import _tables
+from ._chart_layout import ChartLayout
 from ._tables import wait_flag
 from .labels import check_lang, measure_label, t
 
@@ -72,7 +73,8 @@ def plot_monthly_crossings(
     if start:
         table = table[table["month"] >= pd.Timestamp(start)]
     names = _port_names(ports)
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize)
+    fig.set_layout_engine(ChartLayout())
     axes = fig.subplots(len(present), 1, sharex=True, squeeze=False)[:, 0]
     codes = sorted(table["port_code"].unique())
     for ax, measure in zip(axes, present, strict=True):
@@ -144,7 +146,8 @@ def plot_wait_by_hour(
     if table.empty:
         raise RenderError(f"no {lane!r} wait times with an hourly profile to chart")
     names = _port_names(ports)
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize)
+    fig.set_layout_engine(ChartLayout())
     ax = fig.add_subplot()
     for i, (code, row) in enumerate(table.iterrows()):
         source = str(table.attrs["source"].get(code, "")).split(" (")[0]
@@ -226,7 +229,8 @@ def plot_population_reached(
     sides = [s for s in (schema.MX, schema.US) if s in set(table["side"])] or sorted(
         table["side"].unique()
     )
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize)
+    fig.set_layout_engine(ChartLayout())
     axes = fig.subplots(1, len(sides), sharey=True, squeeze=False)[0]
     codes = sorted(table[schema.PORT_CODE].unique())
     for ax, side in zip(axes, sides, strict=True):

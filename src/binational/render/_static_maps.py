@@ -6,15 +6,21 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import LayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .. import schema
 from ..errors import RenderError
 from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column
+from ._geodraw import add_lines, add_points, add_polygons
 from ._tables import drawable, wait_flag
 from .labels import check_lang, cluster_label, column_label, scheme_label, t
+
+#: Margin around a map and its legend, inches (the PNG is cropped to the drawing anyway).
+_MARGIN = 0.1
 
 
 def _wrap(text: str, width: int = 34) -> str:
@@ -55,21 +61,55 @@ def focus(ax, units: gpd.GeoDataFrame, ports: gpd.GeoDataFrame | None, km: float
 
 
 def _map_axes(figsize=(8, 8)):
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
+    """A figure laid out by :class:`_MapLayout` (cheaper than constrained layout) and map
+    axes: no axis, no ticks, equal aspect."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
     ax.set_aspect("equal")
+    fig.set_layout_engine(_MapLayout())
     return fig, ax
+
+
+class _MapLayout(LayoutEngine):
+    """Layout of a map figure: one axes with its legend beside it (``_outside_legend``).
+
+    At each draw it measures the legend and the title with the renderer that draws them (so
+    the text metrics are computed once, at the drawing's resolution) and gives the axes the
+    rest of the figure; the map keeps its equal aspect inside.
+    """
+
+    _adjust_compatible = False
+    _colorbar_gridspec = False
+
+    def execute(self, fig) -> None:
+        """Place the axes of ``fig``."""
+        ax = fig.axes[0]
+        renderer = fig._get_renderer()
+        width, height = fig.get_size_inches()
+        dpi = fig.dpi
+        legend = ax.get_legend()
+        legend_w = legend.get_window_extent(renderer).width / dpi if legend else 0.0
+        title_h = 0.0
+        if ax.get_title():
+            title_h = ax.title.get_window_extent(renderer).height / dpi + _MARGIN
+        # the legend is anchored at 1.01 × the axes width: leave that gap and the margins
+        axes_w = max(0.5, (width - legend_w - 3 * _MARGIN) / 1.01)
+        axes_h = max(0.5, height - 2 * _MARGIN - title_h)
+        ax.set_position((_MARGIN / width, _MARGIN / height, axes_w / width, axes_h / height))
 
 
 def _overlay(ax, *, crs, border=None, ports=None, lang="en") -> list:
     handles = []
     if border is not None and len(border):
-        border.to_crs(crs).plot(ax=ax, color="#111", linewidth=1.3, linestyle=(0, (5, 3)))
+        add_lines(
+            ax, border.to_crs(crs).geometry, color="#111", linewidth=1.3, linestyle=(0, (5, 3))
+        )
         handles.append(Line2D([], [], color="#111", linestyle="--", label=t("border", lang)))
     if ports is not None and len(ports):
         pts = ports.to_crs(crs)
-        pts.plot(ax=ax, color="#4292c6", edgecolor="#08306b", markersize=40, zorder=5)
+        add_points(ax, pts.geometry, color="#4292c6", edgecolor="#08306b", s=40, zorder=5)
         from matplotlib import patheffects
 
         labels = pts.get("name", pts[schema.PORT_CODE])
@@ -154,7 +194,7 @@ def plot_choropleth(
     )
     fig, ax = _map_axes(figsize)
     colors = np.array(classes.color_of(), dtype=object)
-    units.plot(ax=ax, color=list(colors), edgecolor="#666", linewidth=0.15)
+    add_polygons(ax, units.geometry, facecolor=list(colors), edgecolor="#666", linewidth=0.15)
     label = column_label(column, lang)
     if normalize:
         label = t("share_of", lang, col=label, den=column_label(normalize, lang).lower())
@@ -213,7 +253,15 @@ def plot_two_sided(
             continue
         side_name = t(f"side_{side}", lang)
         if spec is None:
-            part.plot(ax=ax, color="#eeeeee", edgecolor="#bbb", linewidth=0.15, hatch="///")
+            add_polygons(
+                ax,
+                part.geometry,
+                facecolor="#eeeeee",
+                edgecolor="#bbb",
+                linewidth=0.15,
+                hatch="///",
+                merge=True,
+            )
             legends.append(
                 (
                     [
@@ -230,7 +278,13 @@ def plot_two_sided(
             continue
         column, normalize = spec
         classes = classify_column(part, column, normalize=normalize, scheme=scheme, k=k, cmap=cmap)
-        part.plot(ax=ax, color=list(classes.color_of()), edgecolor="#666", linewidth=0.12)
+        add_polygons(
+            ax,
+            part.geometry,
+            facecolor=list(classes.color_of()),
+            edgecolor="#666",
+            linewidth=0.12,
+        )
         label = column_label(column, lang)
         if normalize:
             label = t("share_of", lang, col=label, den=column_label(normalize, lang).lower())
@@ -278,7 +332,7 @@ def plot_clusters(
     codes = local[column].astype("string").fillna("ns")
     fig, ax = _map_axes(figsize)
     colors = [CLUSTER_COLORS.get(c, CLUSTER_COLORS["ns"]) for c in codes]
-    local.plot(ax=ax, color=colors, edgecolor="#999", linewidth=0.1)
+    add_polygons(ax, local.geometry, facecolor=colors, edgecolor="#999", linewidth=0.1)
     handles = [
         Patch(facecolor=CLUSTER_COLORS[c], edgecolor="#999", label=cluster_label(c, lang))
         for c in CLUSTER_COLORS
@@ -345,7 +399,14 @@ def plot_isochrones(
     iso = iso[flag == wait_included]
     fig, ax = _map_axes(figsize)
     if units is not None and len(units):
-        units.to_crs(isochrones.crs).plot(ax=ax, facecolor="none", edgecolor="#bbb", linewidth=0.1)
+        add_polygons(
+            ax,
+            units.to_crs(isochrones.crs).geometry,
+            facecolor="none",
+            edgecolor="#bbb",
+            linewidth=0.1,
+            merge=True,
+        )
     from matplotlib import colormaps
 
     minutes = sorted(pd.unique(iso["minutes"].astype(float)), reverse=True)
@@ -354,7 +415,7 @@ def plot_isochrones(
     for i, mn in enumerate(minutes):
         part = iso[iso["minutes"].astype(float) == mn]
         color = cm(i + 1)
-        part.plot(ax=ax, color=color, alpha=0.55, edgecolor="none")
+        add_polygons(ax, part.geometry, facecolor=color, alpha=0.55, edgecolor="none")
         handles.append(Patch(facecolor=color, label=t("within_minutes", lang, m=f"{mn:g}")))
     handles = handles[::-1]
     handles += _overlay(ax, crs=isochrones.crs, border=border, ports=ports, lang=lang)

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..errors import RenderError
+from ._chart_layout import ChartLayout
 from .labels import check_lang
 from .static import figure_bytes
 
@@ -69,7 +70,8 @@ def plot_multiscalar(
     if profile.empty:
         raise RenderError("multiscalar chart: the profile has no rows")
     names = list(dict.fromkeys(profile["index"]))
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize)
+    fig.set_layout_engine(ChartLayout())
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names, strict=True):
         part = profile[profile["index"] == name]

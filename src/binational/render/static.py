@@ -16,6 +16,7 @@ import io
 import os
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import OutputError, RenderError
@@ -49,10 +50,18 @@ __all__ = [
 ]
 
 
+#: Blank border kept around the drawing of a PNG, inches (as ``bbox_inches="tight"``).
+PAD_INCHES = 0.1
+
+
 def figure_bytes(
     fig: Figure, *, fmt: str = "png", dpi: int = 110, colors: int | None = None
 ) -> bytes:
     """The figure encoded as PNG or SVG bytes.
+
+    A PNG is drawn once with Agg and cropped to its drawing plus :data:`PAD_INCHES` (what
+    ``bbox_inches="tight"`` gives, without its second drawing pass). An SVG is cropped with
+    ``bbox_inches="tight"`` unless its layout (charts) already made it fill its canvas.
 
     ``colors`` (PNG only) reduces the image to a palette of that many colours (Pillow's
     median cut, no dithering): maps and charts with flat fills become about four times smaller
@@ -60,26 +69,61 @@ def figure_bytes(
     """
     if fmt not in ("png", "svg"):
         raise RenderError(f"format {fmt!r} not supported (png, svg)")
-    buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format=fmt,
-        dpi=dpi,
-        bbox_inches="tight",
-        metadata={"Software": None} if fmt == "png" else {"Date": None},
-    )
-    if fmt != "png" or not colors:
+    if fmt == "svg":
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+        from ._chart_layout import ChartLayout
+
+        filled = isinstance(fig.get_layout_engine(), (ChartLayout, ConstrainedLayoutEngine))
+        buf = io.BytesIO()
+        fig.savefig(
+            buf,
+            format="svg",
+            dpi=dpi,
+            bbox_inches=None if filled else "tight",
+            metadata={"Date": None},
+        )
         return buf.getvalue()
     from PIL import Image
 
-    buf.seek(0)
-    image = Image.open(buf).convert("RGB")
-    palette = image.quantize(
+    image = Image.fromarray(_cropped_rgba(fig, dpi), "RGBA")
+    out = io.BytesIO()
+    if not colors:
+        image.save(out, format="PNG", dpi=(dpi, dpi))
+        return out.getvalue()
+    palette = image.convert("RGB").quantize(
         colors=int(colors), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
     )
-    out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
+    palette.save(out, format="PNG")
     return out.getvalue()
+
+
+def _cropped_rgba(fig: Figure, dpi: float) -> np.ndarray:
+    """The figure drawn once by Agg at ``dpi``, cropped to the pixels that differ from the
+    background plus :data:`PAD_INCHES` (blank-padded where the drawing touches the edge)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    saved = fig.dpi
+    fig.dpi = dpi
+    try:
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
+    finally:
+        fig.dpi = saved
+    background = rgba[0, 0].copy()
+    ink = (rgba != background).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if len(rows) == 0:
+        return rgba.copy()
+    pad = round(PAD_INCHES * dpi)
+    y0, y1, x0, x1 = rows[0] - pad, rows[-1] + 1 + pad, cols[0] - pad, cols[-1] + 1 + pad
+    out = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
+    out[...] = background
+    sy0, sx0 = max(y0, 0), max(x0, 0)
+    sy1, sx1 = min(y1, rgba.shape[0]), min(x1, rgba.shape[1])
+    out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = rgba[sy0:sy1, sx0:sx1]
+    return out
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> Path:
