@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
 
 from .. import schema
 from ..errors import RenderError
@@ -225,6 +223,9 @@ def classify(
     classes = np.full(values.size, -1, dtype=int)
     classes[ok] = np.asarray(clf.yb, dtype=int)
     nbins = len(clf.bins)
+    from matplotlib import colormaps  # here: importing render does not load matplotlib
+    from matplotlib.colors import to_hex
+
     cm = colormaps[cmap].resampled(max(nbins, 2))
     colors = tuple(to_hex(cm(i)) for i in range(nbins)) if nbins > 1 else (to_hex(cm(1)),)
     return Classes(
