@@ -79,19 +79,7 @@ def cached_table(
     if not (cache and settings.use_cache):
         return build()
     key = cache_key({"kind": kind, "version": TABLE_CACHE_VERSION, "sha256": file_sha256(path)})
-    target = settings.resolve_cache_dir("tables") / f"{key}.parquet"
-    if target.is_file():
-        try:
-            return pd.read_parquet(target)
-        except Exception as exc:  # damaged entry: rebuild
-            log.warning("table cache entry %s is unreadable (%s); rebuilding it", target, exc)
-    table = build()
-    try:
-        with atomic_path(target) as tmp:
-            table.to_parquet(tmp)
-    except Exception as exc:  # an uncacheable table is still returned
-        log.warning("%s: parsed table not cached (%s)", path, exc)
-    return table
+    return _entry(key, build, what=str(path))
 
 
 def code_fingerprint(*modules: str | Path) -> str:
@@ -170,6 +158,11 @@ def cached_frame(
             "code": code_fingerprint(*code) if code else None,
         }
     )
+    return _entry(key, build, what=kind)
+
+
+def _entry(key: str, build: Callable[[], pd.DataFrame], *, what: str) -> pd.DataFrame:
+    """The table cached under ``key``, else ``build()`` (written to the cache when it can be)."""
     target = settings.resolve_cache_dir("tables") / f"{key}.parquet"
     if target.is_file():
         try:
@@ -181,7 +174,7 @@ def cached_frame(
         with atomic_path(target) as tmp:
             table.to_parquet(tmp)
     except Exception as exc:  # an uncacheable table is still returned
-        log.warning("%s: built table not cached (%s)", kind, exc)
+        log.warning("%s: table not cached (%s)", what, exc)
     return table
 
 

@@ -185,6 +185,18 @@ def report(
     return parts
 
 
+def _chain_out(result, missing: dict, t0: float, t1: float, more: dict, skipped: dict) -> dict:
+    """What a chain hands back: its main result, its notes, its extra results and timings."""
+    return {
+        "result": result,
+        "missing": missing,
+        "seconds": t1 - t0,
+        "more": more,
+        "skipped": skipped,
+        "more_s": time.perf_counter() - t1,
+    }
+
+
 def _units_chain(
     region,
     concentration,
@@ -211,14 +223,7 @@ def _units_chain(
         if groups
         else ({}, {})
     )
-    return {
-        "result": concentration,
-        "missing": missing,
-        "seconds": t1 - t0,
-        "more": more,
-        "skipped": skipped,
-        "more_s": time.perf_counter() - t1,
-    }
+    return _chain_out(concentration, missing, t0, t1, more, skipped)
 
 
 def _network_chain(
@@ -246,14 +251,7 @@ def _network_chain(
         if commuting
         else ({}, {})
     )
-    return {
-        "result": catchments,
-        "missing": missing,
-        "seconds": t1 - t0,
-        "more": more,
-        "skipped": skipped,
-        "more_s": time.perf_counter() - t1,
-    }
+    return _chain_out(catchments, missing, t0, t1, more, skipped)
 
 
 def write_report(
