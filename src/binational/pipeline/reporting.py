@@ -293,17 +293,11 @@ def write_report(
     OutputError
         If ``out_dir`` cannot be created or written. Nothing is left half-written.
     """
-    from ..render._io import atomic_write_text, check_writable
-    from ..render.report import default_command
+    from ..render.report import write_page
 
-    out = check_writable(out_dir)  # fail before the (long) computation
-    parts = report(
-        region,
-        lang=lang,
-        permutations=permutations,
-        command=command
-        or default_command(region, lang=lang, permutations=permutations, out=str(out_dir)),
-        **options,
+    def page(cmd: str) -> str:
+        return report(region, lang=lang, permutations=permutations, command=cmd, **options).html
+
+    return write_page(
+        region, out_dir, page, lang=lang, name=name, permutations=permutations, command=command
     )
-    stem = name or region.spec.name + ("" if lang == "en" else f".{lang}")
-    return atomic_write_text(out / f"{stem}.html", parts.html)

@@ -331,7 +331,7 @@ def write_report(
     permutations
         Permutations of the concentration profile (for the captions and the command).
     command
-        The command shown in the "reproduce this" box.
+        The command shown in the "reproduce this" box (default: the equivalent CLI call).
     **results
         The other keyword arguments of :func:`build_report` (``concentration``,
         ``catchments``, ``survey``, ``results``, ...).
@@ -341,21 +341,57 @@ def write_report(
     pathlib.Path
         The HTML file written.
 
+    Raises
+    ------
+    OutputError
+        If ``out_dir`` cannot be created or written. Nothing is left half-written.
+    """
+
+    def page(cmd: str) -> str:
+        return build_report(
+            region, lang=lang, permutations=permutations, command=cmd, **results
+        ).html
+
+    return write_page(
+        region, out_dir, page, lang=lang, name=name, permutations=permutations, command=command
+    )
+
+
+def write_page(
+    region,
+    out_dir: str | os.PathLike,
+    page,
+    *,
+    lang: str,
+    name: str | None,
+    permutations: int,
+    command: str | None,
+) -> Path:
+    """Check ``out_dir``, make the page and write ``out_dir/<stem>.html`` atomically.
+
+    The one write step of :func:`write_report` and :func:`binational.pipeline.write_report`.
+
     Parameters
     ----------
     region
-        A loaded :class:`binational.Region`.
+        The region (its name is the default stem).
     out_dir
-        Output folder (created).
-    lang, concentration, catchments, permutations, seed, offline, sections, results, command
-        As in :func:`build_report`.
+        Output folder, checked (created, writable) before ``page`` runs.
+    page
+        ``page(command) -> str``: builds the HTML, given the reproduce command.
+    lang
+        ``"en"`` or ``"es"`` (a Spanish page is ``<region>.es.html``).
     name
-        File stem (default: the region name, with ``.es`` for Spanish).
+        File stem instead of the region name.
+    permutations
+        For the default command.
+    command
+        The reproduce command (default: the equivalent CLI call).
 
     Returns
     -------
     pathlib.Path
-        The written HTML file.
+        The HTML file written.
 
     Raises
     ------
@@ -364,14 +400,10 @@ def write_report(
     """
     from ._io import check_writable
 
-    out = check_writable(out_dir)
-    parts = build_report(
-        region,
-        lang=lang,
-        permutations=permutations,
-        command=command
-        or default_command(region, lang=lang, permutations=permutations, out=str(out_dir)),
-        **results,
+    out = check_writable(out_dir)  # fail before the (long) page
+    command = command or default_command(
+        region, lang=lang, permutations=permutations, out=str(out_dir)
     )
+    html = page(command)
     stem = name or region.spec.name + ("" if lang == "en" else f".{lang}")
-    return atomic_write_text(out / f"{stem}.html", parts.html)
+    return atomic_write_text(out / f"{stem}.html", html)
