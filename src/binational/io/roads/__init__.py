@@ -37,8 +37,6 @@ OpenStreetMap data.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -47,6 +45,7 @@ import geopandas as gpd
 import networkx as nx
 
 from ... import settings
+from ..._cache import cache_key
 from ..._log import get_logger
 from ...drops import DropReport
 from ._cache import (
@@ -127,10 +126,7 @@ def load_network(
         The network is empty or its attributes have impossible values.
     """
     source = _Source.make(path, polygon=polygon, bbox=bbox, place=place, network_type=network_type)
-    tables = _cached_tables(source, crs=crs, cache=cache)
-    G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
-    check_network(G, report=report, layer=source.label)
-    return G
+    return _checked(_cached_tables(source, crs=crs, cache=cache), source, report)
 
 
 def load_prepared_network(
@@ -176,21 +172,16 @@ def load_prepared_network(
         crs=_crs_string(crs),
         prepared=dict(key),
     )
-    digest = hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
-    key_hex = digest[:32]
+    key_hex = cache_key(ident)
     use = cache and settings.use_cache
     if use:
         tables = _read_cache(key_hex)
         if tables is not None:
             log.info("%s: prepared network loaded from cache %s", source.label, key_hex)
-            G = _graph_from_tables(tables)
-            check_network(G, report=report, layer=source.label)
-            return G
+            return _checked(tables, source, report)
     # a plain parse cached earlier is reused; a fresh parse is not written as a plain entry
     # too (the prepared entry below is what the next load reads: one table conversion, not two)
-    tables = _cached_tables(source, crs=crs, cache=cache, write=False)
-    G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
-    check_network(G, report=report, layer=source.label)
+    G = _checked(_cached_tables(source, crs=crs, cache=cache, write=False), source, report)
     G.graph.setdefault("source_file", str(path))  # named in later errors (e.g. no border edge)
     G = prepare(G)
     if use:
@@ -233,7 +224,7 @@ def _cached_tables(
     # osmnx's version is read from the package metadata: importing osmnx costs ~1 s, which a
     # warm load must not pay.
     ident = dict(source.ident, format=CACHE_FORMAT_VERSION, osmnx=_osmnx_version(), crs=crs_str)
-    key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
+    key = cache_key(ident)
     use = cache and settings.use_cache
     if use:
         tables = _read_cache(key)
@@ -249,6 +240,15 @@ def _cached_tables(
             _write_cache(key, _tables_from_graph(G), source=source.label)
         except _Uncacheable as exc:
             log.warning("%s: network not cached: %s", source.label, exc)
+    return G
+
+
+def _checked(
+    tables: _Tables | nx.MultiDiGraph, source: _Source, report: DropReport | None
+) -> nx.MultiDiGraph:
+    """The graph of cached tables (or a freshly parsed graph), checked."""
+    G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
+    check_network(G, report=report, layer=source.label)
     return G
 
 
