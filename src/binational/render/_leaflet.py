@@ -214,7 +214,7 @@ class GeoJsonLayer(Layer):
     Smaller than :class:`folium.GeoJson` for thousands of polygons: coordinates are quantised
     and delta-encoded (:func:`encode_features`, decoded in the browser), the data are written
     once without whitespace, styles are computed in the browser from a class index, and
-    tooltip labels are stored once per layer. ``geojson`` keeps the plain FeatureCollection.
+    tooltip labels are stored once per layer.
     """
 
     _template = Template(
@@ -250,36 +250,23 @@ class GeoJsonLayer(Layer):
         # Leaflet's layer control sets the name with innerHTML: names from data are escaped
         super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
         self._name = "BnGeoJson"
-        encoded = None
         if isinstance(data, gpd.GeoDataFrame):  # geometry and ``props``: encoded directly
             if props is None:
                 raise RenderError("GeoJsonLayer: a GeoDataFrame needs its props")
-            self._frame: tuple | None = (data, props)
-            self._geojson: dict | None = None
-            if decimals <= 7:
-                encoded = encode_frame(data, props, decimals=decimals)
-            if encoded is None:
-                self._geojson = feature_collection(data, props)
+            encoded = encode_frame(data, props, decimals=decimals) if decimals <= 7 else None
+            plain = feature_collection(data, props) if encoded is None else None
         else:
-            self._frame, self._geojson = None, data
-            if decimals <= 7:
-                encoded = encode_features(data, decimals=decimals)
+            encoded = encode_features(data, decimals=decimals) if decimals <= 7 else None
+            plain = data
         self.encoded = encoded is not None
-        self.n_features = len(encoded["f"] if encoded is not None else self.geojson["features"])
+        self.n_features = len(encoded["f"] if encoded is not None else plain["features"])
         self.decode_js = DECODE_JS
-        self.data = compact_json(encoded if self.encoded else self.geojson)
+        self.data = compact_json(encoded if encoded is not None else plain)
         self.class_name = class_name
         self.style_js = style_js
         self.each_js = each_js
         self.point_js = point_js
         self.attribution = attribution
-
-    @property
-    def geojson(self) -> dict:
-        """The plain FeatureCollection of the layer (built on first use from a frame)."""
-        if self._geojson is None:
-            self._geojson = feature_collection(*self._frame)
-        return self._geojson
 
 
 class Legend(MacroElement):
