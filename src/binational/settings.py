@@ -32,11 +32,17 @@ progress
     Show progress bars (tqdm) for long downloads and computations (bars are drawn only on a
     terminal; the command line's ``--quiet`` turns them off). The duration of each long step
     is logged at INFO on the ``binational.progress`` logger whatever this setting.
-threads
-    Threads a report runs its independent analyses in (``BINATIONAL_THREADS``, default 2):
-    the analyses of the census units (concentration, named groups) in one, those of the road
-    network (catchments, commuting) in the other. 1 runs them one after the other. The results
-    are the same either way (each analysis has its own seeded random generator).
+workers
+    Workers a report runs its two independent sides in (``BINATIONAL_WORKERS``, default 2;
+    ``BINATIONAL_THREADS`` is read too, for older scripts): the road network (catchments,
+    commuting and the sections that draw them) beside the census units (concentration, named
+    groups and theirs). 1 runs everything one step after the other, in the calling thread.
+    The page is the same either way (each analysis has its own seeded random generator).
+worker_kind
+    ``"process"`` (default; ``BINATIONAL_WORKER_KIND``): the network side runs in a child
+    process forked from the caller, on its own core; where forking is not safe (not Linux, or
+    other threads running) a thread is used instead, and the reason logged. ``"thread"``: a
+    thread (the two sides then share one interpreter lock, and overlap little).
 """
 
 from __future__ import annotations
@@ -57,7 +63,10 @@ timeout: float = 60.0
 max_download_bytes: int = 2 * 1024**3
 max_decompressed_bytes: int = 1024**3
 progress: bool = True
-threads: int = int(os.environ.get("BINATIONAL_THREADS") or 2)
+workers: int = int(
+    os.environ.get("BINATIONAL_WORKERS") or os.environ.get("BINATIONAL_THREADS") or 2
+)
+worker_kind: str = os.environ.get("BINATIONAL_WORKER_KIND") or "process"
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:

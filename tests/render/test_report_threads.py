@@ -1,14 +1,22 @@
-"""A report's analyses give the same page run side by side (two threads) or one after another."""
+"""A report gives the same page whether its two sides run in a forked process, a thread, or one
+after the other; errors in the side worker reach the caller."""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
 
 from binational import settings
-from binational.pipeline import reporting
+from binational.pipeline import _parallel, reporting
 
 
 def _page(html: str) -> str:
@@ -19,37 +27,169 @@ def _page(html: str) -> str:
     return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<time>", html)
 
 
-def test_two_threads_give_the_page_one_thread_gives(jz, monkeypatch):
+def _same_page(one: str, two: str) -> None:
+    """Assert two pages are the same but for :func:`_page`'s parts; on a difference, show where
+    (pytest's own diff of two 1 MB strings takes many minutes)."""
+    a, b = _page(one), _page(two)
+    if a != b:
+        i = next(
+            (k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+        )
+        raise AssertionError(
+            f"pages differ at {i}:\n{a[i - 300 : i + 300]}\n---\n{b[i - 300 : i + 300]}"
+        )
+
+
+def test_a_thread_gives_the_page_one_worker_gives(jz, monkeypatch):
     threads_seen = []
-    chain = reporting._units_chain
+    chain = reporting._network_chain
 
     def spy(*args, **kwargs):
-        import threading
-
         threads_seen.append(threading.current_thread().name)
         return chain(*args, **kwargs)
 
-    monkeypatch.setattr(reporting, "_units_chain", spy)
+    monkeypatch.setattr(reporting, "_network_chain", spy)
+    monkeypatch.setattr(settings, "worker_kind", "thread")
     parts = {}
     for n in (1, 2):
-        monkeypatch.setattr(settings, "threads", n)
+        monkeypatch.setattr(settings, "workers", n)
         parts[n] = reporting.report(jz, groups=True, commuting=True, permutations=19, seed=3)
-    # one thread ran the units chain in the caller; two ran it in the worker
+    # one worker ran the network side in the caller; two ran it in the side thread
     assert threads_seen[0] == "MainThread"
-    assert threads_seen[1].startswith("binational-units")
+    assert threads_seen[1].startswith("binational-side")
     one, two = parts[1], parts[2]
-    assert _page(one.html) == _page(two.html)
+    _same_page(one.html, two.html)
     assert list(one.missing.items()) == list(two.missing.items())
     pd.testing.assert_frame_equal(one.concentration.table, two.concentration.table)
     pd.testing.assert_frame_equal(one.catchments.units, two.catchments.units)
-    assert set(one.timings) == set(two.timings) >= {"concentration", "catchments"}
+    assert (
+        set(one.timings)
+        == set(two.timings)
+        >= {
+            "concentration",
+            "catchments",
+            "section_summary_section",
+            "section_catchments_section",
+            "section_overview_section",
+        }
+    )
 
 
-def test_an_error_in_the_side_thread_reaches_the_caller(jz, monkeypatch):
+# Run in a fresh interpreter: forking is only done from a process with no other thread, and a
+# pytest process may have some (dask clusters, browsers) left by other tests.
+_FORKED = r"""
+import json, os, re, sys, warnings
+warnings.simplefilter("ignore")
+import binational
+from binational import settings
+from binational.pipeline import reporting
+settings.progress = False
+region = binational.load_region(sys.argv[1])
+chain = reporting._network_chain
+def spy(*args, **kwargs):
+    print("side pid", os.getpid(), file=sys.stderr, flush=True)
+    return chain(*args, **kwargs)
+reporting._network_chain = spy
+pages = {}
+for n in (1, 2):
+    settings.workers = n
+    pages[n] = reporting.report(region, groups=True, commuting=True, permutations=19, seed=3).html
+json.dump({"parent": os.getpid(), "pages": pages}, open(sys.argv[2], "w"))
+"""
+
+
+def test_a_forked_process_gives_the_page_one_worker_gives(data_dir, tmp_path):
+    # Tijuana–San Diego: the side process runs the routing graph, the catchments, the commuting
+    # model and draws their sections
+    script = tmp_path / "forked.py"
+    script.write_text(_FORKED)
+    out = tmp_path / "out.json"
+    env = {
+        **os.environ,
+        "BINATIONAL_DATA_DIR": str(data_dir),
+        "BINATIONAL_WORKER_KIND": "process",
+        "MPLBACKEND": "Agg",
+    }
+    run = subprocess.run(
+        [sys.executable, str(script), "tijuana-san-diego", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(out.read_text())
+    pids = [int(p) for p in re.findall(r"side pid (\d+)", run.stderr)]
+    # the first report ran its network side in the caller, the second in another process
+    assert pids[0] == got["parent"] and pids[1] != got["parent"], pids
+    one, two = got["pages"]["1"], got["pages"]["2"]
+    assert "catchments" in one and "commuting" in one
+    _same_page(one, two)
+
+
+def test_an_error_in_the_side_worker_reaches_the_caller(jz, monkeypatch):
     def boom(*args, **kwargs):
-        raise RuntimeError("units chain failed")
+        raise RuntimeError("network side failed")
 
-    monkeypatch.setattr(reporting, "_units_chain", boom)
-    monkeypatch.setattr(settings, "threads", 2)
-    with pytest.raises(RuntimeError, match="units chain failed"):
+    monkeypatch.setattr(reporting, "_network_chain", boom)
+    monkeypatch.setattr(settings, "workers", 2)
+    monkeypatch.setattr(settings, "worker_kind", "thread")
+    with pytest.raises(RuntimeError, match="network side failed"):
         reporting.report(jz, permutations=19)
+
+
+def _fails():
+    raise KeyError("no such port")
+
+
+class _Unpicklable(Exception):
+    def __init__(self) -> None:
+        super().__init__("cannot travel")
+        self.lock = threading.Lock()
+
+
+def _fails_unpicklable():
+    raise _Unpicklable()
+
+
+def _dies():
+    os._exit(3)
+
+
+def _pid_and(x):
+    return os.getpid(), x * 2
+
+
+def test_a_forked_job_returns_its_result_and_raises_its_errors():
+    pool = _parallel._ForkExecutor()
+    pid, value = pool.submit(_pid_and, 21).result()
+    assert value == 42 and pid != os.getpid()
+    with pytest.raises(KeyError, match="no such port") as info:
+        pool.submit(_fails).result()
+    assert any("_fails" in note for note in info.value.__notes__)  # the child's traceback
+    # an error that cannot be pickled comes back as its text
+    with pytest.raises(RuntimeError, match="_Unpicklable: cannot travel"):
+        pool.submit(_fails_unpicklable).result()
+    # a child that dies without an answer is an error naming its exit code, not a hang
+    with pytest.raises(_parallel.WorkerError, match="exit code 3"):
+        pool.submit(_dies).result()
+    pool.shutdown()
+
+
+def test_no_fork_while_other_threads_run(caplog):
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="someone-else", daemon=True)
+    other.start()
+    try:
+        assert "someone-else" in (_parallel.fork_obstacle() or "")
+        with (
+            caplog.at_level(logging.INFO, logger="binational"),
+            _parallel.side_runner(2, kind="process") as side,
+        ):
+            assert isinstance(side, ThreadPoolExecutor)
+        assert "runs in a thread, not a process" in caplog.text
+    finally:
+        stop.set()
+        other.join()
+    with pytest.raises(ValueError, match="worker kind"), _parallel.side_runner(2, kind="fibre"):
+        pass

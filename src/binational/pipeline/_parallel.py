@@ -1,18 +1,47 @@
-"""Run a report's independent analyses side by side: one extra thread, or inline.
+"""Run a report's independent work side by side: in a forked process, a thread, or inline.
 
-The analyses of a report split in two chains that share nothing but the read-only region: the
-census units (concentration, named groups) and the road network (catchments, commuting). Their
-numeric kernels (numpy, scipy.sparse, shapely 2) release the GIL, so on two cores the chains
-overlap. :func:`side_runner` gives an executor for the units chain: a one-thread pool, or,
-with ``settings.threads`` at 1, one that runs each job at once in the calling thread.
+The work of a report splits in two sides that share nothing but the read-only region: the
+census units (concentration, named groups and the sections that draw them) and the road network
+(catchments, commuting and theirs). Most of it is Python that holds the GIL, so two threads
+overlap little; a forked child process runs the network side on the second core, starting from
+the parent's memory as it is (the loaded region is not copied or pickled), and sends its results
+back pickled through a pipe.
+
+:func:`side_runner` gives the executor for the side job:
+
+- ``"process"``: a child made with ``fork``, used where ``fork`` exists and no other thread
+  that could hold a lock is running (forking a multi-threaded process can leave the child
+  waiting on a lock that no thread will ever release); otherwise a thread, and the reason is
+  logged;
+- ``"thread"``: a one-thread pool;
+- ``workers`` at 1: no executor, each job runs when it is submitted, in the calling thread.
+
+The results are the same whichever runs them (each analysis has its own seeded generator).
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
+
+from .._log import get_logger
+from ..errors import BinationalError
+
+log = get_logger(__name__)
+
+KINDS = ("process", "thread")
+
+
+class WorkerError(BinationalError, RuntimeError):
+    """The side process stopped without handing back its result (killed, out of memory)."""
 
 
 class _Inline(Executor):
@@ -27,23 +56,161 @@ class _Inline(Executor):
         return future
 
 
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a RuntimeError with its text; either way with the
+    child's traceback as a note."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        out = pickle.loads(pickle.dumps(exc))
+    except Exception:
+        out = RuntimeError(f"{type(exc).__name__}: {exc}")
+    out.add_note(f"raised in the report's side process {os.getpid()}:\n{text}")
+    return out
+
+
+def _child(send, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    """The forked child: run ``fn`` and send ``(ok, result or error)`` to the parent."""
+    from .. import settings
+
+    settings.progress = False  # bars from two processes would overwrite each other
+    try:
+        out: tuple[bool, Any] = (True, fn(*args, **kwargs))
+    except BaseException as exc:
+        out = (False, _portable(exc))
+    try:
+        send.send(out)
+    except Exception as exc:  # the result itself would not pickle
+        send.send((False, _portable(exc)))
+    finally:
+        send.close()
+
+
+class _ChildFuture(Future):
+    """The future of a job in a forked child: its result is read from the pipe when asked."""
+
+    def __init__(self, process, recv) -> None:
+        super().__init__()
+        self._process, self._recv = process, recv
+
+    def _collect(self) -> None:
+        if self.done():
+            return
+        try:
+            ok, payload = self._recv.recv()
+        except EOFError:
+            self._process.join()
+            self.set_exception(
+                WorkerError(
+                    f"the report's side process {self._process.pid} stopped (exit code "
+                    f"{self._process.exitcode}) before handing back its results; run with "
+                    "BINATIONAL_WORKERS=1 to run everything in one process"
+                )
+            )
+            return
+        finally:
+            self._recv.close()
+        self._process.join()
+        if ok:
+            self.set_result(payload)
+        else:
+            self.set_exception(payload)
+
+    def result(self, timeout: float | None = None) -> Any:
+        self._collect()
+        return super().result(timeout)
+
+    def stop(self) -> None:
+        """End the child if it is still running (the caller failed or was interrupted)."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._recv.close()
+
+
+class _ForkExecutor(Executor):
+    """Runs each job in a child forked from this process."""
+
+    def __init__(self) -> None:
+        self._futures: list[_ChildFuture] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        ctx = multiprocessing.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        # flush what the parent buffered, or the child writes it again when it exits
+        sys.stdout.flush()
+        sys.stderr.flush()
+        process = ctx.Process(
+            target=_child, args=(send, fn, args, kwargs), name="binational-side", daemon=True
+        )
+        process.start()
+        send.close()
+        future = _ChildFuture(process, recv)
+        self._futures.append(future)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for future in self._futures:
+            if wait and not cancel_futures:
+                with contextlib.suppress(BaseException):
+                    future.result()
+            future.stop()
+
+
+def fork_obstacle() -> str | None:
+    """Why a child cannot be forked safely here, or None if it can.
+
+    ``fork`` must exist (not Windows) and be the platform's safe default (Linux: macOS system
+    libraries are not fork-safe), and this process must run no other thread, apart from tqdm's
+    monitor (it sleeps and takes no lock the child uses: the child draws no bars).
+    """
+    if "fork" not in multiprocessing.get_all_start_methods() or not sys.platform.startswith(
+        "linux"
+    ):
+        return f"fork is not available or not safe on {sys.platform}"
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.current_thread() and type(t).__name__ != "TMonitor"
+    ]
+    if others:
+        names = ", ".join(sorted(t.name for t in others)[:3])
+        return f"{len(others)} other thread(s) running ({names})"
+    return None
+
+
 @contextlib.contextmanager
-def side_runner(threads: int) -> Iterator[Executor]:
+def side_runner(workers: int, *, kind: str = "process") -> Iterator[Executor]:
     """An executor for the jobs that run beside the calling thread.
 
     Parameters
     ----------
-    threads
-        Threads in all (the caller's included): 2 or more gives one worker thread, 1 runs the
+    workers
+        Workers in all (the caller included): 2 or more gives one side worker, 1 runs the
         jobs inline.
+    kind
+        ``"process"`` (a forked child, where that is safe; else a thread) or ``"thread"``.
 
     Returns
     -------
     contextlib.AbstractContextManager
-        Yields the executor; on exit, waits for its jobs.
+        Yields the executor; on exit, waits for its jobs (or, on an error, stops them).
     """
-    if threads <= 1:
+    if kind not in KINDS:
+        raise ValueError(f"worker kind must be one of {KINDS}, got {kind!r}")
+    if workers <= 1:
         yield _Inline()
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="binational-units") as pool:
+    if kind == "process":
+        why = fork_obstacle()
+        if why is None:
+            pool = _ForkExecutor()
+            try:
+                yield pool
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+            pool.shutdown()
+            return
+        log.info("report: the side work runs in a thread, not a process: %s", why)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="binational-side") as pool:
         yield pool

@@ -136,26 +136,52 @@ def report(
     """
     from ..errors import RenderError
     from ..render.labels import check_lang
-    from ..render.report import build_report
+    from ..render.report import SECTIONS, build_report
 
     check_lang(lang)
     if region.units is None or len(region.units) == 0:
         raise RenderError(f"region {region.spec.name!r} has no census units: nothing to report")
     sub = {"permutations": min(permutations, 199), "seed": seed, "data_dir": data_dir}
-    # two chains that share only the read-only region, side by side (settings.threads)
-    with side_runner(settings.threads) as side:
-        units_job = side.submit(
-            _units_chain,
+    order = tuple(SECTIONS if sections is None else sections)
+    # with a side worker, each side also draws the sections that read only its results;
+    # without one, every section is drawn at the end from all of them
+    units_at, network_at = _side_positions(order) if settings.workers > 1 else ([], [])
+    survey_missing: dict[str, str] = {}
+    survey, survey_path = read_region_survey(region, survey_missing, data_dir=data_dir)
+    draw = {
+        "lang": lang,
+        "survey": survey,
+        "permutations": permutations,
+        "seed": seed,
+        "offline": offline,
+        "command": command,
+    }
+    # two sides that share only the read-only region, side by side (settings.workers): the
+    # road network in a forked child (or a thread), the census units here
+    with side_runner(settings.workers, kind=settings.worker_kind) as side:
+        net_job = side.submit(
+            _network_chain,
+            region,
+            catchments,
+            commuting=commuting,
+            sections=order,
+            draw_at=network_at,
+            draw=draw,
+            **sub,
+        )
+        units = _units_chain(
             region,
             concentration,
             groups=groups,
             conc_permutations=permutations,
+            sections=order,
+            draw_at=units_at,
+            draw=draw,
             **sub,
         )
-        net = _network_chain(region, catchments, commuting=commuting, **sub)
-        units = units_job.result()
+        net = net_job.result()
     concentration, catchments = units["result"], net["result"]
-    missing: dict[str, str] = {**units["missing"], **net["missing"]}
+    missing: dict[str, str] = {**units["missing"], **net["missing"], **survey_missing}
     timings = {
         "concentration": units["seconds"],
         "catchments": net["seconds"],
@@ -163,37 +189,79 @@ def report(
     }
     extra = {**units["more"], **net["more"], **(results or {})}
     skipped = {**units["skipped"], **net["skipped"]}
-    survey, survey_path = read_region_survey(region, missing, data_dir=data_dir)
     extra.setdefault("population_check", _population_check(region))
     parts = build_report(
         region,
-        lang=lang,
         concentration=concentration,
         catchments=catchments,
-        survey=survey,
         checksums=data_file_checksums(region, extra=[survey_path] if survey_path else []),
         missing=missing,
-        permutations=permutations,
-        seed=seed,
-        offline=offline,
-        sections=sections,
+        sections=order,
         results=extra,
-        command=command,
+        drawn={**units["drawn"], **net["drawn"]},
+        **draw,
     )
-    parts.timings = {**timings, **parts.timings}
+    parts.timings = {
+        **timings,
+        **units["draw_s"],
+        **net["draw_s"],
+        **parts.timings,
+    }
     parts.missing.update(skipped)  # listed by the CLI; the page leaves those sections out
     return parts
 
 
-def _chain_out(result, missing: dict, t0: float, t1: float, more: dict, skipped: dict) -> dict:
-    """What a chain hands back: its main result, its notes, its extra results and timings."""
+def _side_positions(order: Sequence) -> tuple[list[int], list[int]]:
+    """Positions in ``order`` of the built-in sections that read only the census-unit results
+    (concentration, groups) and of those that read only the road-network ones (catchments,
+    commuting). Every other section (the map of both, the notes, sections a user added) is
+    drawn at the end, from all the results."""
+    from ..render import report as r
+
+    units = {
+        r.summary_section,
+        r.crossings_section,
+        r.socioeconomic_section,
+        r.concentration_section,
+        r.groups_report_section,
+    }
+    network = {r.catchments_section, r.commuting_report_section}
+    return (
+        [i for i, fn in enumerate(order) if fn in units],
+        [i for i, fn in enumerate(order) if fn in network],
+    )
+
+
+def _draw_side(region, sections: Sequence, draw_at: Sequence[int], draw: dict, **results):
+    """Draw the sections at ``draw_at`` from one side's results (:func:`draw_sections`)."""
+    if not draw_at:
+        return {}, {}
+    from ..render.report import draw_sections, report_context
+
+    ctx = report_context(region, **draw, **results)
+    return draw_sections(ctx, sections, only=draw_at)
+
+
+def _chain_out(
+    result,
+    missing: dict,
+    times: tuple[float, float, float],
+    more: dict,
+    skipped: dict,
+    drawn: tuple[dict, dict],
+) -> dict:
+    """What a side hands back: its main result, its notes, its extra results, the sections it
+    drew, and timings (``times``: start, main result done, extra results done)."""
+    t0, t1, t2 = times
     return {
         "result": result,
         "missing": missing,
         "seconds": t1 - t0,
         "more": more,
         "skipped": skipped,
-        "more_s": time.perf_counter() - t1,
+        "more_s": t2 - t1,
+        "drawn": drawn[0],
+        "draw_s": drawn[1],
     }
 
 
@@ -206,8 +274,12 @@ def _units_chain(
     permutations: int,
     seed: int,
     data_dir,
+    sections: Sequence = (),
+    draw_at: Sequence[int] = (),
+    draw: dict | None = None,
 ) -> dict:
-    """The analyses of the census units: the concentration profile, then the named groups."""
+    """The census-unit side: the concentration profile, then the named groups, then the
+    sections at ``draw_at`` that draw only them."""
     missing: dict[str, str] = {}
     t0 = time.perf_counter()
     if isinstance(concentration, str) and concentration == "auto":
@@ -223,14 +295,27 @@ def _units_chain(
         if groups
         else ({}, {})
     )
-    return _chain_out(concentration, missing, t0, t1, more, skipped)
+    t2 = time.perf_counter()
+    drawn = _draw_side(
+        region, sections, draw_at, draw or {}, concentration=concentration, results=more
+    )
+    return _chain_out(concentration, missing, (t0, t1, t2), more, skipped, drawn)
 
 
 def _network_chain(
-    region, catchments, *, commuting: bool, permutations: int, seed: int, data_dir
+    region,
+    catchments,
+    *,
+    commuting: bool,
+    permutations: int,
+    seed: int,
+    data_dir,
+    sections: Sequence = (),
+    draw_at: Sequence[int] = (),
+    draw: dict | None = None,
 ) -> dict:
-    """The analyses of the road network: the catchments, then the commuting model, on one
-    routing graph (built once for both)."""
+    """The road-network side: the catchments, then the commuting model, on one routing graph
+    (built once for both), then the sections at ``draw_at`` that draw only them."""
     missing: dict[str, str] = {}
     t0 = time.perf_counter()
     wants_catchments = isinstance(catchments, str) and catchments == "auto"
@@ -251,7 +336,9 @@ def _network_chain(
         if commuting
         else ({}, {})
     )
-    return _chain_out(catchments, missing, t0, t1, more, skipped)
+    t2 = time.perf_counter()
+    drawn = _draw_side(region, sections, draw_at, draw or {}, catchments=catchments, results=more)
+    return _chain_out(catchments, missing, (t0, t1, t2), more, skipped, drawn)
 
 
 def write_report(

@@ -83,6 +83,7 @@ __all__ = [
     "concentration_section",
     "crossings_section",
     "default_command",
+    "draw_sections",
     "groups_report_section",
     "insert_section",
     "map_isochrones",
@@ -90,6 +91,8 @@ __all__ = [
     "methods_section",
     "missing_section",
     "overview_section",
+    "page_html",
+    "report_context",
     "report_map",
     "reproduce_section",
     "side_local",
@@ -194,6 +197,7 @@ def build_report(
     sections: Sequence[Section] | None = None,
     results: Mapping | None = None,
     command: str | None = None,
+    drawn: Mapping[int, dict | None] | None = None,
 ) -> ReportParts:
     """Draw the report HTML of a loaded region from precomputed results.
 
@@ -227,18 +231,68 @@ def build_report(
         ``"population_check"`` or those of added sections.
     command
         The command shown in the "reproduce this" box (default: the equivalent CLI call).
+    drawn
+        Sections already drawn (:func:`draw_sections`), by position in ``sections``: these are
+        not drawn again.
 
     Returns
     -------
     ReportParts
         The HTML, the results it drew, the timings of each section and the missing steps.
     """
+    t0 = time.perf_counter()
+    ctx = report_context(
+        region,
+        lang=lang,
+        concentration=concentration,
+        catchments=catchments,
+        survey=survey,
+        checksums=checksums,
+        missing=missing,
+        permutations=permutations,
+        seed=seed,
+        offline=offline,
+        results=results,
+        command=command,
+    )
+    order = tuple(SECTIONS if sections is None else sections)
+    drawn = dict(drawn or {})
+    todo = [i for i in range(len(order)) if i not in drawn]
+    fresh, timings = draw_sections(ctx, order, only=todo)
+    drawn.update(fresh)
+    page = page_html(region, lang=lang, sections=[drawn[i] for i in range(len(order))])
+    timings["render"] = time.perf_counter() - t0
+    return ReportParts(
+        html=page,
+        concentration=concentration,
+        catchments=catchments,
+        missing=ctx.missing,
+        timings=timings,
+    )
+
+
+def report_context(
+    region,
+    *,
+    lang: str = "en",
+    concentration=None,
+    catchments=None,
+    survey: pd.DataFrame | None = None,
+    checksums: Sequence[Mapping] = (),
+    missing: Mapping[str, str] | None = None,
+    permutations: int = 499,
+    seed: int = 0,
+    offline: bool = True,
+    results: Mapping | None = None,
+    command: str | None = None,
+) -> ReportContext:
+    """The :class:`ReportContext` every section of a report reads (arguments as
+    :func:`build_report`); ``missing`` gains what the results lack (border, ports, a result
+    not given)."""
     check_lang(lang)
     if region.units is None or len(region.units) == 0:
         raise RenderError(f"region {region.spec.name!r} has no census units: nothing to report")
     missing = dict(missing or {})
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
     _context_notes(region, concentration, catchments, missing)
     conc_local = None
     if concentration is not None:
@@ -248,7 +302,7 @@ def build_report(
             else getattr(concentration, "local", None)
         )
         conc_local = side_local(local, region.units)
-    ctx = ReportContext(
+    return ReportContext(
         region=region,
         lang=lang,
         concentration=concentration,
@@ -266,41 +320,62 @@ def build_report(
         else default_command(region, lang=lang, permutations=permutations),
         checksums=list(checksums),
     )
-    built = []
+
+
+def draw_sections(
+    ctx: ReportContext, sections: Sequence[Section], *, only: Sequence[int] | None = None
+) -> tuple[dict[int, dict | None], dict[str, float]]:
+    """Draw sections of a report from its context.
+
+    Parameters
+    ----------
+    ctx
+        The report's context (:func:`report_context`).
+    sections
+        Section functions in page order.
+    only
+        Positions in ``sections`` to draw (default: all). Sections that read only part of the
+        results can be drawn apart, e.g. beside the analyses the others wait for, and handed to
+        :func:`build_report` as ``drawn``.
+
+    Returns
+    -------
+    drawn, timings
+        Position → section dict (None for a section left out), and the seconds of each
+        (``section_<name>``).
+    """
+    drawn: dict[int, dict | None] = {}
+    timings: dict[str, float] = {}
     # sections share derived tables (hourly waits, port-level crossings): once per report
     with memo_scope():
-        for fn in SECTIONS if sections is None else sections:
+        for i in range(len(sections)) if only is None else only:
+            fn = sections[i]
             s0 = time.perf_counter()
             name = getattr(fn, "__name__", "section")
             with step(f"report section {name}"):
-                section = fn(ctx)
+                drawn[i] = fn(ctx)
             timings[f"section_{name}"] = time.perf_counter() - s0
             log.debug("report section %s: %.1f s", name, timings[f"section_{name}"])
-            if section:
-                built.append(section)
+    return drawn, timings
+
+
+def page_html(region, *, lang: str, sections: Sequence[dict | None]) -> str:
+    """The whole HTML page of a report from its drawn sections (None entries are left out)."""
     spec = region.spec
     title = t(
         "report_title", lang, title=(spec.title_es or spec.title) if lang == "es" else spec.title
     )
     when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    page = (
+    return (
         _env()
         .get_template("report.html.j2")
         .render(
             lang=lang,
             title=title,
             generated=t("generated", lang, when=when, version=__version__),
-            sections=built,
+            sections=[s for s in sections if s],
             reproduce_link=t("reproduce", lang),
         )
-    )
-    timings["render"] = time.perf_counter() - t0
-    return ReportParts(
-        html=page,
-        concentration=concentration,
-        catchments=catchments,
-        missing=missing,
-        timings=timings,
     )
 
 
