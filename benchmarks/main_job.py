@@ -2,12 +2,14 @@
 
 Every job runs in its own Python subprocess (imports included: that is what a user waits for),
 with ``PYTHONPATH`` pointing at the old or the new ``src``; the child reports its wall time and
-its peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). Old and new runs alternate
+its peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss`` plus the largest child's
+``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the report forks a side process; an upper bound,
+as pages shared after the fork count twice). Old and new runs alternate
 (old, new, old, new, ...) after one untimed warm-up run of each, so that load from other
 processes on the shared machine hits both sides alike; the statistic is the median of
 ``--repeat`` timed runs on both sides. Ratios are old ÷ new from the same run. The child's CPU
-time (user + system, ``getrusage``) is printed next to the wall time: on a machine loaded by
-other work it is the steadier of the two.
+time (user + system, ``getrusage``, children included) is printed next to the wall time: on a
+machine loaded by other work it is the steadier of the two.
 
 The old code is ``git archive <--old> src data`` (default: e001051, the commit before issue #14)
 unpacked into a temporary folder; ``--old-src DIR`` uses a folder instead.
@@ -126,8 +128,11 @@ elif job == "tables":
         json.dump({k: values(v.drop(columns="geometry", errors="ignore")) for k, v in tables.items()}, f)
 res["seconds"] = time.perf_counter() - t0
 _ru = resource.getrusage(resource.RUSAGE_SELF)
-res["rss_mb"] = _ru.ru_maxrss / 1024
-res["cpu_s"] = _ru.ru_utime + _ru.ru_stime
+_ch = resource.getrusage(resource.RUSAGE_CHILDREN)  # the report's forked side process
+# peak RSS of this process plus that of its largest child: an upper bound (pages the child
+# shares with its parent after fork count twice)
+res["rss_mb"] = (_ru.ru_maxrss + _ch.ru_maxrss) / 1024
+res["cpu_s"] = _ru.ru_utime + _ru.ru_stime + _ch.ru_utime + _ch.ru_stime
 print("@@" + json.dumps(res))
 """
 
