@@ -267,6 +267,12 @@ def main() -> None:
         action="store_true",
         help="run only the method comparison (population against the unit-node check)",
     )
+    ap.add_argument(
+        "--grid-only",
+        action="store_true",
+        help="method comparison: only the default grid method (the buffer and hull variants "
+        "take minutes)",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -285,7 +291,7 @@ def main() -> None:
         return
     if args.only_methods:
         graph = sparse_graph(G)
-        methods(region, G, graph, port_times(graph))
+        methods(region, G, graph, port_times(graph), grid_only=args.grid_only)
         return
     t_build, graph = best_of(lambda: sparse_graph(G), args.repeat)
     border = graph.border
@@ -402,10 +408,10 @@ def main() -> None:
     end_to_end(region, graph, G_dom, G_rev, args.repeat_e2e)
 
     if not args.skip_methods:
-        methods(region, G, graph, pt)
+        methods(region, G, graph, pt, grid_only=args.grid_only)
 
 
-def methods(region, G, graph, pt) -> None:
+def methods(region, G, graph, pt, *, grid_only: bool = False) -> None:
     """Which polygon method: population inside against the units whose own node is reached;
     and the circuity the network implies (the straight-line model's default)."""
     border = graph.border
@@ -436,7 +442,7 @@ def methods(region, G, graph, pt) -> None:
         ("concave hull (ratio 0.05) + 200 m", {"method": "hull", "buffer_m": 200}),
         ("concave hull (ratio 0.05) + 400 m", {"method": "hull", "buffer_m": 400}),
     ]
-    for label, kw in variants:
+    for label, kw in variants[:1] if grid_only else variants:
         errs, area, secs = [], 0.0, 0.0
         by_side = {"MX": [], "US": []}
         for code in (2504, 2506):

@@ -21,7 +21,9 @@ computes the same set on a grid instead:
    whose centre lies in a unit, or in the given land polygon), and its population is the
    areal weighting of :func:`~binational.catchments.isochrones.area_weighted_population` with
    each unit's share counted in cells (a unit smaller than a cell counts whole or not at all,
-   by its representative point).
+   by its representative point). Each band is filled and vectorised within its own box (its
+   cells plus one); a band that reaches no cell the previous band did not is that band (same
+   polygon, same sums) and is not computed again.
 
 The polygons returned are the band's cells, vectorised (``rasterio.features.shapes``).
 Discretisation moves the edge of the set by at most half a cell diagonal (≈ 35 m at the 50 m
@@ -46,6 +48,7 @@ from .graph import SparseGraph
 __all__ = ["DEFAULT_CELL_M", "SideGrid", "grid_isochrones", "side_grid"]
 
 DEFAULT_CELL_M = 50.0
+_FEW_EDGE_LABELS = 8  # edge components compared one by one (more: one lookup)
 
 
 @dataclass
@@ -220,20 +223,37 @@ def _disc_min(levels: np.ndarray, radius: float, fill: int) -> np.ndarray:
 
 def _fill_small_holes(mask: np.ndarray, max_cells: float) -> np.ndarray:
     """Fill the holes of ``mask`` (background components not touching the edge) under
-    ``max_cells`` cells."""
+    ``max_cells`` cells.
+
+    One labelling of the background; only the cells of the holes (components other than
+    those on the edge) are then counted and filled, not the whole label image.
+    """
     if max_cells <= 0:
         return mask
     lab, n = ndimage.label(~mask)
     if n == 0:
         return mask
-    size = np.bincount(lab.ravel(), minlength=n + 1)
     edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
-    fill = size < max_cells
-    fill[0] = False
-    fill[edge] = False
-    if not fill.any():
+    edge = edge[edge > 0]
+    if len(edge) == n:
         return mask
-    return mask | fill[lab]
+    if len(edge) <= _FEW_EDGE_LABELS:  # a few comparisons beat a lookup over every cell
+        hole = lab > 0
+        for k in edge:
+            hole &= lab != k
+    else:
+        keep = np.ones(n + 1, dtype=bool)
+        keep[0] = False
+        keep[edge] = False
+        hole = keep[lab]
+    cells = np.flatnonzero(hole)
+    hole_lab = lab.ravel()[cells]
+    small = np.bincount(hole_lab, minlength=n + 1)[hole_lab] < max_cells
+    if not small.any():
+        return mask
+    out = mask.copy()
+    out.ravel()[cells[small]] = True
+    return out
 
 
 def _polygon(mask: np.ndarray, transform: Affine):
@@ -248,6 +268,26 @@ def _polygon(mask: np.ndarray, transform: Affine):
         rings = geom["coordinates"]  # lists of (x, y) tuples: one array per ring, no per-point work
         parts.append(shapely.Polygon(np.asarray(rings[0]), [np.asarray(r) for r in rings[1:]]))
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def _band_sums(band, box, uoc, unit_cells, cells_per_unit, values, points) -> np.ndarray:
+    """Areally weighted ``values`` of one band: each unit's share of its cells in ``band`` (the
+    band's cells in ``box`` of the window; None: empty), a small unit's whole or nothing by
+    the cell of its point (``points``: units, window rows, window columns)."""
+    n = len(cells_per_unit)
+    if band is None:
+        cnt = np.zeros(n, dtype=np.int64)
+    else:
+        cnt = np.bincount(uoc[box][band & unit_cells[box]], minlength=n)
+    share = np.divide(cnt, cells_per_unit, out=np.zeros(n), where=cells_per_unit > 0)
+    small, pr, pc = points
+    hit = np.zeros(len(small), dtype=bool)
+    if band is not None:
+        rows, cols = box[0].indices(uoc.shape[0]), box[1].indices(uoc.shape[1])
+        inb = (pr >= rows[0]) & (pr < rows[1]) & (pc >= cols[0]) & (pc < cols[1])
+        hit[inb] = band[pr[inb] - rows[0], pc[inb] - cols[0]]
+    share[small] = hit
+    return np.nansum(values * share[:, None], axis=0)
 
 
 def grid_isochrones(
@@ -320,32 +360,36 @@ def grid_isochrones(
         pr, pc = np.divmod(grid.point_cell[small], cols)
         in_win = (pr >= r0) & (pr < r1) & (pc >= c0) & (pc < c1)
         max_cells = fill_holes_km2 * 1e6 / grid.cell_m**2
+        per_level = np.bincount(win.ravel(), minlength=nb)  # cells first reached in each band
+        row_min, col_min = win.min(axis=1), win.min(axis=0)  # the box of every band
+        unit_cells = uoc >= 0
+        pr, pc = pr[in_win] - r0, pc[in_win] - c0  # small units' points, window cells
+        small = small[in_win]
         for j, b in enumerate(order):
-            mask = win <= j
-            if mask.any():  # fill and vectorise within the band's own box (+1 cell)
-                rs = np.flatnonzero(mask.any(axis=1))
-                cs = np.flatnonzero(mask.any(axis=0))
+            if j and per_level[j] == 0:  # no cell first reached here: band j is band j - 1
+                polys[b] = polys[order[j - 1]]
+                if n_val:
+                    sums[b] = sums[order[j - 1]]
+                continue
+            rs = np.flatnonzero(row_min <= j)
+            box, band = None, None
+            if len(rs):  # fill and vectorise within the band's own box (+1 cell)
+                cs = np.flatnonzero(col_min <= j)
                 box = (
                     slice(max(rs[0] - 1, 0), rs[-1] + 2),
                     slice(max(cs[0] - 1, 0), cs[-1] + 2),
                 )
-                mask[box] = _fill_small_holes(mask[box], max_cells)
-                mask[box] &= land[box]
+                band = _fill_small_holes(win[box] <= j, max_cells)
+                band &= land[box]
                 polys[b] = _polygon(
-                    mask[box], transform @ Affine.translation(box[1].start, box[0].start)
+                    band, transform @ Affine.translation(box[1].start, box[0].start)
                 )
             else:
                 polys[b] = shapely.Polygon()
             if n_val:
-                cnt = np.bincount(uoc[mask & (uoc >= 0)], minlength=len(grid.cells_per_unit))
-                share = np.divide(
-                    cnt,
-                    grid.cells_per_unit,
-                    out=np.zeros(len(cnt)),
-                    where=grid.cells_per_unit > 0,
+                sums[b] = _band_sums(
+                    band, box, uoc, unit_cells, grid.cells_per_unit, values, (small, pr, pc)
                 )
-                share[small[in_win]] = mask[pr[in_win] - r0, pc[in_win] - c0]
-                sums[b] = np.nansum(values * share[:, None], axis=0)
     empty = shapely.Polygon()
     out_polys = [polys.get(b, empty) if b > 0 else empty for b in thr]
     out_sums = np.array([sums.get(b, np.zeros(n_val)) for b in thr]).reshape(len(thr), n_val)

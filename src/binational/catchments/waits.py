@@ -290,6 +290,19 @@ def resolve_waits(
         raise SchemaError(f"direction {direction!r} must be one of {schema.DIRECTIONS}")
     if waits is not None and len(waits):
         waits = tidy_waits(waits)
+    return _resolve_tidy(
+        waits, port_codes=port_codes, direction=direction, lane=lane, hour=hour,
+        weekday=weekday, month=month, stat=stat, source=source, fallback=fallback, relax=relax,
+        scenario=scenario, report=report,
+    )  # fmt: skip
+
+
+def _resolve_tidy(
+    waits, *, port_codes, direction, lane, hour, weekday, month, stat, source, fallback, relax,
+    scenario, report,
+) -> pd.DataFrame:  # fmt: skip
+    """:func:`resolve_waits` of a table :func:`tidy_waits` already returned (tidied once: every
+    lane of a mix reads the same tidy table)."""
     if lane == "commuter":
         lane = COMMUTER_LANE_MIX
     if not isinstance(lane, str):
@@ -332,7 +345,7 @@ def resolve_waits(
             )
         tables.append((f"scenario {scenario.name!r}", sw))
     if waits is not None and len(waits):
-        base = tidy_waits(waits, name="wait table")
+        base = waits  # tidy (resolve_waits)
         unknown_rows = ~base[schema.PORT_CODE].isin(lookup)
         if unknown_rows.any():
             codes = sorted(base.loc[unknown_rows, schema.PORT_CODE].unique().tolist())
@@ -419,7 +432,8 @@ def lane_label(lane) -> str:
 
 
 def _mixed_waits(waits, mix: dict, *, port_codes, fallback, report, **kw) -> pd.DataFrame:
-    """Share-weighted wait over the lanes of ``mix`` each port has (see :func:`resolve_waits`)."""
+    """Share-weighted wait over the lanes of ``mix`` each port has (see :func:`resolve_waits`;
+    ``waits`` is tidy)."""
     bad = [ln for ln in mix if ln not in schema.LANES]
     if bad or not mix or any(not float(v) >= 0 for v in mix.values()) or sum(mix.values()) <= 0:
         raise SchemaError(
@@ -428,7 +442,7 @@ def _mixed_waits(waits, mix: dict, *, port_codes, fallback, report, **kw) -> pd.
     mix = {ln: float(v) for ln, v in mix.items() if float(v) > 0}
     port_codes = [int(p) for p in port_codes]
     parts = {
-        ln: resolve_waits(
+        ln: _resolve_tidy(
             waits, port_codes=port_codes, lane=ln, fallback="zero", report=report, **kw
         ).set_index(schema.PORT_CODE)
         for ln in mix
