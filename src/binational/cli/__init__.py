@@ -122,8 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    from .._gc import fewer_collections
+
     try:
-        return int(args.func(args) or 0)
+        with fewer_collections():  # a command's objects mostly live to its end
+            return int(args.func(args) or 0)
     except BinationalError as exc:
         print(f"binational: error: {exc}", file=sys.stderr)
         return 2

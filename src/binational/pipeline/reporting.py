@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import settings
+from .._gc import freeze_more, older_objects_frozen
 from .._progress import step
 from ..errors import BinationalError
 from ._files import data_file_checksums, read_region_survey
@@ -157,8 +158,10 @@ def report(
         "command": command,
     }
     # two sides that share only the read-only region, side by side (settings.workers): the
-    # road network in a forked child (or a thread), the census units here
-    with side_runner(settings.workers, kind=settings.worker_kind) as side:
+    # road network in a forked child (or a thread), the census units here; the objects loaded
+    # so far stay out of the collector's passes (in the child too: no copy of the parent's
+    # pages for the collector's bookkeeping)
+    with older_objects_frozen(), side_runner(settings.workers, kind=settings.worker_kind) as side:
         net_job = side.submit(
             _network_chain,
             region,
@@ -320,6 +323,7 @@ def _network_chain(
     t0 = time.perf_counter()
     wants_catchments = isinstance(catchments, str) and catchments == "auto"
     graph = region_routing_graph(region) if wants_catchments or commuting else None
+    freeze_more()  # the road network just loaded lives to the end: out of the GC's passes
     if wants_catchments:
         log.info("report: catchments")
         catchments = catchments_result(region, missing, graph=graph)
