@@ -155,6 +155,33 @@ def _nearest_units(
     return out
 
 
+def _option_index(options: pd.DataFrame, trips: pd.DataFrame) -> np.ndarray:
+    """Option row of each trip's ``(port_code, lane)`` (``-1``: not an option)."""
+    if trips.empty:  # as the former per-trip lookup: an empty float array
+        return np.array([])
+    key = pd.MultiIndex.from_arrays([options[schema.PORT_CODE], options["lane"]])
+    if not key.is_unique:  # a repeated option: the last row, as a dict built in order
+        keep = ~key.duplicated(keep="last")
+        rows = np.flatnonzero(keep)
+        hit = key[keep].get_indexer(
+            pd.MultiIndex.from_arrays([trips[schema.PORT_CODE], trips["lane"]])
+        )
+        return np.where(hit >= 0, rows[hit], -1)
+    return key.get_indexer(pd.MultiIndex.from_arrays([trips[schema.PORT_CODE], trips["lane"]]))
+
+
+def _side_position(unit: pd.Series, side_index: np.ndarray) -> pd.Series:
+    """Position of each unit row in ``side_index`` (``-1``: no unit, or not on that side)."""
+    side_index = np.asarray(side_index, dtype=np.int64)
+    u = unit.to_numpy()
+    lookup = np.full(int(side_index.max(initial=-1)) + 1, -1, dtype=np.int64)
+    lookup[side_index] = np.arange(len(side_index))  # a repeated row: its last position
+    inside = (u >= 0) & (u < len(lookup))
+    out = np.full(len(u), -1, dtype=np.int64)
+    out[inside] = lookup[u[inside]]
+    return pd.Series(out, index=unit.index)
+
+
 def trip_cells(
     survey: pd.DataFrame,
     zone_unit: pd.Series,
@@ -173,13 +200,7 @@ def trip_cells(
     """
     report = report if report is not None else DropReport()
     s = survey[(survey["direction"] == direction) & (survey["purpose"] == purpose)]
-    key = {
-        (p, ln): k
-        for k, (p, ln) in enumerate(zip(options[schema.PORT_CODE], options["lane"], strict=True))
-    }
-    opt = np.array(
-        [key.get((p, ln), -1) for p, ln in zip(s[schema.PORT_CODE], s["lane"], strict=True)]
-    )
+    opt = _option_index(options, s)
     if (opt < 0).any():
         bad = sorted(
             {
@@ -189,10 +210,8 @@ def trip_cells(
             }
         )
         raise LaneError(f"survey option(s) {bad} are not in the choice set")
-    o_pos = {u: i for i, u in enumerate(pm.origin_index)}
-    d_pos = {u: i for i, u in enumerate(pm.dest_index)}
-    ou = s["from_zone"].map(zone_unit).fillna(-1).astype(int).map(lambda u: o_pos.get(u, -1))
-    du = s["to_zone"].map(zone_unit).fillna(-1).astype(int).map(lambda u: d_pos.get(u, -1))
+    ou = _side_position(s["from_zone"].map(zone_unit).fillna(-1).astype(int), pm.origin_index)
+    du = _side_position(s["to_zone"].map(zone_unit).fillna(-1).astype(int), pm.dest_index)
     ok = (ou >= 0) & (du >= 0)
     if (~ok).any():
         report.add(
