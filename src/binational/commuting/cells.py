@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .. import schema
 from ..drops import DropReport
@@ -93,24 +94,92 @@ def zone_units(
     miss = pos.isna().to_numpy()
     if miss.any():
         country = z["country"].to_numpy() if "country" in z.columns else np.array([None] * len(z))
-        xy = np.column_stack([z.geometry.x.to_numpy(), z.geometry.y.to_numpy()])
+        rows = np.flatnonzero(miss)
+        nearest = _nearest_units(z.geometry.to_numpy(), polys, country, rows)
+        zone_ids = z["zone"].to_numpy()
         snapped, lost = [], []
-        for i in np.flatnonzero(miss):
-            cand = polys if country[i] is None else polys[polys[schema.COUNTRY] == country[i]]
-            if cand.empty:
-                lost.append(z["zone"].iloc[i])
-                continue
-            dist = cand.geometry.distance(z.geometry.iloc[i])
-            j = dist.idxmin()
-            if dist.loc[j] <= max_snap_m:
+        for i in rows:
+            j, dist = nearest[i]
+            if j is not None and dist <= max_snap_m:
                 pos.iloc[i] = j
-                snapped.append(z["zone"].iloc[i])
+                snapped.append(zone_ids[i])
             else:
-                lost.append(z["zone"].iloc[i])
-        del xy
+                lost.append(zone_ids[i])
         report.add("zones", snapped, "zone_snapped_to_nearest_unit", f"within {max_snap_m:g} m")
         report.add("zones", lost, "zone_outside_units", f"no unit within {max_snap_m:g} m")
     return pos.fillna(-1).astype(int)
+
+
+def _nearest_units(
+    points: np.ndarray, polys: gpd.GeoDataFrame, country: np.ndarray, rows: np.ndarray
+) -> dict:
+    """Nearest unit of each zone in ``rows`` among the units of its own country.
+
+    ``country[i]`` None: any unit. The units of each country are put in one STR tree, queried
+    once for all its zones; of units equally near the first (lowest row) is taken and units
+    with an empty geometry are skipped, as ``GeoSeries.distance(point).idxmin()`` does.
+
+    Returns
+    -------
+    dict
+        Zone row → ``(unit row, distance)``; ``(None, None)`` when the country has no unit.
+
+    Raises
+    ------
+    ValueError
+        A zone whose distances to its country's units are all missing (an empty point, or only
+        empty units), as ``idxmin`` does.
+    """
+    groups: dict = {}
+    for i in rows:
+        c = country[i]
+        key = ("any",) if c is None else ("country", c)
+        groups.setdefault(key, (c, []))[1].append(i)
+    out: dict = {}
+    for c, members in groups.values():
+        cand = polys if c is None else polys[polys[schema.COUNTRY] == c]
+        members = np.asarray(members)
+        if cand.empty:
+            out.update(dict.fromkeys(members.tolist(), (None, None)))
+            continue
+        labels = cand.index.to_numpy()
+        geoms = cand.geometry.to_numpy()
+        src, hit = shapely.STRtree(geoms).query_nearest(points[members], all_matches=True)
+        first = np.full(len(members), len(geoms))
+        np.minimum.at(first, src, hit)  # ties: the first unit, as idxmin
+        if (first == len(geoms)).any():
+            raise ValueError("Encountered all NA values")
+        dist = shapely.distance(geoms[first], points[members])
+        for i, k, d in zip(members.tolist(), first.tolist(), dist.tolist(), strict=True):
+            out[i] = (labels[k], d)
+    return out
+
+
+def _option_index(options: pd.DataFrame, trips: pd.DataFrame) -> np.ndarray:
+    """Option row of each trip's ``(port_code, lane)`` (``-1``: not an option)."""
+    if trips.empty:  # as the former per-trip lookup: an empty float array
+        return np.array([])
+    key = pd.MultiIndex.from_arrays([options[schema.PORT_CODE], options["lane"]])
+    if not key.is_unique:  # a repeated option: the last row, as a dict built in order
+        keep = ~key.duplicated(keep="last")
+        rows = np.flatnonzero(keep)
+        hit = key[keep].get_indexer(
+            pd.MultiIndex.from_arrays([trips[schema.PORT_CODE], trips["lane"]])
+        )
+        return np.where(hit >= 0, rows[hit], -1)
+    return key.get_indexer(pd.MultiIndex.from_arrays([trips[schema.PORT_CODE], trips["lane"]]))
+
+
+def _side_position(unit: pd.Series, side_index: np.ndarray) -> pd.Series:
+    """Position of each unit row in ``side_index`` (``-1``: no unit, or not on that side)."""
+    side_index = np.asarray(side_index, dtype=np.int64)
+    u = unit.to_numpy()
+    lookup = np.full(int(side_index.max(initial=-1)) + 1, -1, dtype=np.int64)
+    lookup[side_index] = np.arange(len(side_index))  # a repeated row: its last position
+    inside = (u >= 0) & (u < len(lookup))
+    out = np.full(len(u), -1, dtype=np.int64)
+    out[inside] = lookup[u[inside]]
+    return pd.Series(out, index=unit.index)
 
 
 def trip_cells(
@@ -131,13 +200,7 @@ def trip_cells(
     """
     report = report if report is not None else DropReport()
     s = survey[(survey["direction"] == direction) & (survey["purpose"] == purpose)]
-    key = {
-        (p, ln): k
-        for k, (p, ln) in enumerate(zip(options[schema.PORT_CODE], options["lane"], strict=True))
-    }
-    opt = np.array(
-        [key.get((p, ln), -1) for p, ln in zip(s[schema.PORT_CODE], s["lane"], strict=True)]
-    )
+    opt = _option_index(options, s)
     if (opt < 0).any():
         bad = sorted(
             {
@@ -147,10 +210,8 @@ def trip_cells(
             }
         )
         raise LaneError(f"survey option(s) {bad} are not in the choice set")
-    o_pos = {u: i for i, u in enumerate(pm.origin_index)}
-    d_pos = {u: i for i, u in enumerate(pm.dest_index)}
-    ou = s["from_zone"].map(zone_unit).fillna(-1).astype(int).map(lambda u: o_pos.get(u, -1))
-    du = s["to_zone"].map(zone_unit).fillna(-1).astype(int).map(lambda u: d_pos.get(u, -1))
+    ou = _side_position(s["from_zone"].map(zone_unit).fillna(-1).astype(int), pm.origin_index)
+    du = _side_position(s["to_zone"].map(zone_unit).fillna(-1).astype(int), pm.dest_index)
     ok = (ou >= 0) & (du >= 0)
     if (~ok).any():
         report.add(

@@ -93,42 +93,70 @@ def unit_expectations(
 def _per_unit(
     units, pm: PortMinutes, design: ChoiceDesign, fit: ChoiceFit, *, hour: int, separate_wait: bool
 ):
+    """The unit table with the probabilities and minutes of ``hour`` and the time-tax table.
+
+    The unit table gets ``p_<option>``, ``expected_minutes``, ``no_wait_minutes``,
+    ``time_tax_minutes``, ``expected_wait``, ``role`` (``""`` for a unit neither an origin
+    nor a destination: NaN minutes) and ``hour``; the time-tax table has a row per origin and
+    destination and hour (hour by hour, origins first). Columns are filled whole, one array
+    each, and the time-tax table is built once from the 48 (hour, role) blocks.
+    """
     labels = design.labels
-    out = units.copy()
-    for lab in labels:
-        out[f"p_{lab}"] = np.nan
-    for col in ("expected_minutes", "no_wait_minutes", "time_tax_minutes", "expected_wait"):
-        out[col] = np.nan
-    out["role"] = ""
-    tax_rows = []
+    n = len(units)
+    roles = (("origin", "origin", pm.origin_index), ("destination", "dest", pm.dest_index))
+    at_hour = {
+        "prob": np.full((n, len(labels)), np.nan),
+        "expected": np.full(n, np.nan),
+        "no_wait": np.full(n, np.nan),
+        "tax": np.full(n, np.nan),
+        "wait": np.full(n, np.nan),
+    }
+    role_col = np.full(n, "", dtype=object)
+    ids, countries = units[schema.UNIT_ID].to_numpy(), units[schema.COUNTRY].to_numpy()
+    blocks: dict[str, list] = {k: [] for k in ("id", "country", "role", "hour", "ex", "nw", "tax")}
     for h in range(24):
         ex = unit_expectations(fit.theta, design, h, separate_wait=separate_wait)
-        for role, idx in (("origin", pm.origin_index), ("destination", pm.dest_index)):
-            e = ex["origin" if role == "origin" else "dest"]
+        for role, key, idx in roles:
+            e = ex[key]
+            tax = e["expected"] - e["no_wait"]
             if h == hour:
-                pos = out.index[idx]
-                for k, lab in enumerate(labels):
-                    out.loc[pos, f"p_{lab}"] = e["prob"][:, k]
-                out.loc[pos, "expected_minutes"] = e["expected"]
-                out.loc[pos, "no_wait_minutes"] = e["no_wait"]
-                out.loc[pos, "time_tax_minutes"] = e["expected"] - e["no_wait"]
-                out.loc[pos, "expected_wait"] = e["wait"]
-                out.loc[pos, "role"] = role
-            tax_rows.append(
-                pd.DataFrame(
-                    {
-                        schema.UNIT_ID: units[schema.UNIT_ID].iloc[idx].to_numpy(),
-                        schema.COUNTRY: units[schema.COUNTRY].iloc[idx].to_numpy(),
-                        "role": role,
-                        "hour": h,
-                        "expected_minutes": e["expected"],
-                        "no_wait_minutes": e["no_wait"],
-                        "time_tax_minutes": e["expected"] - e["no_wait"],
-                    }
-                )
-            )
+                pos = units.index.get_indexer(units.index[idx])  # rows (a unique index)
+                at_hour["prob"][pos] = e["prob"]
+                at_hour["expected"][pos] = e["expected"]
+                at_hour["no_wait"][pos] = e["no_wait"]
+                at_hour["tax"][pos] = tax
+                at_hour["wait"][pos] = e["wait"]
+                role_col[pos] = role
+            blocks["id"].append(ids[idx])
+            blocks["country"].append(countries[idx])
+            blocks["role"].append(np.full(len(idx), role, dtype=object))
+            blocks["hour"].append(np.full(len(idx), h, dtype=np.int64))
+            blocks["ex"].append(e["expected"])
+            blocks["nw"].append(e["no_wait"])
+            blocks["tax"].append(tax)
+    cols = {f"p_{lab}": at_hour["prob"][:, k] for k, lab in enumerate(labels)}
+    cols.update(
+        expected_minutes=at_hour["expected"],
+        no_wait_minutes=at_hour["no_wait"],
+        time_tax_minutes=at_hour["tax"],
+        expected_wait=at_hour["wait"],
+    )
+    out = units.copy()
+    for col, values in cols.items():
+        out[col] = values
+    out["role"] = role_col
     out["hour"] = hour
     out = out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=units.crs), pd.concat(
-        tax_rows, ignore_index=True
+    cat = {k: np.concatenate(v) for k, v in blocks.items()}
+    tax_table = pd.DataFrame(
+        {
+            schema.UNIT_ID: cat["id"],
+            schema.COUNTRY: cat["country"],
+            "role": cat["role"],
+            "hour": cat["hour"],
+            "expected_minutes": cat["ex"],
+            "no_wait_minutes": cat["nw"],
+            "time_tax_minutes": cat["tax"],
+        }
     )
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=units.crs), tax_table

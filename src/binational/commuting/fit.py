@@ -273,7 +273,8 @@ def fit_choice(
     total = float(np.sum(cells.trips))
     n_rec = float(np.sum(cells.records))
     scaled = cells.trips * (n_rec / total) if scale == "records" else cells.trips
-    hours = tuple(sorted(set(int(h) for h in cells.hour)))
+    # the hours present (int() of each distinct value: the same set as of every cell's hour)
+    hours = tuple(sorted({int(h) for h in np.unique(np.asarray(cells.hour))}))
     names = param_names(design, separate_wait=separate_wait)
     fixed = dict(fixed or {})
     unknown = sorted(set(fixed) - set(names))
