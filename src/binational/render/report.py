@@ -38,6 +38,7 @@ rename).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -90,6 +91,7 @@ __all__ = [
     "methods_section",
     "missing_section",
     "overview_section",
+    "preload",
     "report_map",
     "reproduce_section",
     "side_local",
@@ -157,13 +159,53 @@ def insert_section(
     return tuple(out)
 
 
+@functools.cache
 def _env():
+    """The report's template environment, made once per process (it keeps the compiled
+    template; a report rendered again, in any language, does not compile it again)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     return Environment(
         loader=PackageLoader("binational.render", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
+
+
+#: The modules :func:`build_report` draws with (about 2 s of imports in a fresh process:
+#: matplotlib, folium and what they pull in), in the order they are first needed.
+DRAWING_MODULES: tuple[str, ...] = (
+    "binational.render.maps",
+    "binational.render.overlays",
+    "binational.render._report_map",
+    "binational.render.commuting_map",
+    "binational.render.static",
+    "binational.render._blocks",
+    "binational.render.multiscalar",
+    "binational.render.groups_section",
+    "binational.render.commuting_section",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg",
+    "PIL.PngImagePlugin",
+)
+
+
+def preload() -> None:
+    """Import what :func:`build_report` draws with and load its font and page template, so
+    that a report built later does not wait for them.
+
+    Building the page changes nothing here: the page is the same with or without a preload.
+    A caller that runs the analyses first (:func:`binational.pipeline.report`) can call this
+    on a side thread meanwhile; calling it twice costs nothing.
+    """
+    import importlib
+
+    for name in DRAWING_MODULES:
+        importlib.import_module(name)
+    from matplotlib import font_manager
+
+    # the default sans-serif face every figure uses (read once per process, then cached)
+    font_manager.get_font(font_manager.findfont(font_manager.FontProperties()))
+    _env().get_template("report.html.j2")
 
 
 def _context_notes(region, concentration, catchments, missing: dict[str, str]) -> None:
