@@ -185,13 +185,14 @@ DRAWING_MODULES: tuple[str, ...] = (
     "binational.render.commuting_section",
     "matplotlib.backends.backend_agg",
     "matplotlib.backends.backend_svg",
-    "PIL.PngImagePlugin",
+    "matplotlib.patheffects",
+    "PIL.Image",
 )
 
 
 def preload() -> None:
-    """Import what :func:`build_report` draws with and load its font and page template, so
-    that a report built later does not wait for them.
+    """Import what :func:`build_report` draws with, find its font and compile its page
+    template, so that a report built later does not wait for them.
 
     Building the page changes nothing here: the page is the same with or without a preload.
     A caller that runs the analyses first (:func:`binational.pipeline.report`) can call this
@@ -202,9 +203,11 @@ def preload() -> None:
     for name in DRAWING_MODULES:
         importlib.import_module(name)
     from matplotlib import font_manager
+    from PIL import Image
 
-    # the default sans-serif face every figure uses (read once per process, then cached)
-    font_manager.get_font(font_manager.findfont(font_manager.FontProperties()))
+    Image.preinit()  # the image plugins Pillow loads at its first encoding
+    # the file of the default face every figure uses (the lookup is cached for all threads)
+    font_manager.findfont(font_manager.FontProperties())
     _env().get_template("report.html.j2")
 
 
