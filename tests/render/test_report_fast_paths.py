@@ -4,6 +4,8 @@ extents, and the page built with and without them."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import shapely
 from binational import schema
 from binational._memo import memo_scope
 from binational.render import _geodraw, _shelf, _static_maps, maps, static
+from binational.render import report as render_report
 from binational.render.report import DRAWING_MODULES, build_report, preload
 
 FOCUS_KM = 12.0
@@ -246,6 +249,7 @@ def test_page_is_the_page_without_the_fast_paths(jz, jz_catch, monkeypatch):
     monkeypatch.setattr(_geodraw, "shelved", lambda key, keep, build: build())
     monkeypatch.setattr(_static_maps, "shelved", lambda key, keep, build: build())
     monkeypatch.setattr(static, "_cropped_rgba", _ref_cropped_rgba)
+    monkeypatch.setattr(render_report, "_older_objects_frozen", contextlib.nullcontext)
     ref = build_report(jz, catchments=jz_catch, lang="es")
     assert parts.html.count("data:image/png;base64,") >= 3
     assert _page(parts.html) == _page(ref.html)
@@ -265,3 +269,26 @@ def test_preload_imports_what_the_report_draws_with():
     assert out.stdout.strip() == "True"
     preload()  # and in this process, again: nothing to do
     assert all(m in sys.modules for m in DRAWING_MODULES)
+
+
+def test_report_sets_older_objects_aside_and_back(jz):
+    if gc.get_freeze_count():
+        pytest.skip("this test process froze objects itself")
+    seen = []
+
+    def probe(ctx):
+        seen.append(gc.get_freeze_count())
+
+    build_report(jz, sections=[probe])
+    assert seen[-1] > 0  # the region and everything before were set aside while drawing
+    assert gc.get_freeze_count() == 0  # and given back
+    gc.freeze()  # a process that froze objects itself keeps them frozen
+    try:
+        frozen = gc.get_freeze_count()
+        build_report(jz, sections=[probe])
+        # (nothing more set aside, nothing given back: the count only drops by frozen objects
+        # freed on the way)
+        assert frozen - 100 < seen[-1] <= frozen
+        assert frozen - 100 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()

@@ -37,11 +37,13 @@ rename).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
+import gc
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,6 +213,25 @@ def preload() -> None:
     _env().get_template("report.html.j2")
 
 
+@contextlib.contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """Leave the objects made before the block out of the garbage collector's full passes.
+
+    Drawing makes many short-lived objects, which starts a full collection or two; each would
+    walk every object of the process (the region, the analyses' results) for nothing they can
+    free. :func:`gc.freeze` sets them aside until the block ends (:func:`gc.unfreeze`). A
+    process that froze objects itself is left as it is.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _context_notes(region, concentration, catchments, missing: dict[str, str]) -> None:
     """Add to ``missing`` what the report will lack: results not given, border, ports."""
     if concentration is None:
@@ -313,7 +334,7 @@ def build_report(
     )
     built = []
     # sections share derived tables (hourly waits, port-level crossings): once per report
-    with memo_scope():
+    with _older_objects_frozen(), memo_scope():
         for fn in SECTIONS if sections is None else sections:
             s0 = time.perf_counter()
             name = getattr(fn, "__name__", "section")
