@@ -13,9 +13,10 @@ make this quick after a first run) and prints their timings and those of each se
 - ``--reps N`` (default 3): the page is drawn again N times from the same results in this
   process; the smallest CPU time (``time.process_time``) and wall time of ``build_report``.
 - ``--cold N`` (default 0): N fresh processes of each kind, alternating: the analyses, then
-  ``build_report`` timed in CPU seconds, with its first imports (matplotlib, folium) as in a
-  command-line run (``cold``), and after :func:`binational.render.report.preload` ran during
-  the analyses' time (``preloaded``, what a caller that preloads on a side thread waits for).
+  ``build_report`` timed in CPU seconds, and the whole report in wall seconds; ``cold`` with
+  the page's first imports (matplotlib, folium) as in a command-line run, ``preloaded`` after
+  :func:`binational.render.report.preload` ran before the analyses (not counted: the floor a
+  preload can reach), ``side-thread`` with the preload on a thread beside the analyses.
 - the light self-contained units map next to ``units.explore(column)`` saved with folium
   (unless ``--no-explore``).
 
@@ -29,14 +30,18 @@ import logging
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
 
 
-def run_report(name: str, *, preload: bool = False):
+def run_report(name: str, *, preload: str = ""):
     """The region, the report parts and the CPU/wall seconds of its ``build_report`` call,
-    with the keyword arguments it was given (to draw the page again)."""
+    with the keyword arguments it was given (to draw the page again) and the wall seconds of
+    the whole report (analyses and page). ``preload``: ``"before"`` runs
+    :func:`~binational.render.report.preload` before the analyses, ``"thread"`` beside them on
+    a side thread."""
     import binational
     import binational.render.report as render_report
     from binational import settings
@@ -44,8 +49,9 @@ def run_report(name: str, *, preload: bool = False):
 
     settings.progress = False
     region = binational.load_region(name)
-    if preload:
+    if preload == "before":
         render_report.preload()
+    side = threading.Thread(target=render_report.preload) if preload == "thread" else None
     seen: dict = {}
     build = render_report.build_report
 
@@ -56,24 +62,35 @@ def run_report(name: str, *, preload: bool = False):
         return parts
 
     render_report.build_report = timed
+    w0 = time.perf_counter()
     try:
+        if side is not None:
+            side.start()
         parts = report(region, groups=True, commuting=True)
     finally:
         render_report.build_report = build
+        if side is not None:
+            side.join()
+    seen["total_wall"] = time.perf_counter() - w0
     return region, parts, seen
 
 
-def child(name: str, preload: bool) -> None:
-    """One fresh-process measurement: prints the CPU seconds of ``build_report``."""
+#: Fresh-process kinds of ``--cold``: how :func:`~binational.render.report.preload` is run.
+KINDS = {"cold": "", "preloaded": "before", "side-thread": "thread"}
+
+
+def child(name: str, kind: str) -> None:
+    """One fresh-process measurement: prints the CPU seconds of ``build_report`` and the wall
+    seconds of the whole report."""
     warnings.simplefilter("ignore")
     logging.disable(logging.WARNING)
-    _, _, seen = run_report(name, preload=preload)
-    print(f"{seen['cpu']:.3f}")
+    _, _, seen = run_report(name, preload=KINDS[kind])
+    print(f"{seen['cpu']:.3f} {seen['total_wall']:.3f}")
 
 
 def cold(name: str, n: int) -> None:
-    """``n`` fresh processes per kind, alternating; prints the smallest and all CPU times."""
-    times: dict[str, list[float]] = {"cold": [], "preloaded": []}
+    """``n`` fresh processes per kind, alternating; prints the smallest and all times."""
+    times: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
     for _ in range(n):
         for kind in times:
             out = subprocess.run(
@@ -82,10 +99,15 @@ def cold(name: str, n: int) -> None:
                 text=True,
                 check=True,
             )
-            times[kind].append(float(out.stdout.split()[-1]))
+            cpu, wall = out.stdout.split()[-2:]
+            times[kind].append((float(cpu), float(wall)))
     for kind, values in times.items():
-        listed = ", ".join(f"{v:.2f}" for v in values)
-        print(f"  build_report in a fresh process, {kind}: min {min(values):.2f} s CPU ({listed})")
+        cpus, walls = [v[0] for v in values], [v[1] for v in values]
+        print(
+            f"  fresh process, {kind}: build_report min {min(cpus):.2f} s CPU "
+            f"({', '.join(f'{v:.2f}' for v in cpus)}); whole report min {min(walls):.2f} s wall "
+            f"({', '.join(f'{v:.2f}' for v in walls)})"
+        )
 
 
 def main() -> None:
@@ -94,10 +116,10 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--cold", type=int, default=0)
     ap.add_argument("--no-explore", action="store_true")
-    ap.add_argument("--child", choices=["cold", "preloaded"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=list(KINDS), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.regions[0], args.child == "preloaded")
+        child(args.regions[0], args.child)
         return
     warnings.simplefilter("ignore")
     logging.disable(logging.WARNING)
