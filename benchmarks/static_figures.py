@@ -9,7 +9,8 @@ Usage::
 For each region it builds the report once with every figure call recorded (its inputs and the
 PNG encoding the report asks for), then replays each call with the old and the new code,
 alternating, ``--reps`` times each after one warm-up, and prints the smallest CPU time
-(``time.process_time``) of each side per figure and for all figures. ``--png DIR`` keeps the
+(``time.process_time``) of each side per figure and for all figures, and whether the two
+sides encoded the same bytes (an SVG's random ids aside). ``--png DIR`` keeps the
 old and new images of each figure for a visual comparison.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import subprocess
 import sys
 import tempfile
@@ -111,6 +113,11 @@ def run(static, multiscalar, call) -> bytes:
     return static.figure_bytes(fig, **call["encode"])
 
 
+def _comparable(data: bytes) -> bytes:
+    """The encoded figure without what differs between two runs (an SVG's random ids)."""
+    return re.sub(rb"\b([mp])[0-9a-f]{10}\b", rb"\1<id>", data)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("regions", nargs="*", default=["tijuana-san-diego", "juarez-el-paso"])
@@ -137,8 +144,8 @@ def main() -> None:
         total = {"old": 0.0, "new": 0.0}
         for i, call in enumerate(calls):
             best = {}
-            for st, ms in sides.values():  # warm-up
-                run(st, ms, call)
+            out = {side: run(st, ms, call) for side, (st, ms) in sides.items()}  # warm-up
+            same = _comparable(out["old"]) == _comparable(out["new"])
             for _ in range(args.reps):
                 for side, (st, ms) in sides.items():
                     t0 = time.process_time()
@@ -151,7 +158,7 @@ def main() -> None:
                 total[side] += best[side]
             print(
                 f"  {i:2d} {call['fn']:24s} old {best['old']:6.3f}  new {best['new']:6.3f}"
-                f"  ×{best['old'] / best['new']:4.1f}"
+                f"  ×{best['old'] / best['new']:4.1f}  {'same' if same else 'DIFFERENT'} output"
             )
         print(
             f"  all figures                 old {total['old']:6.3f}  new {total['new']:6.3f}"

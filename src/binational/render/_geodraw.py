@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from ._shelf import geometry_key, shelved
+
 if TYPE_CHECKING:  # matplotlib is imported when drawing, not when this module is imported
     from matplotlib.axes import Axes
     from matplotlib.collections import LineCollection, PathCollection
@@ -46,10 +48,22 @@ def polygon_paths(geoms) -> tuple[list[Path], np.ndarray]:
     rows : numpy.ndarray
         The positions in ``geoms`` of the geometries drawn (one per path), to pick their
         colours.
+
+    Notes
+    -----
+    Inside a report (``memo_scope``) the paths of the same geometry objects are built once
+    and shared by every figure (the paths are read-only).
     """
+    values, key = geometry_key(geoms)
+    paths, rows = shelved(("polygon_paths", key), values, lambda: _polygon_paths(values))
+    return list(paths), rows.copy()
+
+
+def _polygon_paths(values: np.ndarray) -> tuple[list[Path], np.ndarray]:
+    """:func:`polygon_paths` of an object array of geometries (not shelved)."""
     from matplotlib.path import Path
 
-    arr = shapely.normalize(_values(geoms))
+    arr = shapely.normalize(values)
     parts, part_row = shapely.get_parts(arr, return_index=True)
     # geometry collections: keep their polygons (get_parts again splits a nested multipolygon)
     parts, sub = shapely.get_parts(parts, return_index=True)

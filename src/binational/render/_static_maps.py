@@ -16,6 +16,7 @@ from .. import schema
 from ..errors import RenderError
 from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column
 from ._geodraw import add_lines, add_points, add_polygons
+from ._shelf import geometry_key, shelved
 from ._tables import drawable, wait_flag
 from .labels import check_lang, cluster_label, column_label, scheme_label, t
 
@@ -47,17 +48,32 @@ def _outside_legend(ax, handles, title: str, *, y: float = 1.0):
 
 def focus(ax, units: gpd.GeoDataFrame, ports: gpd.GeoDataFrame | None, km: float | None) -> None:
     """Zoom the map to the units within ``km`` of a port (the twin city rather than the whole
-    county); nothing happens without ports or ``km``."""
+    county); nothing happens without ports or ``km``. The extent is found once per report for
+    the same units and ports (:func:`~binational.render._shelf.shelved`)."""
     if not km or ports is None or len(ports) == 0:
         return
-    pts = ports.to_crs(units.crs).geometry.union_all()
-    near = units[units.geometry.centroid.distance(pts) <= km * 1000]
-    if near.empty:
+    values, units_key = geometry_key(units.geometry)
+    port_values, ports_key = geometry_key(ports.geometry)
+    key = ("focus", units_key, units.crs, ports_key, ports.crs, float(km))
+    bounds = shelved(key, (values, port_values), lambda: _focus_bounds(units, ports, km))
+    if bounds is None:
         return
-    x0, y0, x1, y1 = near.total_bounds
+    x0, y0, x1, y1 = bounds
     pad = 0.03 * max(x1 - x0, y1 - y0)
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
+
+
+def _focus_bounds(
+    units: gpd.GeoDataFrame, ports: gpd.GeoDataFrame, km: float
+) -> tuple[float, float, float, float] | None:
+    """The bounds of the units whose centroid is within ``km`` of a port (None: no unit)."""
+    pts = ports.to_crs(units.crs).geometry.union_all()
+    near = units[units.geometry.centroid.distance(pts) <= km * 1000]
+    if near.empty:
+        return None
+    x0, y0, x1, y1 = near.total_bounds
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def _map_axes(figsize=(8, 8)):

@@ -38,6 +38,7 @@ rename).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._gc import older_objects_frozen
 from .._log import get_logger
 from .._memo import memo_scope
 from .._progress import step
@@ -92,6 +94,7 @@ __all__ = [
     "missing_section",
     "overview_section",
     "page_html",
+    "preload",
     "report_context",
     "report_map",
     "reproduce_section",
@@ -160,13 +163,56 @@ def insert_section(
     return tuple(out)
 
 
+@functools.cache
 def _env():
+    """The report's template environment, made once per process (it keeps the compiled
+    template; a report rendered again, in any language, does not compile it again)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     return Environment(
         loader=PackageLoader("binational.render", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
+
+
+#: The modules :func:`build_report` draws with (about 2 s of imports in a fresh process:
+#: matplotlib, folium and what they pull in), in the order they are first needed.
+DRAWING_MODULES: tuple[str, ...] = (
+    "binational.render.maps",
+    "binational.render.overlays",
+    "binational.render._report_map",
+    "binational.render.commuting_map",
+    "binational.render.static",
+    "binational.render._blocks",
+    "binational.render.multiscalar",
+    "binational.render.groups_section",
+    "binational.render.commuting_section",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg",
+    "matplotlib.patheffects",
+    "PIL.Image",
+)
+
+
+def preload() -> None:
+    """Import what :func:`build_report` draws with, find its font and compile its page
+    template, so that a report built later does not wait for them.
+
+    Building the page changes nothing here: the page is the same with or without a preload.
+    A caller that runs the analyses first (:func:`binational.pipeline.report`) can call this
+    on a side thread meanwhile; calling it twice costs nothing.
+    """
+    import importlib
+
+    for name in DRAWING_MODULES:
+        importlib.import_module(name)
+    from matplotlib import font_manager
+    from PIL import Image
+
+    Image.preinit()  # the image plugins Pillow loads at its first encoding
+    # the file of the default face every figure uses (the lookup is cached for all threads)
+    font_manager.findfont(font_manager.FontProperties())
+    _env().get_template("report.html.j2")
 
 
 def _context_notes(region, concentration, catchments, missing: dict[str, str]) -> None:
@@ -347,7 +393,7 @@ def draw_sections(
     drawn: dict[int, dict | None] = {}
     timings: dict[str, float] = {}
     # sections share derived tables (hourly waits, port-level crossings): once per report
-    with memo_scope():
+    with older_objects_frozen(), memo_scope():
         for i in range(len(sections)) if only is None else only:
             fn = sections[i]
             s0 = time.perf_counter()

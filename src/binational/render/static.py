@@ -112,8 +112,7 @@ def _cropped_rgba(fig: Figure, dpi: float) -> np.ndarray:
     finally:
         fig.dpi = saved
     background = rgba[0, 0].copy()
-    ink = (rgba != background).any(axis=2)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    rows, cols = _ink_rows_cols(rgba)
     if len(rows) == 0:
         return rgba.copy()
     pad = round(PAD_INCHES * dpi)
@@ -124,6 +123,15 @@ def _cropped_rgba(fig: Figure, dpi: float) -> np.ndarray:
     sy1, sx1 = min(y1, rgba.shape[0]), min(x1, rgba.shape[1])
     out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = rgba[sy0:sy1, sx0:sx1]
     return out
+
+
+def _ink_rows_cols(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and the columns of ``rgba`` (h × w × 4, uint8) with a pixel that differs from
+    the top-left one: each RGBA pixel compared as one 32-bit word (four times fewer
+    comparisons than channel by channel, and no h × w × 4 boolean array)."""
+    words = np.ascontiguousarray(rgba).view(np.uint32)[..., 0]
+    ink = words != words[0, 0]
+    return np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> Path:
