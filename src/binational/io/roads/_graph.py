@@ -168,11 +168,21 @@ def _finite(x: Any) -> bool:
 
 
 def project_network(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
-    """Project a graph with :func:`osmnx.projection.project_graph`; ``crs`` stored as a string."""
-    import osmnx as ox
+    """Project a graph as :func:`osmnx.projection.project_graph` does; ``crs`` stored as a string.
+
+    The same graph as osmnx's (``_project.project_like_osmnx`` reproduces it with one pyproj
+    call for the nodes and one for the edge geometries); a graph with attribute values it does
+    not reproduce goes through osmnx itself.
+    """
+    from ._project import project_like_osmnx
 
     crs_str = _crs_string(crs)
-    Gp = ox.projection.project_graph(G, to_crs=crs_str)
+    Gp = project_like_osmnx(G, pyproj.CRS.from_user_input(crs_str))
+    if Gp is None:
+        import osmnx as ox
+
+        log.info("graph attributes of unusual types: projecting with osmnx")
+        Gp = ox.projection.project_graph(G, to_crs=crs_str)
     Gp.graph["crs"] = crs_str
     return Gp
 
