@@ -330,6 +330,73 @@ def test_projection_leaves_unusual_values_to_osmnx(caplog):
 
 # -------------------------------------------------------- what the direct reader leaves to osmnx
 
+
+def _expat_state(data: bytes) -> _graphml_direct._ParseState:
+    state = _graphml_direct._ParseState(
+        _graphml_direct.xml.parsers.expat.ParserCreate(namespace_separator="}")
+    )
+    state.parse(data)
+    return state
+
+
+def _same_state(a, b) -> None:
+    assert (a.keys, a.graph_data, a.nodes, a.edges) == (b.keys, b.graph_data, b.nodes, b.edges)
+
+
+@pytest.mark.slow
+def test_regular_scan_equals_the_xml_parser_on_the_real_file(region_graphml):
+    data = gzip.decompress(region_graphml.read_bytes())
+    scanned = _graphml_direct._scan_regular(data)
+    assert scanned is not None  # networkx's layout: the fast path reads it
+    _same_state(scanned, _expat_state(data))
+
+
+IRREGULAR = {
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "comment": lambda t: t.replace('<node id="2">', '<!-- n --><node id="2">'),
+    "char reference": lambda t: t.replace("SR-905", "SR-&#57;05"),
+    "cdata": lambda t: t.replace(">I-5 &amp; SR-905<", "><![CDATA[I-5 & SR-905]]><"),
+    "single quotes": lambda t: t.replace('<node id="3">', "<node id='3'>"),
+    "attribute order": lambda t: t.replace(
+        '<edge source="2" target="3" id="0">', '<edge id="0" target="3" source="2">'
+    ),
+    "prefixed": lambda t: (
+        t.replace(
+            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">',
+            '<g:graphml xmlns:g="http://graphml.graphdrawing.org/xmlns">',
+        )
+        .replace("<key ", "<g:key ")
+        .replace("<graph ", "<g:graph ")
+        .replace("<node ", "<g:node ")
+        .replace("</node>", "</g:node>")
+        .replace("<edge ", "<g:edge ")
+        .replace("</edge>", "</g:edge>")
+        .replace("<data ", "<g:data ")
+        .replace("</data>", "</g:data>")
+        .replace("</graph>", "</g:graph>")
+        .replace("</graphml>", "</g:graphml>")
+    ),
+    "latin-1": lambda t: t.replace("utf-8", "iso-8859-1").replace("SR-905", "SR-905 é"),
+}
+
+
+@pytest.mark.parametrize("variant", list(IRREGULAR))
+def test_other_layouts_go_through_the_xml_parser_and_equal_osmnx(edge_cases, variant):
+    text = IRREGULAR[variant](edge_cases.read_text())
+    data = text.encode("latin-1" if variant == "latin-1" else "utf-8")
+    edge_cases.write_bytes(data)
+    assert _graphml_direct._scan_regular(data) is None
+    assert_same_graph(_graphml_direct.read_graphml(edge_cases), ox.load_graphml(edge_cases))
+
+
+def test_regular_layout_is_scanned(edge_cases):
+    data = edge_cases.read_bytes()
+    scanned = _graphml_direct._scan_regular(data)
+    assert scanned is not None
+    _same_state(scanned, _expat_state(data))
+    assert scanned.nodes[2][1]["ref"] == "I-5 & SR-905"
+
+
 DEFAULT_KEY = (
     '<key id="nd" for="node" attr.name="z" attr.type="string"><default>0</default></key>\n'
 )

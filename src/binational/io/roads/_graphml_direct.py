@@ -2,8 +2,10 @@
 
 ``osmnx.load_graphml`` builds an ElementTree of the whole file, a networkx graph of string
 attributes, then converts the attributes one by one (about 7 s of CPU for the 30 MB of the
-shared SANDAG network, plus 3 s to import osmnx). This module streams the file through expat
-into the same graph and applies the same conversions (osmnx 2.1's ``_convert_*_attr_types``):
+shared SANDAG network, plus 3 s to import osmnx). This module reads the same strings — with
+regular expressions when the file has the layout networkx's ``write_graphml`` gives it (as the
+shared file does), else through expat — builds the same graph and applies the same conversions
+(osmnx 2.1's ``_convert_*_attr_types``):
 
 - graph: ``node_default``/``edge_default`` dropped; ``consolidated``/``simplified`` "True"/"False"
   → bool;
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import re
 import xml.parsers.expat
 from pathlib import Path
 from typing import Any
@@ -131,19 +134,108 @@ def _parse_xml(path: Path) -> _ParseState:
     if compressed != ("gzip" if path.name.lower().endswith(".gz") else None):
         # networkx opens by suffix: a mislabelled file is left to it (and its error)
         raise Unsupported(f"compression {compressed!r} does not match the file name")
-    parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
-    state = _ParseState(parser)
     try:
         with _bounded.open_binary(path) as fh:
-            parser.ParseFile(fh)
-    except xml.parsers.expat.ExpatError as exc:
-        raise Unsupported(f"not well-formed XML ({exc})") from exc
+            data = _bounded.read_all(fh, path=path)
     except _bounded.DecompressionBombError:
         raise
     except (OSError, EOFError, ValueError) as exc:  # damaged gzip stream
         raise Unsupported(f"unreadable ({exc})") from exc
+    state = _scan_regular(data)
+    if state is None:  # not in the regular layout networkx writes: the XML parser reads it
+        state = _ParseState(xml.parsers.expat.ParserCreate(namespace_separator="}"))
+        state.parse(data)
     if state.graphs != 1:
         raise Unsupported(f"{state.graphs} <graph> elements (one expected)")
+    return state
+
+
+# The layout networkx's write_graphml (and so osmnx.save_graphml) gives the body of the graph:
+# <node id=".."> / <edge source=".." target=".." id=".."> with <data key="..">text</data>
+# children, and graph <data>. No comments, CDATA, character references, other attributes or
+# carriage returns (which an XML parser would normalise): a text with any of them is left to
+# expat, which reads every well-formed GraphML.
+_ATTR = r'"([^"<&\t\n]*)"'
+_DATA_RE = r'<data key="[^"<&\t\n]*"\s*(?:/>|>[^<]*</data>)'
+_ITEM = re.compile(
+    rf"\s*(?:<node id={_ATTR}\s*(?:/>|>((?:\s*{_DATA_RE})*)\s*</node>)"
+    rf"|<edge source={_ATTR} target={_ATTR} id={_ATTR}\s*(?:/>|>((?:\s*{_DATA_RE})*)\s*</edge>)"
+    rf"|(<data key=[^>]*>(?:[^<]*</data>)?))"
+)
+_DATA_ITEM = re.compile(r'<data key="([^"<&\t\n]*)"\s*(?:/>|>([^<]*)</data>)')
+_GRAPH_START = re.compile(r"<graph\b[^>]*>")
+_TAIL = re.compile(r"\s*</graph>\s*</graphml>\s*\Z")
+# bytes no XML 1.0 text may hold (C0 controls), and CR, which an XML parser normalises
+_ODD_BYTES = bytes((*range(9), 11, 12, *range(14, 32), 13))
+_ENTITY = re.compile(r"&(amp|lt|gt|quot|apos);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match) -> str:
+    return _ENTITIES[m.group(1)]
+
+
+def _scan_regular(data: bytes) -> _ParseState | None:
+    """Read a GraphML in networkx's regular layout with regular expressions, else None.
+
+    The header (declaration, root, keys, ``<graph>`` start tag) still goes through expat and
+    :class:`_ParseState`, so namespaces and keys are checked as for any file; the body must
+    match the layout exactly, item after item up to ``</graph></graphml>``.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    text = text.removeprefix("\ufeff")
+    if text.startswith("<?xml"):
+        decl = text[: text.find("?>") + 2]
+        if "1.0" not in decl or ("encoding" in decl and not re.search(r"(?i)utf-?8", decl)):
+            return None
+    head = _GRAPH_START.search(text)
+    if head is None or "<!" in text[: head.start()] or "&#" in text or "]]>" in text:
+        return None
+    if len(data.translate(None, _ODD_BYTES)) != len(data):
+        return None
+    if "\ufffe" in text or "\uffff" in text:
+        return None
+    state = _ParseState(xml.parsers.expat.ParserCreate(namespace_separator="}"))
+    try:
+        state.parse(text[: head.end()] + "</graph></graphml>")
+    except Unsupported:
+        return None
+    if state.graphs != 1:
+        return None
+    names, nodes, edges = state.keys, state.nodes, state.edges
+    pos, match, findall = head.end(), _ITEM.match, _DATA_ITEM.findall
+    try:
+        while (m := match(text, pos)) is not None:
+            pos = m.end()
+            node_id, node_body, source, target, key, edge_body, graph_item = m.groups()
+            body = node_body or edge_body or graph_item or ""
+            if "&" in body:
+                if "&" in _ENTITY.sub("", body):
+                    return None  # an entity of a DOCTYPE: left to expat
+                pairs = [(k, _ENTITY.sub(_entity, v)) for k, v in findall(body)]
+            else:
+                pairs = findall(body) if body else ()
+            attrs = {names[k]: v for k, v in pairs}
+            if node_id is not None:
+                nodes.append((node_id, attrs))
+            elif source is not None:
+                if not key:
+                    return None  # networkx keys it otherwise; the expat path refuses it
+                edges.append((source, target, key, attrs))
+            else:
+                if _DATA_ITEM.fullmatch(body) is None:
+                    return None
+                state.graph_data.update(attrs)
+                continue
+            if "[" in body or "{" in body:
+                state.literal_dicts.append(attrs)
+    except KeyError as exc:
+        raise Unsupported(f"<data> with an undeclared key {exc}") from exc
+    if _TAIL.match(text, pos) is None:
+        return None
     return state
 
 
@@ -169,6 +261,13 @@ class _ParseState:
         parser.buffer_text = True
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
+
+    def parse(self, data: bytes | str) -> None:
+        """Parse a whole document; :class:`Unsupported` if expat finds it not well-formed."""
+        try:
+            self.parser.Parse(data, True)
+        except xml.parsers.expat.ExpatError as exc:
+            raise Unsupported(f"not well-formed XML ({exc})") from exc
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         stack = self.stack
