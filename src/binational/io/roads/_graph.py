@@ -38,20 +38,27 @@ def coerce_types(G: nx.MultiDiGraph, *, source: str = "network") -> nx.MultiDiGr
         If a numeric attribute holds a value that is not a number (names the element).
     """
     _coerce_items(
-        ((n, d) for n, d in G.nodes(data=True)),
+        G._node.items(),
         floats=_NODE_FLOAT,
         ints=_NODE_INT,
         what="node",
         source=source,
     )
     _coerce_items(
-        (((u, v, k), d) for u, v, k, d in G.edges(keys=True, data=True)),
+        (((u, v, k), d) for u, v, k, d in edge_items(G)),
         floats=_EDGE_FLOAT,
         ints=_EDGE_INT,
         what="edge",
         source=source,
     )
     return G
+
+
+def edge_items(G: nx.MultiDiGraph) -> list[tuple[Any, Any, Any, dict]]:
+    """``list(G.edges(keys=True, data=True))``, same order, from the adjacency dicts (no views)."""
+    return [
+        (u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()
+    ]
 
 
 def _coerce_items(items, *, floats, ints, what: str, source: str) -> None:

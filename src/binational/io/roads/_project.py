@@ -31,8 +31,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ._cache import _multidigraph
+from ._graph import edge_items
 
-_PLAIN = (str, int, float, bool, list)
+_PLAIN = frozenset((str, int, float, bool, list))
 _INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -52,9 +53,7 @@ def project_like_osmnx(G: nx.MultiDiGraph, to_crs: pyproj.CRS) -> nx.MultiDiGrap
         The projected graph (its ``crs`` graph attribute the :class:`pyproj.CRS`, as osmnx
         sets it), or None: then call osmnx.
     """
-    edges = [
-        (u, v, k, d) for u, nbrs in G._succ.items() for v, kd in nbrs.items() for k, d in kd.items()
-    ]  # G.edges(keys=True, data=True), without the views
+    edges = edge_items(G)
     if len(G) == 0 or not edges or G.graph.get("crs") is None:
         return None
     src = pyproj.CRS.from_user_input(G.graph["crs"])
@@ -109,11 +108,12 @@ def _columns(dicts: list[dict]) -> dict[str, list] | None:
         names.update(dict.fromkeys(d))
     columns = {name: [d.get(name) for d in dicts] for name in names}
     for name, values in columns.items():
-        for value in values:
-            if value is not None and not isinstance(value, _PLAIN):
-                if name == "geometry" and isinstance(value, BaseGeometry):
-                    continue
-                return None
+        for kind in set(map(type, values)):
+            if kind is type(None) or kind in _PLAIN:
+                continue
+            if name == "geometry" and issubclass(kind, BaseGeometry):
+                continue
+            return None
     return columns
 
 
@@ -132,11 +132,15 @@ def _through_pandas(values: list) -> list | None:
     the values stay as they are. NaN is dropped either way. None: a column pandas would store
     in a way not reproduced here (ints beyond int64 that it would turn into floats).
     """
-    kinds = {type(v) for v in values if v is not None}
-    if kinds and kinds <= {int, float} and (float in kinds or None in values):
+    kinds = set(map(type, values))
+    gaps = type(None) in kinds
+    kinds.discard(type(None))
+    if kinds and kinds <= {int, float} and (float in kinds or gaps):
         if int in kinds and any(type(v) is int and not _INT64[0] <= v <= _INT64[1] for v in values):
             return None
         values = [None if v is None else float(v) for v in values]
+    elif float not in kinds:
+        return values  # no NaN to drop
     return [None if type(v) is float and math.isnan(v) else v for v in values]
 
 
