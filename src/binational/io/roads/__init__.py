@@ -10,7 +10,8 @@ attribute ``crs``).
 Sources accepted by :func:`load_network`:
 
 - a local GraphML (``.graphml`` or ``.graphml.gz``), e.g. the shared SANDAG binational network,
-  read with :func:`osmnx.load_graphml`;
+  read into the graph :func:`osmnx.load_graphml` gives, without osmnx (``_graphml_direct``;
+  files it does not handle, e.g. typed GraphML attributes, go through osmnx itself);
 - a local OSM XML file (``.osm``, ``.xml``, ``.osm.bz2``) read with :func:`osmnx.graph_from_xml`;
 - a local OSM PBF file (``.pbf``), converted to OSM XML with the optional ``osmium`` package
   (``pip install osmium``; without it a :class:`~binational.errors.DataSourceError` says how to
@@ -23,7 +24,8 @@ Local OSM files are used as they are (like :func:`osmnx.graph_from_xml`, every w
 becomes an edge): ``network_type`` only filters downloads. Filter a large extract beforehand, e.g.
 ``osmium tags-filter in.pbf w/highway -o roads.pbf``.
 
-Parsing is slow (about 6-11 s for the 2.8 MB shared GraphML), so the parsed graph is cached as
+Parsing takes time (about 2 s of CPU for the 2.8 MB shared GraphML, and 1 s more to project it
+with ``crs=``, where osmnx took 10 s and 3 s to import), so the parsed graph is cached as
 two Parquet files (nodes, and GeoParquet edges with WKB geometry) plus a JSON manifest in
 ``settings.resolve_cache_dir("networks")``, keyed by the sha256 of the source file (or of the
 download query), the cache format version, the osmnx version and the target CRS. Files are
