@@ -468,6 +468,11 @@ def test_bad_files_still_name_the_file_and_the_fault(tmp_path):
     )
     with pytest.raises(DataSourceError, match=r"bad_bool\.graphml: osmnx cannot load .*'yes'"):
         load("bad_bool.graphml", bad_bool)
+    node_list = _graphml(KEYS, EDGE_CASES).replace(
+        '<data key="nc">3</data>', '<data key="nc">[3, 4]</data>'
+    )  # osmnx converts lists item by item on edges only: int([3, 4]) fails on a node
+    with pytest.raises(DataSourceError, match=r"node_list\.graphml: osmnx cannot load.*TypeError"):
+        load("node_list.graphml", node_list)
     plain_gz = tmp_path / "plain.graphml.gz"  # not compressed despite its name
     plain_gz.write_text(_graphml(KEYS, EDGE_CASES))
     with pytest.raises(DataSourceError, match=r"plain\.graphml\.gz: "):

@@ -93,12 +93,15 @@ def read_graphml(path: Path) -> nx.MultiDiGraph:
         _convert(
             [d for _, d in nodes],
             [(a, kind) for attrs, kind in _NODE_TYPES if (a := attrs & names)],
+            items=False,
         )
         dicts = [d for *_, d in edges]
         if "id" in names:
             for d in dicts:
                 d.pop("id", None)
-        _convert(dicts, [(a, kind) for attrs, kind in _EDGE_TYPES if (a := attrs & names)])
+        _convert(
+            dicts, [(a, kind) for attrs, kind in _EDGE_TYPES if (a := attrs & names)], items=True
+        )
         if "geometry" in names:
             _geometries(dicts)
     except (TypeError, ValueError, SyntaxError, MemoryError, RecursionError) as exc:
@@ -108,14 +111,21 @@ def read_graphml(path: Path) -> nx.MultiDiGraph:
     return G
 
 
-def _convert(dicts: list[dict], conversions: list[tuple[frozenset, Any]]) -> None:
-    """Apply osmnx's dtype conversions (item by item in lists) to the attributes present."""
+def _convert(dicts: list[dict], conversions: list[tuple[frozenset, Any]], *, items: bool) -> None:
+    """Apply osmnx's dtype conversions to the attributes present.
+
+    With ``items`` (edges), a list is converted item by item, as osmnx does for edges only (a
+    node list attribute with a dtype fails in osmnx, and here).
+    """
     for attrs, kind in conversions:
         for attr in attrs:
             for d in dicts:
                 value = d.get(attr)
                 if value is not None:
-                    d[attr] = [kind(x) for x in value] if isinstance(value, list) else kind(value)
+                    if items and isinstance(value, list):
+                        d[attr] = [kind(x) for x in value]
+                    else:
+                        d[attr] = kind(value)
 
 
 def _geometries(dicts: list[dict]) -> None:

@@ -66,11 +66,10 @@ def project_like_osmnx(G: nx.MultiDiGraph, to_crs: pyproj.CRS) -> nx.MultiDiGrap
         return None
     if {"u", "v", "key"} & edge_cols.keys() or "x" not in node_cols or "y" not in node_cols:
         return None
-    try:
-        xs = np.array([d["x"] for d in node_dicts], dtype=float)
-        ys = np.array([d["y"] for d in node_dicts], dtype=float)
-    except (KeyError, TypeError, ValueError):
-        return None
+    if not set(map(type, node_cols["x"] + node_cols["y"])) <= {int, float}:
+        return None  # missing or non-numeric coordinates: osmnx gives its own error
+    xs = np.array(node_cols["x"], dtype=float)
+    ys = np.array(node_cols["y"], dtype=float)
     geoms = edge_cols.get("geometry")
     if geoms is not None:
         present = [g for g in geoms if g is not None]
