@@ -8,6 +8,7 @@ Files the direct reader does not handle go through osmnx, with the same errors a
 
 from __future__ import annotations
 
+import gc
 import gzip
 import logging
 import math
@@ -485,3 +486,33 @@ def test_warm_load_after_a_direct_cold_load(edge_cases, tmp_path, use_cache):
         warm = roads.load_network(edge_cases, crs="EPSG:32611")
     assert_same_graph(warm, cold)
     assert_same_graph(cold, _reference_load(edge_cases, "EPSG:32611"))
+
+
+def test_gc_is_paused_during_a_load_and_restored_after(edge_cases, monkeypatch):
+    """The collector is off while a network is read (also when two loads overlap) and comes
+    back on afterwards, or stays off if it was off before."""
+    seen = []
+    read = _readers._read_graphml
+
+    def spy(path):
+        seen.append(gc.isenabled())
+        with roads._gc_paused():  # a second, nested load
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        return read(path)
+
+    monkeypatch.setattr(_readers, "_read_graphml", spy)
+    assert gc.isenabled()
+    roads.load_network(edge_cases, cache=False)
+    assert seen == [False, False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        roads.load_network(edge_cases, cache=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    broken = edge_cases.with_name("broken.graphml")
+    broken.write_text(edge_cases.read_text()[:-40])
+    with pytest.raises(DataSourceError, match=r"broken\.graphml: cannot parse"):
+        roads.load_network(broken, cache=False)  # fails inside the pause
+    assert gc.isenabled()

@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -274,6 +275,10 @@ def _checked(
     return G
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = [0, False]  # loads under way, whether the collector was on before the first
+
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a network is parsed or built.
@@ -281,15 +286,22 @@ def _gc_paused() -> Iterator[None]:
     A network is some 200,000 fresh dicts, lists and geometries without reference cycles:
     the collector, triggered again and again by these allocations, re-scans every live object
     each time (about half the CPU time of a cold parse and projection). Memory is still freed
-    by reference counting; cycles wait until the collector is back on (as it was before).
+    by reference counting; cycles wait until the collector is back on. The collector is
+    process-wide: with loads in several threads (the report's chains), it comes back on when
+    the last one ends, and only if it was on before the first began.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    with _gc_lock:
+        if _gc_pauses[0] == 0:
+            _gc_pauses[1] = gc.isenabled()
+            gc.disable()
+        _gc_pauses[0] += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _gc_lock:
+            _gc_pauses[0] -= 1
+            if _gc_pauses[0] == 0 and _gc_pauses[1]:
+                gc.enable()
 
 
 def _osmnx_version() -> str:
