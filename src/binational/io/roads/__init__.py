@@ -10,7 +10,8 @@ attribute ``crs``).
 Sources accepted by :func:`load_network`:
 
 - a local GraphML (``.graphml`` or ``.graphml.gz``), e.g. the shared SANDAG binational network,
-  read with :func:`osmnx.load_graphml`;
+  read into the graph :func:`osmnx.load_graphml` gives, without osmnx (``_graphml_direct``;
+  files it does not handle, e.g. typed GraphML attributes, go through osmnx itself);
 - a local OSM XML file (``.osm``, ``.xml``, ``.osm.bz2``) read with :func:`osmnx.graph_from_xml`;
 - a local OSM PBF file (``.pbf``), converted to OSM XML with the optional ``osmium`` package
   (``pip install osmium``; without it a :class:`~binational.errors.DataSourceError` says how to
@@ -23,7 +24,8 @@ Local OSM files are used as they are (like :func:`osmnx.graph_from_xml`, every w
 becomes an edge): ``network_type`` only filters downloads. Filter a large extract beforehand, e.g.
 ``osmium tags-filter in.pbf w/highway -o roads.pbf``.
 
-Parsing is slow (about 6-11 s for the 2.8 MB shared GraphML), so the parsed graph is cached as
+Parsing takes time (about 2 s of CPU for the 2.8 MB shared GraphML, and 1 s more to project it
+with ``crs=``, where osmnx took 10 s and 3 s to import), so the parsed graph is cached as
 two Parquet files (nodes, and GeoParquet edges with WKB geometry) plus a JSON manifest in
 ``settings.resolve_cache_dir("networks")``, keyed by the sha256 of the source file (or of the
 download query), the cache format version, the osmnx version and the target CRS. Files are
@@ -37,8 +39,11 @@ OpenStreetMap data.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -126,7 +131,8 @@ def load_network(
         The network is empty or its attributes have impossible values.
     """
     source = _Source.make(path, polygon=polygon, bbox=bbox, place=place, network_type=network_type)
-    return _checked(_cached_tables(source, crs=crs, cache=cache), source, report)
+    with _gc_paused():
+        return _checked(_cached_tables(source, crs=crs, cache=cache), source, report)
 
 
 def load_prepared_network(
@@ -172,7 +178,23 @@ def load_prepared_network(
         crs=_crs_string(crs),
         prepared=dict(key),
     )
-    key_hex = cache_key(ident)
+    with _gc_paused():
+        return _load_prepared(
+            source, cache_key(ident), prepare, path=path, crs=crs, cache=cache, report=report
+        )
+
+
+def _load_prepared(
+    source: _Source,
+    key_hex: str,
+    prepare: Callable[[nx.MultiDiGraph], nx.MultiDiGraph],
+    *,
+    path: str | os.PathLike,
+    crs: Any,
+    cache: bool,
+    report: DropReport | None,
+) -> nx.MultiDiGraph:
+    """:func:`load_prepared_network` once its cache key is known."""
     use = cache and settings.use_cache
     if use:
         tables = _read_cache(key_hex)
@@ -210,10 +232,11 @@ def load_network_frames(
     :func:`load_network`. A warm cache hit skips networkx entirely.
     """
     source = _Source.make(path, polygon=polygon, bbox=bbox, place=place, network_type=network_type)
-    tables = _cached_tables(source, crs=crs, cache=cache)
-    if not isinstance(tables, _Tables):
-        tables = _tables_from_graph(tables)
-    return _frames_from_tables(tables)
+    with _gc_paused():
+        tables = _cached_tables(source, crs=crs, cache=cache)
+        if not isinstance(tables, _Tables):
+            tables = _tables_from_graph(tables)
+        return _frames_from_tables(tables)
 
 
 def _cached_tables(
@@ -250,6 +273,35 @@ def _checked(
     G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
     check_network(G, report=report, layer=source.label)
     return G
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = [0, False]  # loads under way, whether the collector was on before the first
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a network is parsed or built.
+
+    A network is some 200,000 fresh dicts, lists and geometries without reference cycles:
+    the collector, triggered again and again by these allocations, re-scans every live object
+    each time (about half the CPU time of a cold parse and projection). Memory is still freed
+    by reference counting; cycles wait until the collector is back on. The collector is
+    process-wide: with loads in several threads (the report's chains), it comes back on when
+    the last one ends, and only if it was on before the first began.
+    """
+    with _gc_lock:
+        if _gc_pauses[0] == 0:
+            _gc_pauses[1] = gc.isenabled()
+            gc.disable()
+        _gc_pauses[0] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses[0] -= 1
+            if _gc_pauses[0] == 0 and _gc_pauses[1]:
+                gc.enable()
 
 
 def _osmnx_version() -> str:

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from ... import settings
 from ..._atomic import atomic_path, file_sha256
 from ..._log import get_logger
-from ._graph import _crs_string
+from ._graph import _crs_string, edge_items
 
 log = get_logger(__name__)
 
@@ -90,9 +90,9 @@ def _table(ids: dict[str, list], dicts: list[dict]) -> tuple[pa.Table, dict[str,
 
 
 def _tables_from_graph(G: nx.MultiDiGraph) -> _Tables:
-    node_ids, node_dicts = zip(*G.nodes(data=True), strict=True) if len(G) else ((), ())
+    node_ids, node_dicts = zip(*G._node.items(), strict=True) if len(G) else ((), ())
     nodes, nkinds = _table({"osmid": list(node_ids)}, list(node_dicts))
-    edges_list = list(G.edges(keys=True, data=True))
+    edges_list = edge_items(G)
     u, v, k, edge_dicts = (
         (list(c) for c in zip(*edges_list, strict=True)) if edges_list else ([], [], [], [])
     )

@@ -38,20 +38,27 @@ def coerce_types(G: nx.MultiDiGraph, *, source: str = "network") -> nx.MultiDiGr
         If a numeric attribute holds a value that is not a number (names the element).
     """
     _coerce_items(
-        ((n, d) for n, d in G.nodes(data=True)),
+        G._node.items(),
         floats=_NODE_FLOAT,
         ints=_NODE_INT,
         what="node",
         source=source,
     )
     _coerce_items(
-        (((u, v, k), d) for u, v, k, d in G.edges(keys=True, data=True)),
+        (((u, v, k), d) for u, v, k, d in edge_items(G)),
         floats=_EDGE_FLOAT,
         ints=_EDGE_INT,
         what="edge",
         source=source,
     )
     return G
+
+
+def edge_items(G: nx.MultiDiGraph) -> list[tuple[Any, Any, Any, dict]]:
+    """``list(G.edges(keys=True, data=True))``, same order, from the adjacency dicts (no views)."""
+    return [
+        (u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()
+    ]
 
 
 def _coerce_items(items, *, floats, ints, what: str, source: str) -> None:
@@ -168,11 +175,21 @@ def _finite(x: Any) -> bool:
 
 
 def project_network(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
-    """Project a graph with :func:`osmnx.projection.project_graph`; ``crs`` stored as a string."""
-    import osmnx as ox
+    """Project a graph as :func:`osmnx.projection.project_graph` does; ``crs`` stored as a string.
+
+    The same graph as osmnx's (``_project.project_like_osmnx`` reproduces it with one pyproj
+    call for the nodes and one for the edge geometries); a graph with attribute values it does
+    not reproduce goes through osmnx itself.
+    """
+    from ._project import project_like_osmnx
 
     crs_str = _crs_string(crs)
-    Gp = ox.projection.project_graph(G, to_crs=crs_str)
+    Gp = project_like_osmnx(G, pyproj.CRS.from_user_input(crs_str))
+    if Gp is None:
+        import osmnx as ox
+
+        log.info("graph attributes of unusual types: projecting with osmnx")
+        Gp = ox.projection.project_graph(G, to_crs=crs_str)
     Gp.graph["crs"] = crs_str
     return Gp
 

@@ -73,7 +73,8 @@ def _expect_xml_root(path: Path, root: str, what: str) -> None:
 
 
 def _read_graphml(path: Path) -> nx.MultiDiGraph:
-    import osmnx as ox
+    """The graph ``osmnx.load_graphml`` returns (read directly; through osmnx when needed)."""
+    from ._graphml_direct import Unsupported, read_graphml
 
     _expect_xml_root(path, "graphml", "a GraphML file")
     try:
@@ -85,9 +86,26 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
             f"{path}: cannot parse GraphML road network: damaged or truncated compressed file "
             f"({exc.__cause__ or exc})"
         ) from exc
+    try:
+        G = read_graphml(path)
+    except Unsupported as exc:
+        log.warning("%s: read with osmnx (slower): the direct GraphML reader found %s", path, exc)
+        G = _load_graphml_osmnx(path)
+    else:
+        log.info("%s: GraphML read directly, without osmnx (%d nodes)", path, len(G))
+    from ..._graphml import check_graph
+
+    check_graph(G, path)
+    return G
+
+
+def _load_graphml_osmnx(path: Path) -> nx.MultiDiGraph:
+    """``osmnx.load_graphml``, its failures turned into errors that name the file and the fault."""
+    import osmnx as ox
+
     log.info("%s: parsing GraphML with osmnx (slow; cached afterwards)", path)
     try:
-        G = ox.load_graphml(path)
+        return ox.load_graphml(path)
     except (AttributeError, TypeError, KeyError, ValueError) as exc:
         from ..._graphml import diagnose
 
@@ -95,10 +113,6 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
         raise DataSourceError(f"{path}: cannot parse GraphML road network: {exc!r}") from exc
     except _PARSE_ERRORS as exc:
         raise DataSourceError(f"{path}: cannot parse GraphML road network: {exc!r}") from exc
-    from ..._graphml import check_graph
-
-    check_graph(G, path)
-    return G
 
 
 def _read_osm_xml(path: Path) -> nx.MultiDiGraph:
