@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 __all__ = ["fewer_collections", "freeze_more", "gc_paused", "older_objects_frozen"]
@@ -66,13 +67,27 @@ def freeze_more() -> None:
         gc.freeze()
 
 
+_pause_lock = threading.Lock()
+_pauses = [0, False]  # blocks under way, whether the collector was on before the first
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
-    """Turn the cyclic collector off for the block (it is turned on again only if it was on)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Turn the cyclic collector off for the block.
+
+    Memory is still freed by reference counting; cycles wait until the collector is back on.
+    The collector is process-wide: with blocks in several threads (a report's two sides), it
+    comes back on when the last one ends, and only if it was on before the first began.
+    """
+    with _pause_lock:
+        if _pauses[0] == 0:
+            _pauses[1] = gc.isenabled()
+            gc.disable()
+        _pauses[0] += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pauses[0] -= 1
+            if _pauses[0] == 0 and _pauses[1]:
+                gc.enable()

@@ -24,7 +24,7 @@ import pyproj
 import pytest
 import shapely
 
-from binational import regions
+from binational import _gc, regions
 from binational.errors import CRSError, DataSourceError, NetworkError
 from binational.io import roads
 from binational.io.roads import _cache, _graph, _graphml_direct, _project, _readers
@@ -496,7 +496,7 @@ def test_gc_is_paused_during_a_load_and_restored_after(edge_cases, monkeypatch):
 
     def spy(path):
         seen.append(gc.isenabled())
-        with roads._gc_paused():  # a second, nested load
+        with _gc.gc_paused():  # a second, nested load
             seen.append(gc.isenabled())
         seen.append(gc.isenabled())
         return read(path)

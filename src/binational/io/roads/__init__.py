@@ -39,11 +39,8 @@ OpenStreetMap data.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -51,6 +48,7 @@ import networkx as nx
 
 from ... import settings
 from ..._cache import cache_key
+from ..._gc import gc_paused
 from ..._log import get_logger
 from ...drops import DropReport
 from ._cache import (
@@ -131,7 +129,7 @@ def load_network(
         The network is empty or its attributes have impossible values.
     """
     source = _Source.make(path, polygon=polygon, bbox=bbox, place=place, network_type=network_type)
-    with _gc_paused():
+    with gc_paused():
         return _checked(_cached_tables(source, crs=crs, cache=cache), source, report)
 
 
@@ -178,7 +176,7 @@ def load_prepared_network(
         crs=_crs_string(crs),
         prepared=dict(key),
     )
-    with _gc_paused():
+    with gc_paused():
         return _load_prepared(
             source, cache_key(ident), prepare, path=path, crs=crs, cache=cache, report=report
         )
@@ -232,7 +230,7 @@ def load_network_frames(
     :func:`load_network`. A warm cache hit skips networkx entirely.
     """
     source = _Source.make(path, polygon=polygon, bbox=bbox, place=place, network_type=network_type)
-    with _gc_paused():
+    with gc_paused():
         tables = _cached_tables(source, crs=crs, cache=cache)
         if not isinstance(tables, _Tables):
             tables = _tables_from_graph(tables)
@@ -273,35 +271,6 @@ def _checked(
     G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
     check_network(G, report=report, layer=source.label)
     return G
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = [0, False]  # loads under way, whether the collector was on before the first
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a network is parsed or built.
-
-    A network is some 200,000 fresh dicts, lists and geometries without reference cycles:
-    the collector, triggered again and again by these allocations, re-scans every live object
-    each time (about half the CPU time of a cold parse and projection). Memory is still freed
-    by reference counting; cycles wait until the collector is back on. The collector is
-    process-wide: with loads in several threads (the report's chains), it comes back on when
-    the last one ends, and only if it was on before the first began.
-    """
-    with _gc_lock:
-        if _gc_pauses[0] == 0:
-            _gc_pauses[1] = gc.isenabled()
-            gc.disable()
-        _gc_pauses[0] += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses[0] -= 1
-            if _gc_pauses[0] == 0 and _gc_pauses[1]:
-                gc.enable()
 
 
 def _osmnx_version() -> str:
