@@ -25,7 +25,7 @@ import gc
 import threading
 from collections.abc import Iterator
 
-__all__ = ["fewer_collections", "freeze_more", "gc_paused", "older_objects_frozen"]
+__all__ = ["fewer_collections", "gc_paused", "older_objects_frozen"]
 
 #: First-generation threshold of :func:`fewer_collections` (Python's default is 700).
 YOUNG_THRESHOLD = 50_000
@@ -58,13 +58,6 @@ def fewer_collections(young: int = YOUNG_THRESHOLD) -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
-
-
-def freeze_more() -> None:
-    """Inside :func:`older_objects_frozen`, set aside the objects made since it started too
-    (e.g. a road network loaded on the way, which stays alive to the end); outside, nothing."""
-    if gc.get_freeze_count():
-        gc.freeze()
 
 
 _pause_lock = threading.Lock()

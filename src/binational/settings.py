@@ -34,12 +34,12 @@ progress
     is logged at INFO on the ``binational.progress`` logger whatever this setting.
 workers
     Workers a report runs its two independent sides in (``BINATIONAL_WORKERS``, default 2;
-    ``BINATIONAL_THREADS`` is read too, for older scripts): the road network (catchments,
-    commuting and the sections that draw them) beside the census units (concentration, named
-    groups and theirs). 1 runs everything one step after the other, in the calling thread.
+    ``BINATIONAL_THREADS`` is read too, for older scripts): the catchments beside the rest
+    (concentration, named groups, the commuting model and the sections that draw only them).
+    1 runs everything one step after the other, in the calling thread.
     The page is the same either way (each analysis has its own seeded random generator).
 worker_kind
-    ``"process"`` (default; ``BINATIONAL_WORKER_KIND``): the network side runs in a child
+    ``"process"`` (default; ``BINATIONAL_WORKER_KIND``): the catchments run in a child
     process forked from the caller, on its own core; where forking is not safe (not Linux, or
     other threads running) a thread is used instead, and the reason logged. ``"thread"``: a
     thread (the two sides then share one interpreter lock, and overlap little).

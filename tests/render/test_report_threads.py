@@ -99,8 +99,8 @@ json.dump({"parent": os.getpid(), "pages": pages}, open(sys.argv[2], "w"))
 
 
 def test_a_forked_process_gives_the_page_one_worker_gives(data_dir, tmp_path):
-    # Tijuana–San Diego: the side process runs the routing graph, the catchments, the commuting
-    # model and draws their sections
+    # Tijuana–San Diego: the side process runs the catchments on the routing graph built before
+    # the fork; this process draws every section but the census-unit ones again
     script = tmp_path / "forked.py"
     script.write_text(_FORKED)
     out = tmp_path / "out.json"

@@ -1,11 +1,11 @@
 """Run a report's independent work side by side: in a forked process, a thread, or inline.
 
-The work of a report splits in two sides that share nothing but the read-only region: the
-census units (concentration, named groups and the sections that draw them) and the road network
-(catchments, commuting and theirs). Most of it is Python that holds the GIL, so two threads
-overlap little; a forked child process runs the network side on the second core, starting from
-the parent's memory as it is (the loaded region is not copied or pickled), and sends its results
-back pickled through a pipe.
+The work of a report splits in two sides that share nothing but the read-only region and its
+routing graph: the catchments, and the rest (concentration, named groups, the commuting model
+and the sections that draw only them). Most of it is Python that holds the GIL, so two threads
+overlap little; a forked child process runs the catchments on the second core, starting from the
+parent's memory as it is (the loaded region and graph are not copied or pickled), and sends its
+results back pickled through a pipe.
 
 :func:`side_runner` gives the executor for the side job:
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import settings
-from .._gc import freeze_more, older_objects_frozen
+from .._gc import older_objects_frozen
 from .._progress import step
 from ..errors import BinationalError
 from ._files import data_file_checksums, read_region_survey
@@ -144,9 +144,9 @@ def report(
         raise RenderError(f"region {region.spec.name!r} has no census units: nothing to report")
     sub = {"permutations": min(permutations, 199), "seed": seed, "data_dir": data_dir}
     order = tuple(SECTIONS if sections is None else sections)
-    # with a side worker, each side also draws the sections that read only its results;
-    # without one, every section is drawn at the end from all of them
-    units_at, network_at = _side_positions(order) if settings.workers > 1 else ([], [])
+    # with a side worker, the census-unit side also draws the sections that read only its
+    # results; without one, every section is drawn at the end from all of them
+    units_at = _units_positions(order) if settings.workers > 1 else []
     survey_missing: dict[str, str] = {}
     survey, survey_path = read_region_survey(region, survey_missing, data_dir=data_dir)
     draw = {
@@ -157,25 +157,23 @@ def report(
         "offline": offline,
         "command": command,
     }
-    # two sides that share only the read-only region, side by side (settings.workers): the
-    # road network in a forked child (or a thread), the census units here; the objects loaded
-    # so far stay out of the collector's passes (in the child too: no copy of the parent's
-    # pages for the collector's bookkeeping)
+    wants_catchments = isinstance(catchments, str) and catchments == "auto"
+    t0 = time.perf_counter()
+    # the road network and its routing graph, once for the catchments and the commuting model
+    graph = region_routing_graph(region) if wants_catchments or commuting else None
+    graph_s = time.perf_counter() - t0
+    # two sides that share only the read-only region and graph, side by side
+    # (settings.workers): the catchments in a forked child (or a thread); the census units and
+    # the commuting model here. The objects loaded so far stay out of the collector's passes
+    # (in the child too: no copy of the parent's pages for the collector's bookkeeping).
     with older_objects_frozen(), side_runner(settings.workers, kind=settings.worker_kind) as side:
-        net_job = side.submit(
-            _network_chain,
-            region,
-            catchments,
-            commuting=commuting,
-            sections=order,
-            draw_at=network_at,
-            draw=draw,
-            **sub,
-        )
+        net_job = side.submit(_network_chain, region, catchments, graph=graph)
         units = _units_chain(
             region,
             concentration,
             groups=groups,
+            commuting=commuting,
+            graph=graph,
             conc_permutations=permutations,
             sections=order,
             draw_at=units_at,
@@ -187,11 +185,10 @@ def report(
     missing: dict[str, str] = {**units["missing"], **net["missing"], **survey_missing}
     timings = {
         "concentration": units["seconds"],
-        "catchments": net["seconds"],
-        **({"groups_commuting": units["more_s"] + net["more_s"]} if groups or commuting else {}),
+        "catchments": graph_s + net["seconds"],
+        **({"groups_commuting": units["more_s"]} if groups or commuting else {}),
     }
-    extra = {**units["more"], **net["more"], **(results or {})}
-    skipped = {**units["skipped"], **net["skipped"]}
+    extra = {**units["more"], **(results or {})}
     extra.setdefault("population_check", _population_check(region))
     parts = build_report(
         region,
@@ -201,24 +198,20 @@ def report(
         missing=missing,
         sections=order,
         results=extra,
-        drawn={**units["drawn"], **net["drawn"]},
+        drawn=units["drawn"],
         **draw,
     )
-    parts.timings = {
-        **timings,
-        **units["draw_s"],
-        **net["draw_s"],
-        **parts.timings,
-    }
-    parts.missing.update(skipped)  # listed by the CLI; the page leaves those sections out
+    parts.timings = {**timings, **units["draw_s"], **parts.timings}
+    parts.missing.update(units["skipped"])  # listed by the CLI; the page leaves those out
     return parts
 
 
-def _side_positions(order: Sequence) -> tuple[list[int], list[int]]:
-    """Positions in ``order`` of the built-in sections that read only the census-unit results
-    (concentration, groups) and of those that read only the road-network ones (catchments,
-    commuting). Every other section (the map of both, the notes, sections a user added) is
-    drawn at the end, from all the results."""
+def _units_positions(order: Sequence) -> list[int]:
+    """Positions in ``order`` of the built-in sections that read only the census-unit side's
+    results (concentration, groups, survey). The others (the map of both sides, catchments,
+    commuting, the notes, sections a user added) are drawn at the end, from all the results.
+    (The catchments' sections are not drawn in the child process: it would import the whole
+    drawing stack again, which costs more than it saves.)"""
     from ..render import report as r
 
     units = {
@@ -228,44 +221,7 @@ def _side_positions(order: Sequence) -> tuple[list[int], list[int]]:
         r.concentration_section,
         r.groups_report_section,
     }
-    network = {r.catchments_section, r.commuting_report_section}
-    return (
-        [i for i, fn in enumerate(order) if fn in units],
-        [i for i, fn in enumerate(order) if fn in network],
-    )
-
-
-def _draw_side(region, sections: Sequence, draw_at: Sequence[int], draw: dict, **results):
-    """Draw the sections at ``draw_at`` from one side's results (:func:`draw_sections`)."""
-    if not draw_at:
-        return {}, {}
-    from ..render.report import draw_sections, report_context
-
-    ctx = report_context(region, **draw, **results)
-    return draw_sections(ctx, sections, only=draw_at)
-
-
-def _chain_out(
-    result,
-    missing: dict,
-    times: tuple[float, float, float],
-    more: dict,
-    skipped: dict,
-    drawn: tuple[dict, dict],
-) -> dict:
-    """What a side hands back: its main result, its notes, its extra results, the sections it
-    drew, and timings (``times``: start, main result done, extra results done)."""
-    t0, t1, t2 = times
-    return {
-        "result": result,
-        "missing": missing,
-        "seconds": t1 - t0,
-        "more": more,
-        "skipped": skipped,
-        "more_s": t2 - t1,
-        "drawn": drawn[0],
-        "draw_s": drawn[1],
-    }
+    return [i for i, fn in enumerate(order) if fn in units]
 
 
 def _units_chain(
@@ -273,6 +229,8 @@ def _units_chain(
     concentration,
     *,
     groups: bool,
+    commuting: bool,
+    graph,
     conc_permutations: int,
     permutations: int,
     seed: int,
@@ -281,8 +239,8 @@ def _units_chain(
     draw_at: Sequence[int] = (),
     draw: dict | None = None,
 ) -> dict:
-    """The census-unit side: the concentration profile, then the named groups, then the
-    sections at ``draw_at`` that draw only them."""
+    """The census-unit side: the concentration profile, the named groups and the commuting
+    model (on the shared routing ``graph``), then the sections at ``draw_at``."""
     missing: dict[str, str] = {}
     t0 = time.perf_counter()
     if isinstance(concentration, str) and concentration == "auto":
@@ -293,56 +251,45 @@ def _units_chain(
     t1 = time.perf_counter()
     more, skipped = (
         report_results(
-            region, permutations=permutations, seed=seed, data_dir=data_dir, commuting=False
-        )
-        if groups
-        else ({}, {})
-    )
-    t2 = time.perf_counter()
-    drawn = _draw_side(
-        region, sections, draw_at, draw or {}, concentration=concentration, results=more
-    )
-    return _chain_out(concentration, missing, (t0, t1, t2), more, skipped, drawn)
-
-
-def _network_chain(
-    region,
-    catchments,
-    *,
-    commuting: bool,
-    permutations: int,
-    seed: int,
-    data_dir,
-    sections: Sequence = (),
-    draw_at: Sequence[int] = (),
-    draw: dict | None = None,
-) -> dict:
-    """The road-network side: the catchments, then the commuting model, on one routing graph
-    (built once for both), then the sections at ``draw_at`` that draw only them."""
-    missing: dict[str, str] = {}
-    t0 = time.perf_counter()
-    wants_catchments = isinstance(catchments, str) and catchments == "auto"
-    graph = region_routing_graph(region) if wants_catchments or commuting else None
-    freeze_more()  # the road network just loaded lives to the end: out of the GC's passes
-    if wants_catchments:
-        log.info("report: catchments")
-        catchments = catchments_result(region, missing, graph=graph)
-    t1 = time.perf_counter()
-    more, skipped = (
-        report_results(
             region,
             permutations=permutations,
             seed=seed,
             data_dir=data_dir,
-            groups=False,
+            groups=groups,
+            commuting=commuting,
             graph=graph,
         )
-        if commuting
+        if groups or commuting
         else ({}, {})
     )
     t2 = time.perf_counter()
-    drawn = _draw_side(region, sections, draw_at, draw or {}, catchments=catchments, results=more)
-    return _chain_out(catchments, missing, (t0, t1, t2), more, skipped, drawn)
+    drawn: tuple[dict, dict] = ({}, {})
+    if draw_at:
+        from ..render.report import draw_sections, report_context
+
+        ctx = report_context(region, **(draw or {}), concentration=concentration, results=more)
+        drawn = draw_sections(ctx, sections, only=draw_at)
+    return {
+        "result": concentration,
+        "missing": missing,
+        "seconds": t1 - t0,
+        "more": more,
+        "skipped": skipped,
+        "more_s": t2 - t1,
+        "drawn": drawn[0],
+        "draw_s": drawn[1],
+    }
+
+
+def _network_chain(region, catchments, *, graph) -> dict:
+    """The road-network side: the catchments on the shared routing ``graph`` (None: built from
+    the region's network, or the straight-line model without one)."""
+    missing: dict[str, str] = {}
+    t0 = time.perf_counter()
+    if isinstance(catchments, str) and catchments == "auto":
+        log.info("report: catchments")
+        catchments = catchments_result(region, missing, graph=graph)
+    return {"result": catchments, "missing": missing, "seconds": time.perf_counter() - t0}
 
 
 def write_report(
