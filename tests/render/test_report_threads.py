@@ -193,3 +193,12 @@ def test_no_fork_while_other_threads_run(caplog):
         other.join()
     with pytest.raises(ValueError, match="worker kind"), _parallel.side_runner(2, kind="fibre"):
         pass
+
+
+def test_no_fork_from_a_daemonic_worker(monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(
+        _parallel.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True)
+    )
+    assert "daemonic" in (_parallel.fork_obstacle() or "")

@@ -160,13 +160,18 @@ def fork_obstacle() -> str | None:
     """Why a child cannot be forked safely here, or None if it can.
 
     ``fork`` must exist (not Windows) and be the platform's safe default (Linux: macOS system
-    libraries are not fork-safe), and this process must run no other thread, apart from tqdm's
-    monitor (it sleeps and takes no lock the child uses: the child draws no bars).
+    libraries are not fork-safe), this process must not be a daemonic worker (those may not
+    have children), and it must run no other thread, apart from tqdm's monitor (it sleeps and
+    takes no lock the child uses: the child draws no bars).
     """
     if "fork" not in multiprocessing.get_all_start_methods() or not sys.platform.startswith(
         "linux"
     ):
         return f"fork is not available or not safe on {sys.platform}"
+    if multiprocessing.current_process().daemon:
+        return (
+            "this is a daemonic process (a Dask or multiprocessing worker): it cannot have children"
+        )
     others = [
         t
         for t in threading.enumerate()
