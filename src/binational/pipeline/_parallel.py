@@ -68,9 +68,24 @@ def _portable(exc: BaseException) -> BaseException:
     return out
 
 
-def _child(send, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this child when its parent ends (killed included): it holds what the parent held
+    (an output folder's lock, say) and nobody would read its result (Linux ``prctl``)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _child(send, fn: Callable[..., Any], args: tuple, kwargs: dict, parent: int) -> None:
     """The forked child: run ``fn`` and send ``(ok, result or error)`` to the parent."""
     from .. import settings
+
+    _die_with_parent(parent)
 
     settings.progress = False  # bars from two processes would overwrite each other
     try:
@@ -140,7 +155,10 @@ class _ForkExecutor(Executor):
         sys.stdout.flush()
         sys.stderr.flush()
         process = ctx.Process(
-            target=_child, args=(send, fn, args, kwargs), name="binational-side", daemon=True
+            target=_child,
+            args=(send, fn, args, kwargs, os.getpid()),
+            name="binational-side",
+            daemon=True,
         )
         process.start()
         send.close()
