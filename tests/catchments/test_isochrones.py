@@ -14,7 +14,7 @@ from binational.catchments import (
     isochrone_polygons,
     reachable_segments,
 )
-from binational.catchments.isochrones import fill_holes, land_by_side
+from binational.catchments.isochrones import AreaWeights, fill_holes, land_by_side
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +169,48 @@ def test_area_weighted_population_equals_geopandas_overlay(tjsd, graph, sy_times
         want = np.nansum(pieces[col].to_numpy(dtype=float) * share)
         assert got[col] == pytest.approx(want, rel=1e-6)
     assert area_weighted_population(us, shapely.Polygon())[schema.POP_TOTAL] == 0
+
+
+def _overlay_population(units, poly) -> float:
+    """The reference: plain geopandas overlay, each piece's share of its unit's area."""
+    iso = gpd.GeoDataFrame({"band": [1]}, geometry=[poly], crs=units.crs)
+    pieces = gpd.overlay(units[[schema.UNIT_ID, schema.POP_TOTAL, "geometry"]], iso)
+    whole = units.set_index(schema.UNIT_ID).loc[pieces[schema.UNIT_ID]].area.to_numpy()
+    return float(np.nansum(pieces[schema.POP_TOTAL].to_numpy(dtype=float) * pieces.area / whole))
+
+
+@pytest.mark.parametrize("radius", [10_000.0, 25_000.0])
+def test_area_weights_of_a_disc_clipped_to_land_equal_geopandas_overlay(jep, radius):
+    """A disc clipped to the Mexican side's land (the straight-line isochrone), on Ciudad
+    Juárez: cutting that polygon to a unit's box (``clip_by_rect``) gives an invalid piece for
+    one AGEB of 1,850 people, which used to be repaired into a sliver (share 0 instead of 1).
+    Weighing the covered units against the unclipped disc gives the same sums."""
+    mx = jep.units[jep.units.country == "MX"]
+    land = land_by_side(jep.units)["MX"]
+    disc = shapely.buffer(shapely.centroid(land), radius, quad_segs=32)
+    clipped = shapely.intersection(disc, land)
+    want = _overlay_population(mx, clipped)
+    got = area_weighted_population(mx, clipped)[schema.POP_TOTAL]
+    assert got == pytest.approx(want, rel=1e-9)
+    weights = AreaWeights(mx, land=land)
+    assert weights.covered.all()  # land is the units' own union
+    assert weights(clipped, unclipped=disc)[schema.POP_TOTAL] == pytest.approx(want, rel=1e-9)
+    assert weights(clipped)[schema.POP_TOTAL] == pytest.approx(want, rel=1e-9)
+
+
+def test_area_weights_with_unclipped_use_the_clipped_polygon_where_land_does_not_cover(jep):
+    """Units that land does not cover (here: land cut in half) are weighed against the clipped
+    polygon, so the unclipped shortcut never counts people off land."""
+    mx = jep.units[jep.units.country == "MX"]
+    whole = land_by_side(jep.units)["MX"]
+    x0, y0, x1, y1 = whole.bounds
+    land = shapely.clip_by_rect(whole, x0, y0, (x0 + x1) / 2, y1)
+    disc = shapely.buffer(shapely.centroid(whole), 15_000.0, quad_segs=32)
+    clipped = shapely.intersection(disc, land)
+    weights = AreaWeights(mx, land=land)
+    assert 0 < weights.covered.sum() < len(mx)
+    want = _overlay_population(mx, clipped)
+    assert weights(clipped, unclipped=disc)[schema.POP_TOTAL] == pytest.approx(want, rel=1e-9)
 
 
 def test_grid_with_wait_bands_from_the_shared_raster_equal_direct(tjsd, graph, sy_times, us_edges):

@@ -367,37 +367,70 @@ def area_weighted_population(
 
 class AreaWeights:
     """:func:`area_weighted_population` of one unit table for many polygons: the unit tree,
-    areas and values are built once (the numbers are those of the function, term for term)."""
+    areas and values are built once (the numbers are those of the function, term for term).
+
+    ``land``: the polygon the weighed polygons were clipped to (``polygon = unclipped ∩ land``,
+    see :meth:`__call__`); the units it covers are then weighed against the unclipped polygon.
+    """
 
     def __init__(
-        self, units: gpd.GeoDataFrame, *, columns: Sequence[str] = (schema.POP_TOTAL,)
+        self,
+        units: gpd.GeoDataFrame,
+        *,
+        columns: Sequence[str] = (schema.POP_TOTAL,),
+        land=None,
     ) -> None:
         self.columns = list(columns)
         self.geoms = np.asarray(units.geometry.values)
         self.tree = shapely.STRtree(self.geoms)
         self.area = shapely.area(self.geoms)
         self.values = units[self.columns].to_numpy(dtype=float)
+        self.covered = None
+        if land is not None and len(self.geoms):
+            shapely.prepare(land)
+            self.covered = shapely.covers(land, self.geoms)
 
-    def __call__(self, polygon) -> pd.Series:
+    def __call__(self, polygon, *, unclipped=None) -> pd.Series:
+        """Weighted sums over ``polygon``.
+
+        ``unclipped``: ``polygon`` before it was clipped to the ``land`` given at construction.
+        A unit that land covers has the same share of its area in both; against the unclipped
+        polygon (a disc, say) the share is far cheaper to compute, as the unit no longer shares
+        its boundary with the polygon (the share along land's edge needs a full overlay).
+        """
         if polygon is None or polygon.is_empty or not len(self.geoms):
             return pd.Series(0.0, index=self.columns)
+        share = np.zeros(len(self.geoms))
+        if unclipped is None or self.covered is None:
+            self._shares(polygon, share, None)
+        else:
+            self._shares(unclipped, share, self.covered)
+            self._shares(polygon, share, ~self.covered)
+        return pd.Series(np.nansum(self.values * share[:, None], axis=0), index=self.columns)
+
+    def _shares(self, polygon, share: np.ndarray, mask: np.ndarray | None) -> None:
+        """Write into ``share`` the area share inside ``polygon`` of the units (where ``mask``)."""
         geoms = self.geoms
         cand = self.tree.query(polygon, predicate="intersects")
-        share = np.zeros(len(geoms))
-        if len(cand):
-            shapely.prepare(polygon)
-            inside = shapely.contains_properly(polygon, geoms[cand])
-            share[cand[inside]] = 1.0
-            edge = cand[~inside]
-            if len(edge):
-                # clip the (large) polygon to each unit's box first: intersecting a small piece
-                # is far cheaper than intersecting the whole isochrone, and the result is the same
-                boxes = shapely.bounds(geoms[edge])
-                pieces = np.array([shapely.clip_by_rect(polygon, *b) for b in boxes], dtype=object)
-                bad = ~shapely.is_valid(pieces)
-                if bad.any():
-                    pieces[bad] = shapely.make_valid(pieces[bad])
-                area = self.area[edge]
-                inter = shapely.area(shapely.intersection(geoms[edge], pieces))
-                share[edge] = np.divide(inter, area, out=np.zeros_like(area), where=area > 0)
-        return pd.Series(np.nansum(self.values * share[:, None], axis=0), index=self.columns)
+        if mask is not None:
+            cand = cand[mask[cand]]
+        if not len(cand):
+            return
+        shapely.prepare(polygon)
+        inside = shapely.contains_properly(polygon, geoms[cand])
+        share[cand[inside]] = 1.0
+        edge = cand[~inside]
+        if not len(edge):
+            return
+        # clip the (large) polygon to each unit's box first: intersecting a small piece is far
+        # cheaper than intersecting the whole polygon, and the result is the same. clip_by_rect
+        # may return an invalid piece (a ring touching itself where the box cuts it); repairing
+        # it can lose most of the piece, so those units take the whole polygon instead.
+        boxes = shapely.bounds(geoms[edge])
+        pieces = np.array([shapely.clip_by_rect(polygon, *b) for b in boxes], dtype=object)
+        bad = ~shapely.is_valid(pieces)
+        if bad.any():
+            pieces[bad] = polygon
+        area = self.area[edge]
+        inter = shapely.area(shapely.intersection(geoms[edge], pieces))
+        share[edge] = np.divide(inter, area, out=np.zeros_like(area), where=area > 0)

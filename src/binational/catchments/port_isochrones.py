@@ -108,7 +108,9 @@ def port_isochrones(
                     land=land, options=options, grids=grids,
                 )  # fmt: skip
             else:
-                geoms, pops = _discs(port_frame, code, side, seconds, land, straight_line), {}
+                geoms, pops = _discs(
+                    port_frame, code, side, seconds, land, straight_line, side_units, areal
+                )
             rows += _band_rows(
                 budgets, geoms, pops, side_units, code=code, side=side, role=role, areal=areal,
                 wait_min=wait_s / 60.0, direction=direction, method=method,
@@ -162,22 +164,35 @@ def _network_polygons(
     return geoms, {id(g): float(s[0]) for g, s in zip(geoms, sums, strict=True)}
 
 
-def _discs(port_frame, code, side, seconds, land, straight_line) -> list:
+def _discs(
+    port_frame, code, side, seconds, land, straight_line, side_units, areal
+) -> tuple[list, dict]:
+    """Discs of the reach radius of each budget around the port, clipped to land, and the
+    population inside each (one polygon per distinct radius)."""
     pts = np.asarray(port_frame.loc[port_frame[schema.PORT_CODE] == code].geometry)
+    side_land = land.get(side)
+    if side not in areal:
+        areal[side] = AreaWeights(side_units, land=side_land)
+    by_radius: dict[float, object] = {}
+    pops: dict[int, float] = {}
     geoms = []
     for s in seconds:
         radius = float(
             sl.reach_radius_m(s, circuity=straight_line.circuity, speed_kph=straight_line.speed_kph)
         )
-        disc = (
-            shapely.union_all(shapely.buffer(pts, radius, quad_segs=32))
-            if radius > 0
-            else shapely.Polygon()
-        )
-        if side in land and not disc.is_empty:
-            disc = shapely.intersection(disc, land[side])
-        geoms.append(disc)
-    return geoms
+        if radius not in by_radius:
+            disc = (
+                shapely.union_all(shapely.buffer(pts, radius, quad_segs=32))
+                if radius > 0
+                else shapely.Polygon()
+            )
+            clipped = disc
+            if side_land is not None and not disc.is_empty:
+                clipped = shapely.intersection(disc, side_land)
+            by_radius[radius] = clipped
+            pops[id(clipped)] = float(areal[side](clipped, unclipped=disc)[schema.POP_TOTAL])
+        geoms.append(by_radius[radius])
+    return geoms, pops
 
 
 def _band_rows(
