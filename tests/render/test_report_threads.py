@@ -90,6 +90,13 @@ def spy(*args, **kwargs):
     print("side pid", os.getpid(), file=sys.stderr, flush=True)
     return chain(*args, **kwargs)
 reporting._network_chain = spy
+from binational.render import report as render_report
+draw = render_report.draw_sections
+def draw_spy(ctx, sections, *, only=None):
+    names = [sections[i].__name__ for i in (range(len(sections)) if only is None else only)]
+    print("drew", os.getpid(), ",".join(names), file=sys.stderr, flush=True)
+    return draw(ctx, sections, only=only)
+render_report.draw_sections = draw_spy
 pages = {}
 for n in (1, 2):
     settings.workers = n
@@ -125,6 +132,16 @@ def test_a_forked_process_gives_the_page_one_worker_gives(data_dir, tmp_path):
     one, two = got["pages"]["1"], got["pages"]["2"]
     assert "catchments" in one and "commuting" in one
     _same_page(one, two)
+    # the second report: the side process drew the catchments section; every section was
+    # drawn once, the shared one (crossings) by whichever side was free first
+    second = re.findall(r"drew (\d+) (\S*)", run.stderr.split("side pid")[2])
+    by_pid: dict[int, list[str]] = {}
+    for pid, names in second:
+        by_pid.setdefault(int(pid), []).extend(n for n in names.split(",") if n)
+    assert "catchments_section" in by_pid[pids[1]]
+    drawn = [n for names in by_pid.values() for n in names]
+    assert sorted(drawn) == sorted(set(drawn)), drawn  # none twice
+    assert "crossings_section" in drawn and "overview_section" in by_pid[got["parent"]]
 
 
 def test_an_error_in_the_side_worker_reaches_the_caller(jz, monkeypatch):
@@ -174,6 +191,30 @@ def test_a_forked_job_returns_its_result_and_raises_its_errors():
     with pytest.raises(_parallel.WorkerError, match="exit code 3"):
         pool.submit(_dies).result()
     pool.shutdown()
+
+
+def _drain(queue):
+    import time
+
+    taken = []
+    while (item := queue.take()) is not None:
+        taken.append(item)
+        time.sleep(0.01)  # let the other side take some too
+    return taken
+
+
+def test_a_shared_queue_hands_each_item_to_one_side_only():
+    queue = _parallel.SharedQueue(range(40), shared=True)
+    pool = _parallel._ForkExecutor()
+    theirs = pool.submit(_drain, queue)
+    mine = _drain(queue)
+    theirs = theirs.result()
+    pool.shutdown()
+    assert sorted(mine + theirs) == list(range(40))  # each once, none lost
+    assert mine and theirs  # both took a share
+    assert queue.take() is None
+    local = _parallel.SharedQueue(["a", "b"], shared=False)
+    assert local.drain() == ["a", "b"] and local.take() is None
 
 
 def test_no_fork_while_other_threads_run(caplog):

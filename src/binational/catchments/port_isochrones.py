@@ -181,11 +181,11 @@ def _discs(
             sl.reach_radius_m(s, circuity=straight_line.circuity, speed_kph=straight_line.speed_kph)
         )
         if radius not in by_radius:
-            disc = (
-                shapely.union_all(shapely.buffer(pts, radius, quad_segs=32))
-                if radius > 0
-                else shapely.Polygon()
-            )
+            discs = shapely.buffer(pts, radius, quad_segs=32) if radius > 0 else []
+            if len(discs) == 0:
+                disc = shapely.Polygon()
+            else:  # one crossing point: its disc; several (bridges of one port): their union
+                disc = discs[0] if len(discs) == 1 else shapely.union_all(discs)
             clipped = disc
             if side_land is not None and not disc.is_empty:
                 clipped = shapely.intersection(disc, side_land)

@@ -145,6 +145,9 @@ class _ChildFuture(Future):
 class _ForkExecutor(Executor):
     """Runs each job in a child forked from this process."""
 
+    #: jobs run in another process (they may draw with matplotlib beside the caller)
+    forks = True
+
     def __init__(self) -> None:
         self._futures: list[_ChildFuture] = []
 
@@ -172,6 +175,44 @@ class _ForkExecutor(Executor):
                 with contextlib.suppress(BaseException):
                     future.result()
             future.stop()
+
+
+class SharedQueue:
+    """Items that the caller and its forked side job both work through, each taken once: the
+    first side to ask takes the next one (a counter in shared memory, under its lock; made
+    before the fork, it is the same counter in both processes).
+
+    ``shared=False`` (a thread or an inline side job, which take nothing from it): a plain
+    counter under a thread lock.
+    """
+
+    def __init__(self, items, *, shared: bool) -> None:
+        self.items = list(items)
+        if shared:
+            self._next = multiprocessing.get_context("fork").Value("i", 0)
+            self._lock = self._next.get_lock()
+        else:
+            self._next, self._lock = _Counter(), threading.Lock()
+
+    def take(self):
+        """The next item nobody has taken yet, or None when all are taken."""
+        with self._lock:
+            i = self._next.value
+            if i >= len(self.items):
+                return None
+            self._next.value = i + 1
+        return self.items[i]
+
+    def drain(self) -> list:
+        """Take every item left, in order."""
+        out = []
+        while (item := self.take()) is not None:
+            out.append(item)
+        return out
+
+
+class _Counter:
+    value = 0
 
 
 def fork_obstacle() -> str | None:

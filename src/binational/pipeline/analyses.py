@@ -94,12 +94,13 @@ def region_routing_graph(region):
         built (each analysis then builds it from the network and reports the error itself).
     """
     from .._crs import is_metric
-    from ..catchments import routing_graph
 
     network = getattr(region, "network", None)
     units = getattr(region, "units", None)
     if network is None or units is None or units.crs is None or not is_metric(units.crs):
         return None
+    from ..catchments import routing_graph  # not before: without a network, nothing to build
+
     ports = getattr(region, "ports", None)
     if ports is not None and ports.crs is not None and ports.crs != units.crs:
         ports = ports.to_crs(units.crs)

@@ -134,10 +134,6 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None, grap
         fails; the caller reports it.
     """
     from .. import schema
-    from ..catchments import OTAY_MESA_EAST
-    from ..commuting import CommutingScenario, commuting, pedestrian_check
-    from ..commuting.scenario import run_scenario
-    from ..commuting.timetax import occupancy, person_hours_waiting
     from ..errors import DataSourceError
     from ..io.survey import SURVEY_PORTS
 
@@ -157,6 +153,12 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None, grap
     absent = [str(p) for p in paths.values() if not p.exists()]
     if absent:
         raise DataSourceError(f"commuting model input(s) not found: {', '.join(absent)}")
+    # the model's modules only now: a region the survey does not cover fails at once
+    from ..catchments import OTAY_MESA_EAST
+    from ..commuting import CommutingScenario, commuting, pedestrian_check
+    from ..commuting.scenario import run_scenario
+    from ..commuting.timetax import occupancy, person_hours_waiting
+
     inputs = commuting_inputs(paths)
     volumes = inputs["volumes"]
     result = commuting(

@@ -14,7 +14,7 @@ from .._gc import older_objects_frozen
 from .._progress import step
 from ..errors import BinationalError
 from ._files import data_file_checksums, read_region_survey
-from ._parallel import side_runner
+from ._parallel import SharedQueue, side_runner
 from .analyses import (
     _population_check,
     catchments_result,
@@ -144,9 +144,6 @@ def report(
         raise RenderError(f"region {region.spec.name!r} has no census units: nothing to report")
     sub = {"permutations": min(permutations, 199), "seed": seed, "data_dir": data_dir}
     order = tuple(SECTIONS if sections is None else sections)
-    # with a side worker, the census-unit side also draws the sections that read only its
-    # results; without one, every section is drawn at the end from all of them
-    units_at = _units_positions(order) if settings.workers > 1 else []
     survey_missing: dict[str, str] = {}
     survey, survey_path = read_region_survey(region, survey_missing, data_dir=data_dir)
     draw = {
@@ -167,7 +164,21 @@ def report(
     # the commuting model here. The objects loaded so far stay out of the collector's passes
     # (in the child too: no copy of the parent's pages for the collector's bookkeeping).
     with older_objects_frozen(), side_runner(settings.workers, kind=settings.worker_kind) as side:
-        net_job = side.submit(_network_chain, region, catchments, graph=graph)
+        # which side draws which section (nothing before the end with one worker)
+        own_at, pool_at, net_at = _section_sides(order, side_draws=getattr(side, "forks", False))
+        if settings.workers <= 1:
+            own_at, pool_at, net_at = [], [], []
+        pool = SharedQueue(pool_at, shared=bool(net_at))
+        net_job = side.submit(
+            _network_chain,
+            region,
+            catchments,
+            graph=graph,
+            sections=order,
+            draw_at=net_at,
+            pool=pool if net_at else None,
+            draw=draw,
+        )
         units = _units_chain(
             region,
             concentration,
@@ -176,7 +187,8 @@ def report(
             graph=graph,
             conc_permutations=permutations,
             sections=order,
-            draw_at=units_at,
+            draw_at=own_at,
+            pool=pool,
             draw=draw,
             **sub,
         )
@@ -198,30 +210,57 @@ def report(
         missing=missing,
         sections=order,
         results=extra,
-        drawn=units["drawn"],
+        drawn={**units["drawn"], **net["drawn"]},
         **draw,
     )
-    parts.timings = {**timings, **units["draw_s"], **parts.timings}
+    parts.timings = {**timings, **units["draw_s"], **net["draw_s"], **parts.timings}
     parts.missing.update(units["skipped"])  # listed by the CLI; the page leaves those out
     return parts
 
 
-def _units_positions(order: Sequence) -> list[int]:
-    """Positions in ``order`` of the built-in sections that read only the census-unit side's
-    results (concentration, groups, survey). The others (the map of both sides, catchments,
-    commuting, the notes, sections a user added) are drawn at the end, from all the results.
-    (The catchments' sections are not drawn in the child process: it would import the whole
-    drawing stack again, which costs more than it saves.)"""
+def _section_sides(order: Sequence, *, side_draws: bool) -> tuple[list, list, list]:
+    """Which side of a report draws which built-in section, by position in ``order``.
+
+    Returns ``(own, pool, network)``: the census-unit side (this process) draws ``own``, the
+    sections that read its results (concentration, groups, survey); ``network`` are drawn by
+    the side job after the catchments it computed (only when ``side_draws``: a forked process;
+    matplotlib must not draw in two threads of one process); ``pool`` reads only the region, and
+    whichever side is free first draws each. The rest (the map of both sides, commuting, the
+    notes, sections a user added) are drawn at the end, from all the results.
+    """
     from ..render import report as r
 
-    units = {
+    own = {
         r.summary_section,
-        r.crossings_section,
         r.socioeconomic_section,
         r.concentration_section,
         r.groups_report_section,
     }
-    return [i for i, fn in enumerate(order) if fn in units]
+    either = {r.crossings_section}
+    network = {r.catchments_section} if side_draws else set()
+    if not side_draws:
+        own |= either
+        either = set()
+    return (
+        [i for i, fn in enumerate(order) if fn in own],
+        [i for i, fn in enumerate(order) if fn in either],
+        [i for i, fn in enumerate(order) if fn in network],
+    )
+
+
+def _draw_part(region, draw, sections, positions, pool, **results) -> tuple[dict, dict]:
+    """Draw the sections at ``positions``, then those that nobody else took from ``pool``."""
+    if not positions and (pool is None or not pool.items):
+        return {}, {}
+    from ..render.report import draw_sections, report_context
+
+    ctx = report_context(region, **(draw or {}), **results)
+    drawn, timings = draw_sections(ctx, sections, only=positions)
+    while pool is not None and (i := pool.take()) is not None:
+        more, secs = draw_sections(ctx, sections, only=[i])
+        drawn.update(more)
+        timings.update(secs)
+    return drawn, timings
 
 
 def _units_chain(
@@ -237,10 +276,12 @@ def _units_chain(
     data_dir,
     sections: Sequence = (),
     draw_at: Sequence[int] = (),
+    pool: SharedQueue | None = None,
     draw: dict | None = None,
 ) -> dict:
     """The census-unit side: the concentration profile, the named groups and the commuting
-    model (on the shared routing ``graph``), then the sections at ``draw_at``."""
+    model (on the shared routing ``graph``), then the sections at ``draw_at`` and those left
+    in ``pool``."""
     missing: dict[str, str] = {}
     t0 = time.perf_counter()
     if isinstance(concentration, str) and concentration == "auto":
@@ -263,12 +304,9 @@ def _units_chain(
         else ({}, {})
     )
     t2 = time.perf_counter()
-    drawn: tuple[dict, dict] = ({}, {})
-    if draw_at:
-        from ..render.report import draw_sections, report_context
-
-        ctx = report_context(region, **(draw or {}), concentration=concentration, results=more)
-        drawn = draw_sections(ctx, sections, only=draw_at)
+    drawn = _draw_part(
+        region, draw, sections, draw_at, pool, concentration=concentration, results=more
+    )
     return {
         "result": concentration,
         "missing": missing,
@@ -281,15 +319,37 @@ def _units_chain(
     }
 
 
-def _network_chain(region, catchments, *, graph) -> dict:
+def _network_chain(
+    region,
+    catchments,
+    *,
+    graph,
+    sections: Sequence = (),
+    draw_at: Sequence[int] = (),
+    pool: SharedQueue | None = None,
+    draw: dict | None = None,
+) -> dict:
     """The road-network side: the catchments on the shared routing ``graph`` (None: built from
-    the region's network, or the straight-line model without one)."""
+    the region's network, or the straight-line model without one), then the sections at
+    ``draw_at`` and, with a ``pool``, those nobody else has taken from it."""
     missing: dict[str, str] = {}
     t0 = time.perf_counter()
     if isinstance(catchments, str) and catchments == "auto":
         log.info("report: catchments")
         catchments = catchments_result(region, missing, graph=graph)
-    return {"result": catchments, "missing": missing, "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    drawn, draw_s = (
+        _draw_part(region, draw, sections, draw_at, pool, catchments=catchments)
+        if draw_at
+        else ({}, {})
+    )
+    return {
+        "result": catchments,
+        "missing": missing,
+        "seconds": seconds,
+        "drawn": drawn,
+        "draw_s": draw_s,
+    }
 
 
 def write_report(

