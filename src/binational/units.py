@@ -284,11 +284,13 @@ def load_region(
         data_dir = spec.data_dir  # a user's region with its own folder (regions file data_dir)
     ddir = resolve_data_dir(data_dir) if (data_dir is not None or not files) else None
     load = _Loader(spec, _role_paths(spec, ddir, files))
-    units = load.census_units(column_map=(files or {}).get("us_column_map") or spec.us_column_map)
-
-    # --- ports; units far from them: a mislabelled CRS (error) or shifted records (dropped) ---
     ports = region_ports(spec, level="port")
     ports = ports[ports["port_code"].isin(spec.ports)].to_crs(spec.crs)
+    # on a cold cache, the road network is parsed in a side process while the rest loads
+    load.start_network_warmup(ports, requested=network)
+    units = load.census_units(column_map=(files or {}).get("us_column_map") or spec.us_column_map)
+
+    # --- units far from the ports: a mislabelled CRS (error) or shifted records (dropped) ---
     unit_files = ", ".join(str(p) for r in ("us_tracts", "mx_agebs") if (p := load.first(r)))
     units = _plausible.check_units_in_region(
         units, anchors=ports, report=load.report, files=unit_files
@@ -352,6 +354,7 @@ class _Loader:
         self.roles = roles
         self.report = DropReport()
         self.missing: dict[str, str] = {}
+        self.warmup = None  # a side process filling the network cache (start_network_warmup)
         self.read_log: list[dict] = []
 
     def first(self, role: str) -> Path | None:
@@ -502,11 +505,23 @@ class _Loader:
         waits_df = io_waits.combine_waits(wait_tables) if wait_tables else empty_waits
         return crossings_df, waits_df
 
+    def start_network_warmup(self, ports: gpd.GeoDataFrame, *, requested: bool) -> None:
+        """Fill the prepared-network cache in a side process, where that helps
+        (:func:`binational.network.warmup.start_warmup`); :meth:`network` waits for it."""
+        path = self.first("network")
+        if requested and path:
+            from .network.warmup import start_warmup
+
+            self.warmup = start_warmup(path, crs=self.spec.crs, ports=ports)
+
     def network(self, *, requested: bool):
         """The road network, deferred to its first use (None, with the reason, without one)."""
         path = self.first("network")
         if requested and path:
-            return _DeferredNetwork(lambda region: _load_network(path, region=region))
+            warmup = self.warmup
+            return _DeferredNetwork(
+                lambda region: _load_network(path, region=region, warmup=warmup)
+            )
         if not path:
             self.missing["network"] = (
                 "no road network in the data folder: catchments use the straight-line model "
@@ -517,15 +532,18 @@ class _Loader:
         return None
 
 
-def _load_network(path: Path, *, region: Region) -> nx.MultiDiGraph:
+def _load_network(path: Path, *, region: Region, warmup=None) -> nx.MultiDiGraph:
     """The prepared road network of ``region`` (what ``Region.network`` loads on first access).
 
     Its flagged records go to ``region.drops`` and its read to ``region.sources``, as an eager
-    load would have put them.
+    load would have put them. A ``warmup`` (:class:`binational.network.warmup.Warmup`) still
+    filling the cache is waited for first.
     """
     from .network import prepare_network
 
     t0 = time.perf_counter()
+    if warmup is not None:
+        warmup.wait()
     graph = prepare_network(path, crs=region.spec.crs, ports=region.ports, report=region.drops)
     seconds = time.perf_counter() - t0
     row = {"layer": "network", "path": str(path), "bytes": path.stat().st_size}

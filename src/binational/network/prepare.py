@@ -42,6 +42,7 @@ __all__ = [
     "countries_at",
     "mark_border_edges",
     "prepare_network",
+    "prepared_network_cached",
     "require_projected",
 ]
 
@@ -103,9 +104,7 @@ def prepare_network(
     if isinstance(network, str | os.PathLike):
         if crs is None:
             raise CRSError(f"{network}: give crs= (a metric CRS) to prepare a network file")
-        key = {"ports": _port_ident(ports, crs), "speeds": _speeds_ident(defaults)}
-        if border is not None:
-            key["border"] = _border_ident(border, crs)
+        key = _prepared_ident(crs=crs, ports=ports, border=border, defaults=defaults)
 
         def prepare(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
             G = impute_speeds(G, defaults=defaults)
@@ -124,6 +123,40 @@ def prepare_network(
             G, *_border_parts(border, pyproj.CRS.from_user_input(G.graph["crs"]))
         )
     return G
+
+
+def prepared_network_cached(
+    path: str | os.PathLike,
+    *,
+    crs: Any,
+    ports: gpd.GeoDataFrame | None = None,
+    border: Any = None,
+    defaults: Mapping | str | os.PathLike | None = None,
+) -> bool:
+    """True when :func:`prepare_network` of the file ``path`` with these arguments would be a
+    cache hit (it would skip the parse and every step).
+
+    Parameters
+    ----------
+    path
+        Local network file.
+    crs, ports, border, defaults
+        As :func:`prepare_network`.
+
+    Returns
+    -------
+    bool
+    """
+    key = _prepared_ident(crs=crs, ports=ports, border=border, defaults=defaults)
+    return roads.prepared_network_cached(path, crs=crs, key=key)
+
+
+def _prepared_ident(*, crs: Any, ports, border, defaults) -> dict:
+    """What identifies a preparation in the prepared-network cache key."""
+    key = {"ports": _port_ident(ports, crs), "speeds": _speeds_ident(defaults)}
+    if border is not None:
+        key["border"] = _border_ident(border, crs)
+    return key
 
 
 def _metric_graph(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:

@@ -55,6 +55,7 @@ from ._cache import (
     CACHE_FORMAT_VERSION,
     _frames_from_tables,
     _graph_from_tables,
+    _paths,
     _read_cache,
     _Tables,
     _tables_from_graph,
@@ -72,6 +73,7 @@ __all__ = [
     "load_network",
     "load_network_frames",
     "load_prepared_network",
+    "prepared_network_cached",
     "project_network",
 ]
 
@@ -168,6 +170,33 @@ def load_prepared_network(
     networkx.MultiDiGraph
         The prepared graph.
     """
+    source, key_hex = _prepared_key(path, crs=crs, key=key)
+    with gc_paused():
+        return _load_prepared(
+            source, key_hex, prepare, path=path, crs=crs, cache=cache, report=report
+        )
+
+
+def prepared_network_cached(path: str | os.PathLike, *, crs: Any, key: Mapping[str, Any]) -> bool:
+    """True when :func:`load_prepared_network` with these arguments would read its cache
+    (``settings.use_cache`` on and an entry written for this file, CRS and preparation).
+
+    Parameters
+    ----------
+    path, crs, key
+        As :func:`load_prepared_network`.
+
+    Returns
+    -------
+    bool
+    """
+    if not settings.use_cache:
+        return False
+    return _paths(_prepared_key(path, crs=crs, key=key)[1])["manifest"].is_file()
+
+
+def _prepared_key(path, *, crs: Any, key: Mapping[str, Any]) -> tuple[_Source, str]:
+    """The source of a local network file and its prepared-network cache key."""
     source = _Source.make(path, polygon=None, bbox=None, place=None, network_type="drive")
     ident = dict(
         source.ident,
@@ -176,10 +205,7 @@ def load_prepared_network(
         crs=_crs_string(crs),
         prepared=dict(key),
     )
-    with gc_paused():
-        return _load_prepared(
-            source, cache_key(ident), prepare, path=path, crs=crs, cache=cache, report=report
-        )
+    return source, cache_key(ident)
 
 
 def _load_prepared(
