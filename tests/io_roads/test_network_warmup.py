@@ -84,9 +84,7 @@ def test_no_warmup_where_it_cannot_help(data_dir, tmp_path, monkeypatch):
     assert warmup.start_warmup(net, crs=crs) is None
     # a network already cached: nothing to warm
     monkeypatch.setattr(warmup, "fork_obstacle", lambda: None)
-    monkeypatch.setattr(
-        "binational.network.prepare.prepared_network_cached", lambda *a, **k: True
-    )
+    monkeypatch.setattr("binational.network.prepare.prepared_network_cached", lambda *a, **k: True)
     assert warmup.start_warmup(net, crs=crs) is None
 
 
@@ -107,5 +105,5 @@ def test_a_failed_warmup_leaves_the_parse_and_its_error_to_the_caller(tmp_path, 
     from binational.network.prepare import prepared_network_cached
 
     assert not prepared_network_cached(bad, crs=crs)
-    with pytest.raises(binational.errors.BinationalError, match="roads.graphml"):
+    with pytest.raises(binational.errors.BinationalError, match=r"roads\.graphml"):
         prepare_network(bad, crs=crs)
