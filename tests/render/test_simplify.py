@@ -75,3 +75,31 @@ def test_junctions_are_kept():
     out = _simplify_arcs(geoms, 10.0)
     assert shapely.coverage_is_valid(out)
     assert shapely.get_num_coordinates(out[0]) == 7
+
+
+def test_generalize_follows_geos_topology_preserving_simplification(tj):
+    """The map's isochrones (Tijuana–San Diego network, 60 and 120 min): plain Douglas–Peucker
+    against GEOS's topology-preserving simplification (the reference) at the report map's
+    300 m and 1 km²: valid polygons, fewer vertices, the two outlines apart by no more than the
+    tolerance along their length, and the same land to within 1 % over all."""
+    import binational
+    from binational.render._simplify import _drop_small, generalize
+
+    iso = binational.catchments(tj, minutes=[60, 120]).isochrones
+    iso = iso[~iso.geometry.is_empty]
+    got = generalize(iso, tolerance=300.0, min_area=1e6).geometry.to_numpy()
+    ref = _drop_small(shapely.simplify(iso.geometry.to_numpy(), 300.0, preserve_topology=True), 1e6)
+    ref = shapely.make_valid(ref)
+    assert shapely.is_valid(got).all()
+    assert shapely.get_num_coordinates(got).sum() < shapely.get_num_coordinates(ref).sum()
+    assert (
+        shapely.get_num_coordinates(got).sum()
+        < 0.1 * shapely.get_num_coordinates(iso.geometry.to_numpy()).sum()
+    )
+    diff = shapely.area(shapely.symmetric_difference(got, ref))
+    area = shapely.area(ref)
+    # each vertex moves by at most the tolerance: the land gained or lost is bounded by a strip
+    # of that width along the outline
+    bad = diff > 300.0 * shapely.length(ref)
+    assert not bad.any(), (diff[bad], area[bad])
+    assert diff.sum() <= 0.01 * area.sum()
