@@ -105,7 +105,10 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
 
     with step(f"load {args.region}"):
         region = load_region(
-            args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+            args.region,
+            data_dir=args.data_dir,
+            network=args.method != "straight-line",
+            prefetch_network=True,
         )
     scenario = None
     if args.close_port or args.otay_mesa_east:

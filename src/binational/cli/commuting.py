@@ -119,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or settings.data_dir or ".")
     with step(f"load {args.region}"):
         region = load_region(
-            args.region, data_dir=args.data_dir, network=args.method != "straight-line"
+            args.region,
+            data_dir=args.data_dir,
+            network=args.method != "straight-line",
+            prefetch_network=True,
         )
     paths = {k: data_dir / v for k, v in COMMUTING_FILES.items()}
     if args.survey:

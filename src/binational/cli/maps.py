@@ -46,7 +46,12 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     from ..units import load_region
 
     with step(f"load {args.region}"):
-        region = load_region(args.region, data_dir=args.data_dir, network=args.catchments)
+        region = load_region(
+            args.region,
+            data_dir=args.data_dir,
+            network=args.catchments,
+            prefetch_network=True,
+        )
     spec = region.spec
     columns = args.column or [
         "pop_density",

@@ -61,7 +61,12 @@ def _run(args: argparse.Namespace, out: Path) -> int:
 
     t0 = time.perf_counter()
     with step(f"load {args.region}"):
-        region = load_region(args.region, data_dir=args.data_dir, network=not args.no_network)
+        region = load_region(
+            args.region,
+            data_dir=args.data_dir,
+            network=not args.no_network,
+            prefetch_network=True,
+        )
     # the pipeline runs the analyses (groups and commuting too); render only draws them
     with step("report (analyses, then drawing)"):
         parts = report(
