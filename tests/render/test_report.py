@@ -34,6 +34,7 @@ def test_report_sections_and_honest_degradation(jz_report):
     for sid in (
         "summary",
         "overview",
+        "population",
         "crossings",
         "socioeconomic",
         "concentration",
@@ -46,6 +47,12 @@ def test_report_sections_and_honest_degradation(jz_report):
         assert f'<section id="{sid}">' in page
     catch = _section(page, "catchments")
     assert "straight-line model (no road network)" in catch
+    # the map alone in the overview; the density map and the official totals under population
+    overview = _section(page, "overview")
+    assert "<iframe" in overview and "<img" not in overview
+    population = _section(page, "population")
+    assert "Population density" in population and "<img" in population
+    assert "Population of the census units against the official 2020 totals" in population
     missing = _section(page, "missing")
     assert "network: no road network" in missing
     assert "RESAGEBURB" in missing

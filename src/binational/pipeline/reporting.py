@@ -155,6 +155,11 @@ def report(
         "offline": offline,
         "command": command,
     }
+    # read by a section either side may draw: computed once, before the sides part
+    pop_check = (results or {}).get("population_check")
+    if pop_check is None:
+        pop_check = _population_check(region)
+    shared = {"population_check": pop_check}  # results the sections of either side read
     wants_catchments = isinstance(catchments, str) and catchments == "auto"
     t0 = time.perf_counter()
     # the road network and its routing graph, once for the catchments and the commuting model
@@ -179,6 +184,7 @@ def report(
             draw_at=net_at,
             pool=pool if net_at else None,
             draw=draw,
+            shared=shared,
         )
         units = _units_chain(
             region,
@@ -191,6 +197,7 @@ def report(
             draw_at=own_at,
             pool=pool,
             draw=draw,
+            shared=shared,
             **sub,
         )
         net = net_job.result()
@@ -203,8 +210,7 @@ def report(
         "catchments": graph_s + net["seconds"],
         **({"groups_commuting": units["more_s"]} if groups or commuting else {}),
     }
-    extra = {**units["more"], **(results or {})}
-    extra.setdefault("population_check", _population_check(region))
+    extra = {"population_check": pop_check, **units["more"], **(results or {})}
     parts = build_report(
         region,
         concentration=concentration,
@@ -239,7 +245,7 @@ def _section_sides(order: Sequence, *, side_draws: bool) -> tuple[list, list, li
         r.concentration_section,
         r.groups_report_section,
     }
-    either = {r.crossings_section}
+    either = {r.crossings_section, r.population_section}
     network = {r.catchments_section} if side_draws else set()
     if not side_draws:
         own |= either
@@ -251,13 +257,17 @@ def _section_sides(order: Sequence, *, side_draws: bool) -> tuple[list, list, li
     )
 
 
-def _draw_part(region, draw, sections, positions, pool, **results) -> tuple[dict, dict]:
-    """Draw the sections at ``positions``, then those that nobody else took from ``pool``."""
+def _draw_part(
+    region, draw, sections, positions, pool, *, results=None, **computed
+) -> tuple[dict, dict]:
+    """Draw the sections at ``positions``, then those that nobody else took from ``pool``
+    (``computed``: this side's ``concentration`` or ``catchments``; ``results``: its other
+    results and those both sides share)."""
     if not positions and (pool is None or not pool.items):
         return {}, {}
     from ..render.report import draw_sections, report_context
 
-    ctx = report_context(region, **(draw or {}), **results)
+    ctx = report_context(region, **(draw or {}), results=results, **computed)
     drawn, timings = draw_sections(ctx, sections, only=positions)
     while pool is not None and (i := pool.take()) is not None:
         more, secs = draw_sections(ctx, sections, only=[i])
@@ -281,6 +291,7 @@ def _units_chain(
     draw_at: Sequence[int] = (),
     pool: SharedQueue | None = None,
     draw: dict | None = None,
+    shared: dict | None = None,
 ) -> dict:
     """The census-unit side: the concentration profile, the named groups and the commuting
     model (on the shared routing ``graph``), then the sections at ``draw_at`` and those left
@@ -308,7 +319,13 @@ def _units_chain(
     )
     t2 = time.perf_counter()
     drawn = _draw_part(
-        region, draw, sections, draw_at, pool, concentration=concentration, results=more
+        region,
+        draw,
+        sections,
+        draw_at,
+        pool,
+        concentration=concentration,
+        results={**(shared or {}), **more},
     )
     return {
         "result": concentration,
@@ -331,6 +348,7 @@ def _network_chain(
     draw_at: Sequence[int] = (),
     pool: SharedQueue | None = None,
     draw: dict | None = None,
+    shared: dict | None = None,
 ) -> dict:
     """The road-network side: the catchments on the shared routing ``graph`` (None: built from
     the region's network, or the straight-line model without one), then the sections at
@@ -342,7 +360,7 @@ def _network_chain(
         catchments = catchments_result(region, missing, graph=graph)
     seconds = time.perf_counter() - t0
     drawn, draw_s = (
-        _draw_part(region, draw, sections, draw_at, pool, catchments=catchments)
+        _draw_part(region, draw, sections, draw_at, pool, catchments=catchments, results=shared)
         if draw_at
         else ({}, {})
     )

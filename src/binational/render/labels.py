@@ -92,6 +92,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # report
     "report_title": ("{title}: regional report", "{title}: informe regional"),
     "overview": ("Overview of both sides", "Panorama de ambos lados"),
+    "population_section": ("Population", "Población"),
     "crossings_waits": ("Crossings and waits", "Cruces y tiempos de espera"),
     "concentration": ("Ethnic concentration", "Concentración étnica"),
     "catchments": ("Commuting catchments", "Áreas de captación de traslados"),

@@ -68,7 +68,13 @@ from .sections.catchments import catchments_section
 from .sections.concentration import concentration_section, socioeconomic_section
 from .sections.context import ReportContext, Section
 from .sections.crossings import crossings_section
-from .sections.overview import map_isochrones, map_variables, overview_section, report_map
+from .sections.overview import (
+    map_isochrones,
+    map_variables,
+    overview_section,
+    population_section,
+    report_map,
+)
 from .sections.results import commuting_report_section, groups_report_section
 from .sections.summary import summary_section
 
@@ -94,6 +100,7 @@ __all__ = [
     "missing_section",
     "overview_section",
     "page_html",
+    "population_section",
     "preload",
     "report_context",
     "report_map",
@@ -122,6 +129,7 @@ class ReportParts:
 SECTIONS: tuple[Section, ...] = (
     summary_section,
     overview_section,
+    population_section,
     crossings_section,
     socioeconomic_section,
     concentration_section,

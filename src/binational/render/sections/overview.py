@@ -1,5 +1,5 @@
 """Both sides: the interactive map (every variable on one units layer, catchments, border,
-ports), a density map and the population against the official totals."""
+ports); then population: a density map and the population against the official totals."""
 
 from __future__ import annotations
 
@@ -101,25 +101,33 @@ def report_map(ctx: ReportContext):
 
 
 def overview_section(ctx: ReportContext) -> dict:
-    """Both sides: the interactive map, population density and the official totals
-    (``ctx.results["population_check"]``, when the pipeline computed it)."""
+    """Both sides: the interactive map (the census units with every variable, the catchments,
+    the border and the ports)."""
+    from .. import maps
+
+    blocks = [
+        {
+            "kind": "map",
+            "srcdoc": maps.map_html(report_map(ctx), offline=ctx.offline),
+            "caption": t("interactive_map", ctx.lang),
+            "source": t("sources_of_figure", ctx.lang, src=ctx.both_sources()),
+        }
+    ]
+    return section("overview", t("overview", ctx.lang), blocks)
+
+
+def population_section(ctx: ReportContext) -> dict:
+    """Population density on both sides and the population of the census units against the
+    official totals (``ctx.results["population_check"]``, when the pipeline computed it).
+
+    It reads only the region, so a report can draw it beside its analyses."""
     from .. import maps, static
     from .._blocks import figure_block, table_block
 
     region, lang = ctx.region, ctx.lang
-    units = region.units
     blocks: list[dict] = []
-    m = report_map(ctx)
-    blocks.append(
-        {
-            "kind": "map",
-            "srcdoc": maps.map_html(m, offline=ctx.offline),
-            "caption": t("interactive_map", lang),
-            "source": t("sources_of_figure", lang, src=ctx.both_sources()),
-        }
-    )
     fig = static.plot_choropleth(
-        maps.with_density(units),
+        maps.with_density(region.units),
         "pop_density",
         lang=lang,
         border=ctx.border,
@@ -143,4 +151,4 @@ def overview_section(ctx: ReportContext) -> dict:
                 source="; ".join(check["source"].dropna().astype(str).unique()),
             )
         )
-    return section("overview", t("overview", lang), blocks)
+    return section("population", t("population_section", lang), blocks)
