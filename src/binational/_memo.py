@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-__all__ = ["memo_scope", "memoised"]
+__all__ = ["in_memo_scope", "memo_scope", "memoised"]
 
 F = TypeVar("F", bound=Callable)
 
@@ -28,7 +28,14 @@ _SCOPE: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 
 @contextlib.contextmanager
 def memo_scope() -> Iterator[None]:
-    """Memoise the :func:`memoised` functions until the block ends (then forget)."""
+    """Memoise the :func:`memoised` functions until the block ends (then forget).
+
+    A block inside another shares the outer block's memo (a report drawn in several parts, one
+    job, computes each table once); the outermost block forgets it.
+    """
+    if _SCOPE.get() is not None:
+        yield
+        return
     token = _SCOPE.set({})
     try:
         yield
@@ -51,5 +58,16 @@ def memoised(fn: F) -> F:
             memo[key] = (table, fn(table, *args, **kwargs))
         value = memo[key][1]
         return value.copy(deep=True) if hasattr(value, "copy") else value
+
+    return wrapper  # type: ignore[return-value]
+
+
+def in_memo_scope(fn: F) -> F:
+    """Decorate ``fn`` to run inside one :func:`memo_scope` block (its parts share it)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with memo_scope():
+            return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

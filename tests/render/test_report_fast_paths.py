@@ -292,3 +292,37 @@ def test_report_sets_older_objects_aside_and_back(jz):
         assert frozen - 100 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
+
+
+def test_nested_memo_scopes_share_the_outer_memo(jz):
+    """A report drawn in parts (draw_sections opens its own scope each time) inside one outer
+    scope builds each shelved step once; the outermost scope ends the memo."""
+    geoms = jz.units.geometry
+    with memo_scope():
+        with memo_scope():
+            first = _geodraw.polygon_paths(geoms)
+        with memo_scope():
+            again = _geodraw.polygon_paths(geoms)
+    assert all(p is q for p, q in zip(first[0], again[0], strict=True))
+    after = _geodraw.polygon_paths(geoms)
+    assert not any(p is q for p, q in zip(first[0], after[0], strict=True))
+
+
+def test_a_report_draws_all_its_parts_in_one_memo(jz, monkeypatch):
+    from binational import _memo, settings
+    from binational.pipeline import reporting
+
+    seen = []
+    draw = render_report.draw_sections
+
+    def spy(ctx, sections, *, only=None):
+        seen.append(_memo._SCOPE.get())
+        return draw(ctx, sections, only=only)
+
+    monkeypatch.setattr(render_report, "draw_sections", spy)
+    monkeypatch.setattr(settings, "workers", 2)
+    monkeypatch.setattr(settings, "worker_kind", "thread")
+    reporting.report(jz, permutations=19, seed=1)
+    assert len(seen) >= 2  # the census-unit part, then the end
+    assert seen[0] is not None and all(s is seen[0] for s in seen)
+    assert _memo._SCOPE.get() is None  # and gone once the report is built

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .. import settings
 from .._gc import older_objects_frozen
+from .._memo import in_memo_scope
 from .._progress import step
 from ..errors import BinationalError
 from ._files import data_file_checksums, read_region_survey
@@ -87,6 +88,7 @@ def report_results(
     return results, missing
 
 
+@in_memo_scope  # one memo for every part this process draws (tables, figure steps)
 def report(
     region,
     *,
