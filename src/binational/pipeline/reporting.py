@@ -177,16 +177,13 @@ def report(
         if settings.workers <= 1:
             own_at, pool_at, net_at = [], [], []
         pool = SharedQueue(pool_at, shared=bool(net_at))
+        base = {"region": region, "sections": order, "draw": draw, "shared": shared}
         net_job = side.submit(
             _network_chain,
             region,
             catchments,
             graph=graph,
-            sections=order,
-            draw_at=net_at,
-            pool=pool if net_at else None,
-            draw=draw,
-            shared=shared,
+            job=_DrawJob(**base, positions=net_at, pool=pool if net_at else None),
         )
         units = _units_chain(
             region,
@@ -195,11 +192,7 @@ def report(
             commuting=commuting,
             graph=graph,
             conc_permutations=permutations,
-            sections=order,
-            draw_at=own_at,
-            pool=pool,
-            draw=draw,
-            shared=shared,
+            job=_DrawJob(**base, positions=own_at, pool=pool),
             **sub,
         )
         net = net_job.result()
@@ -259,23 +252,39 @@ def _section_sides(order: Sequence, *, side_draws: bool) -> tuple[list, list, li
     )
 
 
-def _draw_part(
-    region, draw, sections, positions, pool, *, results=None, **computed
-) -> tuple[dict, dict]:
-    """Draw the sections at ``positions``, then those that nobody else took from ``pool``
-    (``computed``: this side's ``concentration`` or ``catchments``; ``results``: its other
-    results and those both sides share)."""
-    if not positions and (pool is None or not pool.items):
-        return {}, {}
-    from ..render.report import draw_sections, report_context
+@dataclasses.dataclass
+class _DrawJob:
+    """What one side of a report draws: the sections at ``positions`` of ``sections``, then
+    those nobody else has taken from ``pool``, with the drawing options ``draw`` and the
+    results both sides share (``shared``)."""
 
-    ctx = report_context(region, **(draw or {}), results=results, **computed)
-    drawn, timings = draw_sections(ctx, sections, only=positions)
-    while pool is not None and (i := pool.take()) is not None:
-        more, secs = draw_sections(ctx, sections, only=[i])
-        drawn.update(more)
-        timings.update(secs)
-    return drawn, timings
+    region: object
+    sections: Sequence = ()
+    positions: Sequence[int] = ()
+    pool: SharedQueue | None = None
+    draw: dict | None = None
+    shared: dict | None = None
+
+    def run(self, *, results: dict | None = None, **computed) -> tuple[dict, dict]:
+        """Draw them (``computed``: this side's ``concentration`` or ``catchments``;
+        ``results``: its other results)."""
+        pool = self.pool
+        if not self.positions and (pool is None or not pool.items):
+            return {}, {}
+        from ..render.report import draw_sections, report_context
+
+        ctx = report_context(
+            self.region,
+            **(self.draw or {}),
+            results={**(self.shared or {}), **(results or {})},
+            **computed,
+        )
+        drawn, timings = draw_sections(ctx, self.sections, only=self.positions)
+        while pool is not None and (i := pool.take()) is not None:
+            more, secs = draw_sections(ctx, self.sections, only=[i])
+            drawn.update(more)
+            timings.update(secs)
+        return drawn, timings
 
 
 def _units_chain(
@@ -289,15 +298,10 @@ def _units_chain(
     permutations: int,
     seed: int,
     data_dir,
-    sections: Sequence = (),
-    draw_at: Sequence[int] = (),
-    pool: SharedQueue | None = None,
-    draw: dict | None = None,
-    shared: dict | None = None,
+    job: _DrawJob | None = None,
 ) -> dict:
     """The census-unit side: the concentration profile, the named groups and the commuting
-    model (on the shared routing ``graph``), then the sections at ``draw_at`` and those left
-    in ``pool``."""
+    model (on the shared routing ``graph``), then the sections of ``job``."""
     missing: dict[str, str] = {}
     t0 = time.perf_counter()
     if isinstance(concentration, str) and concentration == "auto":
@@ -320,15 +324,7 @@ def _units_chain(
         else ({}, {})
     )
     t2 = time.perf_counter()
-    drawn = _draw_part(
-        region,
-        draw,
-        sections,
-        draw_at,
-        pool,
-        concentration=concentration,
-        results={**(shared or {}), **more},
-    )
+    drawn = job.run(concentration=concentration, results=more) if job else ({}, {})
     return {
         "result": concentration,
         "missing": missing,
@@ -346,26 +342,18 @@ def _network_chain(
     catchments,
     *,
     graph,
-    sections: Sequence = (),
-    draw_at: Sequence[int] = (),
-    pool: SharedQueue | None = None,
-    draw: dict | None = None,
-    shared: dict | None = None,
+    job: _DrawJob | None = None,
 ) -> dict:
     """The road-network side: the catchments on the shared routing ``graph`` (None: built from
-    the region's network, or the straight-line model without one), then the sections at
-    ``draw_at`` and, with a ``pool``, those nobody else has taken from it."""
+    the region's network, or the straight-line model without one), then the sections of
+    ``job`` when it has positions of its own (a forked side)."""
     missing: dict[str, str] = {}
     t0 = time.perf_counter()
     if isinstance(catchments, str) and catchments == "auto":
         log.info("report: catchments")
         catchments = catchments_result(region, missing, graph=graph)
     seconds = time.perf_counter() - t0
-    drawn, draw_s = (
-        _draw_part(region, draw, sections, draw_at, pool, catchments=catchments, results=shared)
-        if draw_at
-        else ({}, {})
-    )
+    drawn, draw_s = job.run(catchments=catchments) if job and job.positions else ({}, {})
     shared_graph = graph is not None and getattr(catchments, "graph", None) is graph
     if shared_graph:
         # the caller holds this graph: not sent back from a side process (pickling it there
