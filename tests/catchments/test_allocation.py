@@ -105,6 +105,33 @@ def test_2sfca_equals_pysal_access(tjsd_result, weight):
     assert units.loc[units.role == "destination", "access_2sfca"].isna().all()
 
 
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.9])
+def test_od_within_a_threshold_is_the_full_od_there(tjsd_result, share):
+    """Pruned to the pairs within ``within`` minutes (what the 2SFCA reads; here the cost
+    that ``share`` of the reachable pairs are within): those pairs have the exact cost and port
+    of the full matrix, bit for bit; every other pair is beyond it."""
+    from binational.catchments import od_minutes
+
+    res = tjsd_result
+    full, full_port = od_minutes(res.link_times, res.waits)
+    within = float(np.quantile(full[np.isfinite(full)], share))
+    got, got_port = od_minutes(res.link_times, res.waits, within=within, chunk=97)
+    near = full <= within
+    assert 1000 < near.sum() < near.size  # both kinds of pair are there
+    np.testing.assert_array_equal(got[near], full[near])
+    np.testing.assert_array_equal(got_port[near], full_port[near])
+    assert (got[~near] > within).all()
+    # so the 2SFCA is the same, to the bit
+    units = res.units
+    demand = units.loc[units.role == "origin", schema.POP_TOTAL].fillna(0).to_numpy()
+    supply = units.loc[units.role == "destination", schema.POP_TOTAL].fillna(0).to_numpy()
+    for weight in ("binary", "gaussian"):
+        a = two_step_fca(full, demand, supply, threshold=within, weight=weight)
+        b = two_step_fca(got, demand, supply, threshold=within, weight=weight)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+
+
 def test_gaussian_weight_hand_values():
     """Dai (2010): w(d) = (exp(-(d/T)^2/2) - exp(-1/2)) / (1 - exp(-1/2)) for d <= T, else 0.
     By hand, T = 60: w(0) = 1, w(60) = 0, w(30) = (e^-1/8 - e^-1/2)/(1 - e^-1/2)

@@ -81,7 +81,7 @@ def allocate_units(
     drive = pd.concat([o_drive, d_drive]).reindex(units.index)
     best = best_ports(per_port)
     shares = huff_shares(per_port, beta=options.beta, attractiveness=options.attractiveness)
-    od, _ = od_minutes(lt, waits)
+    od, _ = od_minutes(lt, waits, within=options.fca_threshold)  # 2SFCA reads pairs within it
     access, ratio = two_step_fca(
         od,
         units[schema.POP_TOTAL].to_numpy(dtype=float)[o_idx],

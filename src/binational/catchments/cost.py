@@ -382,6 +382,7 @@ def od_minutes(
     *,
     ports: Sequence[int] | None = None,
     chunk: int = 512,
+    within: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Least crossing cost (minutes) from every origin to every destination, exactly.
 
@@ -398,6 +399,14 @@ def od_minutes(
         Ports to include (default: every port of ``times``).
     chunk
         Origins per block (bounds the memory).
+    within
+        Only the pairs that cost at most this many minutes are needed (e.g. the two-step
+        floating catchment's threshold): each link then touches only the origins and
+        destinations that can be that close through it, and a pair farther than ``within``
+        through every link is left at ``inf`` (port −1) instead of its exact cost. The pairs
+        within it are exact, the same numbers as without ``within``. Without it, each link
+        costs a pass over every pair: origins × destinations × links, which grows with the
+        square of the region.
 
     Returns
     -------
@@ -409,15 +418,32 @@ def od_minutes(
     n_o, n_d = times.origin.shape[1], times.dest.shape[1]
     best = np.full((n_o, n_d), np.inf)
     best_port = np.full((n_o, n_d), -1, dtype=np.int64)
+    # a bound a little above ``within`` (seconds): a pair dropped by it costs more than
+    # ``within`` minutes whatever the rounding of the division by 60
+    bound = np.inf if within is None else float(within) * 60.0 * (1.0 + 1e-9) + 1e-6
     for start in range(0, n_o, chunk):
         sl = slice(start, min(start + chunk, n_o))
         for code in ports:
             wait = 0.0 if waits is None else _wait_seconds(waits, code)
             for e in times.rows(code):
-                cost = (times.origin[e, sl] + tt[e] + wait)[:, None] + times.dest[e][None, :]
-                better = cost < best[sl]
-                best[sl] = np.where(better, cost, best[sl])
-                best_port[sl] = np.where(better, code, best_port[sl])
+                a = times.origin[e, sl] + tt[e] + wait
+                b = times.dest[e]
+                if within is None:
+                    cost = a[:, None] + b[None, :]
+                    better = cost < best[sl]
+                    best[sl] = np.where(better, cost, best[sl])
+                    best_port[sl] = np.where(better, code, best_port[sl])
+                    continue
+                rows = np.flatnonzero(a + b.min(initial=np.inf) <= bound)
+                cols = np.flatnonzero(b + a.min(initial=np.inf) <= bound)
+                if not len(rows) or not len(cols):
+                    continue
+                block = np.ix_(rows + start, cols)
+                cost = a[rows][:, None] + b[cols][None, :]
+                old = best[block]
+                better = cost < old
+                best[block] = np.where(better, cost, old)
+                best_port[block] = np.where(better, code, best_port[block])
     return best / 60.0, best_port
 
 
