@@ -191,13 +191,6 @@ class SharedQueue:
             self._next.value = i + 1
         return self.items[i]
 
-    def drain(self) -> list:
-        """Take every item left, in order."""
-        out = []
-        while (item := self.take()) is not None:
-            out.append(item)
-        return out
-
 
 class _Counter:
     value = 0
