@@ -326,3 +326,52 @@ def test_a_report_draws_all_its_parts_in_one_memo(jz, monkeypatch):
     assert len(seen) >= 2  # the census-unit part, then the end
     assert seen[0] is not None and all(s is seen[0] for s in seen)
     assert _memo._SCOPE.get() is None  # and gone once the report is built
+
+
+# ------------------------------------------------------------------------------------------------
+# the map's unit outlines, computed ahead
+
+
+def test_map_with_outlines_prepared_ahead_is_the_map_without(jz):
+    from binational.render._report_map import Variable, add_unit_variables, unit_web_geometry
+
+    units = maps.with_density(jz.units)
+    variables = [Variable("pop_density"), Variable("im_2020", cmap="PuRd_r")]
+    pages = []
+    for web in (None, unit_web_geometry(jz.units)):
+        m = maps.new_map(units, tiles=None, offline=True)
+        add_unit_variables(m, units, variables, web_geoms=web)
+        pages.append(_page(maps.map_html(m, offline=True)))
+    assert all(uid in pages[0] for uid in units[schema.UNIT_ID])
+    same = pages[0] == pages[1]  # (pytest's diff of two 1 MB strings takes minutes)
+    assert same, "the map differs with the outlines prepared ahead"
+    # outlines of other units are refused, not drawn on the wrong units
+    with pytest.raises(Exception, match="one outline per unit"):
+        add_unit_variables(
+            maps.new_map(units, tiles=None),
+            units,
+            variables,
+            web_geoms=unit_web_geometry(jz.units).iloc[::-1],
+        )
+
+
+def test_the_map_side_prepares_the_outlines_before_it_waits(jz, monkeypatch):
+    """The census-unit side computes the map's unit outlines after its own sections; the map
+    at the end takes them from the memo (one simplification per report)."""
+    from binational import settings
+    from binational.pipeline import reporting
+    from binational.render import _report_map
+
+    calls = []
+    web = _report_map.web_geometry
+
+    def spy(gdf, **kwargs):
+        calls.append(len(gdf))
+        return web(gdf, **kwargs)
+
+    monkeypatch.setattr(_report_map, "web_geometry", spy)
+    monkeypatch.setattr(settings, "workers", 2)
+    monkeypatch.setattr(settings, "worker_kind", "thread")
+    parts = reporting.report(jz, permutations=19, seed=1)
+    assert "prepare_prepare_overview" in parts.timings
+    assert calls == [len(jz.units)]

@@ -178,6 +178,9 @@ def report(
             own_at, pool_at, net_at = [], [], []
         pool = SharedQueue(pool_at, shared=bool(net_at))
         base = {"region": region, "sections": order, "draw": draw, "shared": shared}
+        # drawn here at the end: what they read of the region is computed while the side ends
+        sided = {*own_at, *pool_at, *net_at}
+        end_at = [i for i in range(len(order)) if sided and i not in sided]
         net_job = side.submit(
             _network_chain,
             region,
@@ -192,9 +195,12 @@ def report(
             commuting=commuting,
             graph=graph,
             conc_permutations=permutations,
-            job=_DrawJob(**base, positions=own_at, pool=pool),
+            job=_DrawJob(**base, positions=own_at, pool=pool, prepare=end_at),
             **sub,
         )
+        if wants_catchments:
+            from ..catchments import api as _catchments_api  # noqa: F401 - read with the result
+
         net = net_job.result()
     concentration, catchments = units["result"], net["result"]
     if net["shared_graph"]:
@@ -226,11 +232,12 @@ def _section_sides(order: Sequence, *, side_draws: bool) -> tuple[list, list, li
     """Which side of a report draws which built-in section, by position in ``order``.
 
     Returns ``(own, pool, network)``: the census-unit side (this process) draws ``own``, the
-    sections that read its results (concentration, groups, survey); ``network`` are drawn by
+    sections that read its results (concentration, groups, commuting); ``network`` are drawn by
     the side job after the catchments it computed (only when ``side_draws``: a forked process;
     matplotlib must not draw in two threads of one process); ``pool`` reads only the region, and
-    whichever side is free first draws each. The rest (the map of both sides, commuting, the
-    notes, sections a user added) are drawn at the end, from all the results.
+    whichever side is free first draws each. The rest (the map of both sides, the notes,
+    sections a user added) are drawn at the end, from all the results; this side prepares
+    those with a ``prepare`` step (:class:`_DrawJob`) before it waits for the other.
     """
     from ..render import report as r
 
@@ -239,6 +246,7 @@ def _section_sides(order: Sequence, *, side_draws: bool) -> tuple[list, list, li
         r.socioeconomic_section,
         r.concentration_section,
         r.groups_report_section,
+        r.commuting_report_section,
     }
     either = {r.crossings_section, r.population_section}
     network = {r.catchments_section} if side_draws else set()
@@ -264,12 +272,18 @@ class _DrawJob:
     pool: SharedQueue | None = None
     draw: dict | None = None
     shared: dict | None = None
+    #: positions of sections drawn later in this process whose ``prepare(ctx)`` (if they have
+    #: one) computes into the report's memo what they read of the region and this side's results
+    prepare: Sequence[int] = ()
 
     def run(self, *, results: dict | None = None, **computed) -> tuple[dict, dict]:
         """Draw them (``computed``: this side's ``concentration`` or ``catchments``;
-        ``results``: its other results)."""
+        ``results``: its other results), then prepare the sections of ``prepare``."""
         pool = self.pool
-        if not self.positions and (pool is None or not pool.items):
+        ready = [
+            self.sections[i].prepare for i in self.prepare if hasattr(self.sections[i], "prepare")
+        ]
+        if not self.positions and (pool is None or not pool.items) and not ready:
             return {}, {}
         from ..render.report import draw_sections, report_context
 
@@ -284,6 +298,11 @@ class _DrawJob:
             more, secs = draw_sections(ctx, self.sections, only=[i])
             drawn.update(more)
             timings.update(secs)
+        for fn in ready:
+            s0 = time.perf_counter()
+            with step(f"report prepare {getattr(fn, '__name__', 'section')}"):
+                fn(ctx)
+            timings[f"prepare_{getattr(fn, '__name__', 'section')}"] = time.perf_counter() - s0
         return drawn, timings
 
 

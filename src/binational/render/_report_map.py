@@ -21,6 +21,8 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .. import schema
+from .._memo import memoised
+from ..errors import RenderError
 from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column, fmt_value
 from ._leaflet import (
     JS,
@@ -36,7 +38,7 @@ from ._simplify import web_geometry
 from .labels import cluster_label, column_label, scheme_label, t
 from .maps import UNIT_ATTRIBUTION
 
-__all__ = ["Variable", "add_unit_variables"]
+__all__ = ["Variable", "add_unit_variables", "unit_web_geometry"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,21 @@ def _text(value) -> str | None:
     return str_or_none(value)
 
 
+@memoised
+def unit_web_geometry(
+    units: gpd.GeoDataFrame, *, tolerance: float = 20.0, decimals: int = 4
+) -> gpd.GeoSeries:
+    """The outlines of ``units`` as the map draws them: simplified one side at a time,
+    reprojected to WGS 84 and rounded (:func:`~binational.render._simplify.web_geometry`).
+
+    Memoised inside a report's memo scope: a report computes them while it waits for its other
+    side, and its map takes them from the memo."""
+    cols = [c for c in (schema.COUNTRY,) if c in units.columns]
+    return web_geometry(
+        units[[*cols, units.geometry.name]], tolerance=tolerance, decimals=decimals
+    ).geometry
+
+
 def add_unit_variables(
     m: folium.Map,
     units: gpd.GeoDataFrame,
@@ -130,14 +147,27 @@ def add_unit_variables(
     k: int = 5,
     tolerance: float = 20.0,
     decimals: int = 4,
+    web_geoms: gpd.GeoSeries | None = None,
 ) -> folium.Map:
     """Draw ``units`` once, with a switch between ``variables`` (first one shown).
 
     Each variable is classified with the same classes as the static maps (quantiles, ``k``);
     units without a value (e.g. the other side of the border) are grey and say "no data".
     Cluster variables take their codes from ``local`` (``unit_id`` → ``column``).
+    ``web_geoms``: the units' outlines already made ready for the web
+    (:func:`unit_web_geometry` with the same ``tolerance`` and ``decimals``), one per row of
+    ``units`` (same index); by default they are computed here.
     """
-    web = web_geometry(units, tolerance=tolerance, decimals=decimals)
+    if web_geoms is None:
+        web = web_geometry(units, tolerance=tolerance, decimals=decimals)
+    else:
+        if not web_geoms.index.equals(units.index):
+            raise RenderError("web_geoms must have one outline per unit (the units' index)")
+        web = gpd.GeoDataFrame(
+            units.drop(columns=units.geometry.name),
+            geometry=web_geoms.to_numpy(),
+            crs=web_geoms.crs,
+        )
     n = len(web)
     ids = web[schema.UNIT_ID] if schema.UNIT_ID in web.columns else pd.Series(web.index)
     names = web[schema.NAME] if schema.NAME in web.columns else pd.Series([None] * n)

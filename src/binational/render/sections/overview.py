@@ -69,7 +69,7 @@ def report_map(ctx: ReportContext):
     """One interactive map: the units drawn once with a switch between the variables of
     :func:`map_variables`, the catchments, the border and the ports."""
     from .. import maps, overlays
-    from .._report_map import add_unit_variables
+    from .._report_map import add_unit_variables, unit_web_geometry
     from ..commuting_map import time_tax_variable
 
     region, lang = ctx.region, ctx.lang
@@ -80,7 +80,14 @@ def report_map(ctx: ReportContext):
     # the border's time tax per unit at 7 am, one more variable of the switch (commuting_map)
     comm = (ctx.results.get("commuting") or {}).get("result")
     units, tax = time_tax_variable(units, comm, lang=lang)
-    add_unit_variables(m, units, map_variables(ctx) + tax, local=ctx.local, lang=lang)
+    add_unit_variables(
+        m,
+        units,
+        map_variables(ctx) + tax,
+        local=ctx.local,
+        lang=lang,
+        web_geoms=unit_web_geometry(region.units),
+    )
     iso = getattr(ctx.catchments, "isochrones", None)
     if iso is not None and len(iso):
         iso = map_isochrones(iso)
@@ -114,6 +121,23 @@ def overview_section(ctx: ReportContext) -> dict:
         }
     ]
     return section("overview", t("overview", ctx.lang), blocks)
+
+
+def prepare_overview(ctx: ReportContext) -> None:
+    """Compute ahead, into the report's memo, what the map reads of the region alone: the
+    units' outlines for the web and the ports' volumes and hourly waits. A report runs it on
+    the side that draws the map while the other side finishes (``overview_section.prepare``)."""
+    from .. import _tables
+    from .._report_map import unit_web_geometry
+
+    region = ctx.region
+    unit_web_geometry(region.units)
+    if region.ports is not None and len(region.ports):
+        _tables.port_volumes(region.crossings, months=12)
+        _tables.wait_by_hour(region.waits)
+
+
+overview_section.prepare = prepare_overview  # type: ignore[attr-defined]
 
 
 def population_section(ctx: ReportContext) -> dict:
