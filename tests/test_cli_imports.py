@@ -46,3 +46,17 @@ def test_analysis_modules_import_no_plotting_stats_or_file_readers():
     )
     unwanted = {"scipy.stats", "pyogrio", "matplotlib", "folium", "numba", "sklearn", "osmnx"}
     assert not mods & unwanted, sorted(mods & unwanted)
+
+
+def test_straight_line_catchments_import_no_graph_libraries(data_dir):
+    """Without a road network (Juárez–El Paso) the catchments are discs: neither networkx
+    (0.24 s to import) nor scipy.ndimage (the grid isochrones, 0.1 s) is imported."""
+    mods = _imported_after(
+        "import binational\n"
+        f"region = binational.load_region('juarez-el-paso', data_dir={str(data_dir)!r})\n"
+        "result = binational.catchments(region, wait_fallback='zero')\n"
+        "assert 'straight' in result.method and len(result.isochrones)"
+    )
+    assert "binational.catchments.api" in mods
+    graph_libs = {"networkx", "scipy.ndimage", "binational.catchments.isogrid"}
+    assert not mods & graph_libs, sorted(mods & graph_libs)

@@ -21,7 +21,6 @@ from .allocate import DESTINATION, ORIGIN
 from .cost import direction_sides
 from .graph import SparseGraph
 from .isochrones import AreaWeights, isochrone_polygons
-from .isogrid import grid_isochrones, side_grid
 from .links import UnitLinks
 from .options import IsochroneOptions, StraightLineOptions
 from .traveltime import PortTimes
@@ -143,6 +142,8 @@ def _network_polygons(
             fill_holes_km2=options.fill_holes_km2,
         )
         return geoms, {}
+    from .isogrid import grid_isochrones, side_grid  # scipy.ndimage: only for the grid
+
     if side not in grids:
         grids[side] = side_grid(
             graph,

@@ -19,10 +19,9 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyproj
@@ -33,9 +32,11 @@ from .._crs import is_metric
 from .._log import get_logger
 from ..drops import DropReport
 from ..errors import CRSError, NetworkError
-from ..io import roads
 from ..schema import MX, PORT_CODE, US
 from .speeds import impute_speeds, read_speed_defaults
+
+if TYPE_CHECKING:  # networkx only for the annotations: a warm load never imports it
+    import networkx as nx
 
 __all__ = [
     "SANDAG_POE_PORTS",
@@ -110,6 +111,8 @@ def prepare_network(
             G = impute_speeds(G, defaults=defaults)
             return mark_border_edges(G, border=border, ports=ports, report=report)
 
+        from ..io import roads
+
         return roads.load_prepared_network(
             network, crs=crs, prepare=prepare, key=key, cache=cache, report=report
         )
@@ -148,6 +151,8 @@ def prepared_network_cached(
     bool
     """
     key = _prepared_ident(crs=crs, ports=ports, border=border, defaults=defaults)
+    from ..io import roads
+
     return roads.prepared_network_cached(path, crs=crs, key=key)
 
 
@@ -178,6 +183,8 @@ def _metric_graph(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
     if own == target:
         return G
     log.info("road network projected from %s to %s", own.to_string(), target.to_string())
+    from ..io import roads
+
     return roads.project_network(G, target)
 
 

@@ -14,10 +14,9 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -25,6 +24,9 @@ from .._data import package_file
 from .._log import get_logger
 from ..errors import DataSourceError, NetworkError
 from ..schema import MX, PORT_CODE, US
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["SPEED_SOURCES", "impute_speeds", "parse_maxspeed", "read_speed_defaults"]
 

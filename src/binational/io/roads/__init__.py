@@ -45,6 +45,7 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import pyarrow as pa
 
 from ... import settings
 from ..._cache import cache_key
@@ -62,7 +63,7 @@ from ._cache import (
     _Uncacheable,
     _write_cache,
 )
-from ._graph import _crs_string, check_network, coerce_types, project_network
+from ._graph import _crs_string, check_network, coerce_types, edge_arrays, project_network
 from ._readers import _parse
 from ._source import _Source
 
@@ -293,10 +294,31 @@ def _cached_tables(
 def _checked(
     tables: _Tables | nx.MultiDiGraph, source: _Source, report: DropReport | None
 ) -> nx.MultiDiGraph:
-    """The graph of cached tables (or a freshly parsed graph), checked."""
-    G = _graph_from_tables(tables) if isinstance(tables, _Tables) else tables
-    check_network(G, report=report, layer=source.label)
+    """The graph of cached tables (or a freshly parsed graph), checked (from the tables'
+    edge columns when they are exactly the graph's edges: no second walk over the graph)."""
+    if not isinstance(tables, _Tables):
+        check_network(tables, report=report, layer=source.label)
+        return tables
+    G = _graph_from_tables(tables)
+    check_network(G, report=report, layer=source.label, arrays=_table_arrays(G, tables))
     return G
+
+
+def _table_arrays(G: nx.MultiDiGraph, t: _Tables) -> tuple | None:
+    """:func:`check_network`'s edge arrays from the cached edge table ``G`` was built from."""
+    kinds = t.kinds["edges"]
+    if any(kinds.get(c) != "native" for c in ("u", "v", "key")):
+        return None
+    cols = {c: t.edges.column(c).to_numpy(zero_copy_only=False) for c in ("u", "v", "key")}
+    length = None
+    if "length" in t.edges.column_names:
+        col = t.edges.column("length")
+        if kinds.get("length") != "native" or not (
+            pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
+        ):
+            return None
+        length = col.to_numpy(zero_copy_only=False).astype(float)  # nulls come as NaN
+    return edge_arrays(G, cols["u"], cols["v"], cols["key"], length)
 
 
 def _osmnx_version() -> str:

@@ -107,12 +107,20 @@ def _number(value: Any, kind: type, attr: str, ident: Any, what: str, source: st
 
 
 def check_network(
-    G: nx.MultiDiGraph, *, report: DropReport | None = None, layer: str = "network"
+    G: nx.MultiDiGraph,
+    *,
+    report: DropReport | None = None,
+    layer: str = "network",
+    arrays: tuple[np.ndarray, np.ndarray, int] | None = None,
 ) -> dict[str, int]:
     """Check that a network is usable and describe its connectivity.
 
     Nodes outside the largest strongly connected component (unreachable from, or unable to
     reach, most of the network) are logged and, with ``report``, flagged (kept in the graph).
+
+    ``arrays``: the graph's edges already as ``(rows, cols, edges_without_length)``, the
+    positions in ``G.nodes`` of each edge's ends (e.g. from the cache's edge table, see
+    :func:`edge_arrays`); by default they are read from ``G``.
 
     Returns
     -------
@@ -125,27 +133,16 @@ def check_network(
     binational.errors.NetworkError
         If the graph has no nodes or no edges.
     """
-    n, m = G.number_of_nodes(), G.number_of_edges()
+    n = G.number_of_nodes()
+    nodes = list(G.nodes)
+    rows, cols, no_length = _graph_arrays(G, nodes) if arrays is None else arrays
+    m = len(rows)
     if n == 0 or m == 0:
         raise NetworkError(f"{layer}: road network is empty ({n} nodes, {m} edges)")
     from scipy.sparse import coo_array
     from scipy.sparse.csgraph import connected_components
 
-    nodes = list(G.nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    rows, cols = [], []
-    no_length = 0
-    for u, nbrs in G.adjacency():  # raw adjacency dicts: much faster than G.edges(data=True)
-        iu = index[u]
-        for v, keydict in nbrs.items():
-            iv = index[v]
-            for d in keydict.values():
-                rows.append(iu)
-                cols.append(iv)
-                length = d.get("length")
-                if not (type(length) is float and math.isfinite(length)) and not _finite(length):
-                    no_length += 1
-    adj = coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    adj = coo_array((np.ones(m), (rows, cols)), shape=(n, n)).tocsr()
     n_weak, _ = connected_components(adj, directed=True, connection="weak")
     _, labels = connected_components(adj, directed=True, connection="strong")
     counts = np.bincount(labels)
@@ -168,6 +165,49 @@ def check_network(
             f"largest strongly connected component has {largest:,} of {n:,} nodes",
         )
     return summary
+
+
+def _graph_arrays(G: nx.MultiDiGraph, nodes: list) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each edge's ends as positions in ``nodes``, and the count of edges without a finite
+    ``length``, read from the adjacency dicts (much faster than ``G.edges(data=True)``)."""
+    index = {node: i for i, node in enumerate(nodes)}
+    rows, cols = [], []
+    no_length = 0
+    for u, nbrs in G.adjacency():
+        iu = index[u]
+        for v, keydict in nbrs.items():
+            iv = index[v]
+            for d in keydict.values():
+                rows.append(iu)
+                cols.append(iv)
+                length = d.get("length")
+                if not (type(length) is float and math.isfinite(length)) and not _finite(length):
+                    no_length += 1
+    return np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp), no_length
+
+
+def edge_arrays(
+    G: nx.MultiDiGraph, u: np.ndarray, v: np.ndarray, key: np.ndarray, length: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """:func:`check_network`'s ``arrays`` from the edge table ``G`` was built from: ids of
+    the ends ``u`` and ``v``, ``key``, and ``length`` (floats, NaN where missing; None: no
+    such column).
+
+    None when the table's rows are not exactly ``G``'s edges (a repeated ``(u, v, key)``, or an
+    end that is not a node): the check then reads ``G`` itself."""
+    import pandas as pd
+
+    if not pd.MultiIndex.from_arrays([u, v, key]).is_unique:
+        return None
+    nodes = pd.Index(list(G.nodes))
+    rows, cols = nodes.get_indexer(u), nodes.get_indexer(v)
+    if (rows < 0).any() or (cols < 0).any():
+        return None
+    if length is None:
+        no_length = len(rows)
+    else:
+        no_length = int((~np.isfinite(np.asarray(length, dtype=float))).sum())
+    return rows.astype(np.intp), cols.astype(np.intp), no_length
 
 
 def _finite(x: Any) -> bool:
