@@ -154,5 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
+def entry(argv: Sequence[str] | None = None) -> None:
+    """The ``binational`` command: :func:`main`, then the process ends without the
+    interpreter's teardown (:func:`binational.cli._exit.exit_fast`, ~0.5 s saved)."""
+    from ._exit import exit_fast
+
+    exit_fast(main(argv))
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
