@@ -375,3 +375,22 @@ def test_the_map_side_prepares_the_outlines_before_it_waits(jz, monkeypatch):
     parts = reporting.report(jz, permutations=19, seed=1)
     assert "prepare_prepare_overview" in parts.timings
     assert calls == [len(jz.units)]
+
+
+def test_the_static_sections_of_the_region_draw_without_folium(data_dir):
+    """The sections either side of a report may draw (population, crossings) import no web-map
+    library: the side that draws them does not pay folium's import (~0.4 s) for a PNG."""
+    code = (
+        "import sys, binational\n"
+        "from binational.render.report import draw_sections, report_context\n"
+        "from binational.render.sections.crossings import crossings_section\n"
+        "from binational.render.sections.overview import population_section\n"
+        f"region = binational.load_region('juarez-el-paso', data_dir={str(data_dir)!r}, "
+        "network=False)\n"
+        "drawn, _ = draw_sections(report_context(region), [population_section, crossings_section])\n"
+        "assert all(s and s['blocks'] for s in drawn.values()), drawn\n"
+        "print('folium' in sys.modules, 'branca' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "False"]

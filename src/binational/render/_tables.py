@@ -1,4 +1,5 @@
-"""Small tables the renderers share: crossing volumes per port and waits by hour of day."""
+"""Small tables the renderers share: crossing volumes per port, waits by hour of day and the
+units' population density (no drawing library needed)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pandas as pd
 import shapely
 
 from .. import schema
+from .._crs import to_metric
 from .._memo import memoised
+from ..errors import RenderError
 from ..waitprofile import wait_by_hour  # noqa: F401 - the one hourly rule, for the renderers
 
 # Measures that count people (BTS); their sum is the "persons" volume that sizes port markers.
@@ -118,3 +121,17 @@ def wait_flag(iso: pd.DataFrame) -> pd.Series:
         if col in iso.columns:
             return iso[col].astype(bool)
     return pd.Series(False, index=iso.index)
+
+
+def with_density(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``units`` with ``pop_density``: persons per km² of the unit's area (measured
+    in metres: a CRS in feet is reprojected for the area, :func:`binational._crs.to_metric`)."""
+    if units.crs is None or not units.crs.is_projected:
+        raise RenderError("population density needs units in a projected CRS")
+    if schema.POP_TOTAL not in units.columns:
+        raise RenderError(f"unit table lacks {schema.POP_TOTAL!r}: cannot compute density")
+    area = to_metric(units, what="population density").geometry.area.to_numpy() / 1e6
+    pop = units[schema.POP_TOTAL].astype("float64").to_numpy(na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(area > 0, pop / area, np.nan)
+    return units.assign(pop_density=density)

@@ -31,7 +31,6 @@ import pandas as pd
 from folium.map import Layer
 
 from .. import schema
-from .._crs import to_metric
 from .._log import get_logger
 from ..errors import RenderError
 from . import _tables
@@ -50,6 +49,7 @@ from ._leaflet import (
 )
 from ._offline import inline_assets
 from ._simplify import web_geometry
+from ._tables import with_density  # (kept here: binational.render.maps.with_density)
 from .labels import check_lang, column_label, scheme_label, t
 from .overlays import add_border, add_clusters, add_isochrones, add_ports
 
@@ -326,20 +326,6 @@ def finish_map(m: folium.Map, *, collapsed: bool | None = None) -> folium.Map:
 
 # ------------------------------------------------------------------------------------------------
 # output
-
-
-def with_density(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy of ``units`` with ``pop_density``: persons per km² of the unit's area (measured
-    in metres: a CRS in feet is reprojected for the area, :func:`binational._crs.to_metric`)."""
-    if units.crs is None or not units.crs.is_projected:
-        raise RenderError("population density needs units in a projected CRS")
-    if schema.POP_TOTAL not in units.columns:
-        raise RenderError(f"unit table lacks {schema.POP_TOTAL!r}: cannot compute density")
-    area = to_metric(units, what="population density").geometry.area.to_numpy() / 1e6
-    pop = units[schema.POP_TOTAL].astype("float64").to_numpy(na_value=np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        density = np.where(area > 0, pop / area, np.nan)
-    return units.assign(pop_density=density)
 
 
 def map_html(m: folium.Map, *, offline: bool = True) -> str:

@@ -145,13 +145,14 @@ def population_section(ctx: ReportContext) -> dict:
     official totals (``ctx.results["population_check"]``, when the pipeline computed it).
 
     It reads only the region, so a report can draw it beside its analyses."""
-    from .. import maps, static
+    from .. import static
     from .._blocks import figure_block, table_block
+    from .._tables import with_density  # not through maps: no folium for a static figure
 
     region, lang = ctx.region, ctx.lang
     blocks: list[dict] = []
     fig = static.plot_choropleth(
-        maps.with_density(region.units),
+        with_density(region.units),
         "pop_density",
         lang=lang,
         border=ctx.border,
