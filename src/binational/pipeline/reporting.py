@@ -263,8 +263,8 @@ def _section_sides(order: Sequence, *, side_draws: bool) -> tuple[list, list, li
 @dataclasses.dataclass
 class _DrawJob:
     """What one side of a report draws: the sections at ``positions`` of ``sections``, then
-    those nobody else has taken from ``pool``, with the drawing options ``draw`` and the
-    results both sides share (``shared``)."""
+    (after its ``prepare`` steps) those nobody else has taken from ``pool``, with the drawing
+    options ``draw`` and the results both sides share (``shared``)."""
 
     region: object
     sections: Sequence = ()
@@ -278,7 +278,8 @@ class _DrawJob:
 
     def run(self, *, results: dict | None = None, **computed) -> tuple[dict, dict]:
         """Draw them (``computed``: this side's ``concentration`` or ``catchments``;
-        ``results``: its other results), then prepare the sections of ``prepare``."""
+        ``results``: its other results), prepare the sections of ``prepare``, then draw what
+        is left in the pool."""
         pool = self.pool
         ready = [
             self.sections[i].prepare for i in self.prepare if hasattr(self.sections[i], "prepare")
@@ -294,15 +295,17 @@ class _DrawJob:
             **computed,
         )
         drawn, timings = draw_sections(ctx, self.sections, only=self.positions)
-        while pool is not None and (i := pool.take()) is not None:
-            more, secs = draw_sections(ctx, self.sections, only=[i])
-            drawn.update(more)
-            timings.update(secs)
+        # what only this side can do before what either side can: the other side, once free,
+        # takes the shared sections meanwhile
         for fn in ready:
             s0 = time.perf_counter()
             with step(f"report prepare {getattr(fn, '__name__', 'section')}"):
                 fn(ctx)
             timings[f"prepare_{getattr(fn, '__name__', 'section')}"] = time.perf_counter() - s0
+        while pool is not None and (i := pool.take()) is not None:
+            more, secs = draw_sections(ctx, self.sections, only=[i])
+            drawn.update(more)
+            timings.update(secs)
         return drawn, timings
 
 
