@@ -9,8 +9,8 @@ the log handlers, and run the clean-ups of multiprocessing, tempfile and coverag
 :func:`os._exit` ends the process with the command's exit code.
 
 A process with other threads still running (not daemons) exits the usual way, which awaits
-their ends, as it does with ``BINATIONAL_FULL_EXIT=1`` in the environment (a debugger or profiler that reads the
-teardown).
+their ends, as it does with ``BINATIONAL_FULL_EXIT=1`` in the environment (for a debugger or
+profiler that reads the teardown).
 """
 
 from __future__ import annotations

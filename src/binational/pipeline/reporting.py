@@ -298,10 +298,10 @@ class _DrawJob:
         # what only this side can do before what either side can: the other side, once free,
         # takes the shared sections meanwhile
         for fn in ready:
-            s0 = time.perf_counter()
-            with step(f"report prepare {getattr(fn, '__name__', 'section')}"):
+            name, s0 = getattr(fn, "__name__", "section"), time.perf_counter()
+            with step(f"report prepare {name}"):
                 fn(ctx)
-            timings[f"prepare_{getattr(fn, '__name__', 'section')}"] = time.perf_counter() - s0
+            timings[f"prepare_{name}"] = time.perf_counter() - s0
         while pool is not None and (i := pool.take()) is not None:
             more, secs = draw_sections(ctx, self.sections, only=[i])
             drawn.update(more)

@@ -41,6 +41,9 @@ log = get_logger(__name__)
 
 PORT_ATTRIBUTION = "BTS Border Crossing Entry Data; CBP Border Wait Times"
 
+#: Months of crossings that size the port markers (:func:`add_ports`).
+PORT_MONTHS = 12
+
 
 # ------------------------------------------------------------------------------------------------
 # ports
@@ -52,7 +55,7 @@ def add_ports(
     *,
     crossings: pd.DataFrame | None = None,
     waits: pd.DataFrame | None = None,
-    months: int = 12,
+    months: int = PORT_MONTHS,
     lang: str | None = None,
     name: str | None = None,
 ) -> folium.Map:

@@ -129,11 +129,12 @@ def prepare_overview(ctx: ReportContext) -> None:
     the side that draws the map while the other side finishes (``overview_section.prepare``)."""
     from .. import _tables
     from .._report_map import unit_web_geometry
+    from ..overlays import PORT_MONTHS
 
     region = ctx.region
     unit_web_geometry(region.units)
     if region.ports is not None and len(region.ports):
-        _tables.port_volumes(region.crossings, months=12)
+        _tables.port_volumes(region.crossings, months=PORT_MONTHS)  # as add_ports asks
         _tables.wait_by_hour(region.waits)
 
 
