@@ -30,9 +30,9 @@ from collections.abc import Mapping
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from .. import schema
+from .._coverage import union_polygons
 from ..errors import SchemaError
 
 __all__ = [
@@ -209,7 +209,7 @@ def port_sheds(
     frame[schema.PORT_CODE] = best_port.reindex(units.index).fillna(-1).astype(int).to_numpy()
     rows = []
     for (code, country), part in frame.groupby([schema.PORT_CODE, schema.COUNTRY]):
-        geom = shapely.union_all(shapely.make_valid(np.asarray(part.geometry.values)))
+        geom = union_polygons(part.geometry.values)
         row = {schema.PORT_CODE: int(code), schema.COUNTRY: country, "n_units": len(part)}
         for col in value_columns:
             row[col] = float(np.nansum(part[col].to_numpy(dtype=float)))

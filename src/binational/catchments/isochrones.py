@@ -56,6 +56,7 @@ import shapely
 from shapely import ops
 
 from .. import schema
+from .._coverage import union_polygons
 from .._log import get_logger
 from ..errors import SchemaError
 from .graph import SparseGraph
@@ -331,7 +332,7 @@ def land_by_side(
     if schema.COUNTRY not in getattr(source, "columns", []):
         raise SchemaError("land polygons need a 'country' column (US/MX)")
     for c, part in source.groupby(schema.COUNTRY):
-        geom = shapely.union_all(shapely.make_valid(np.asarray(part.geometry.values)))
+        geom = union_polygons(part.geometry.values)
         out[str(c)] = shapely.buffer(geom, 0)
     return out
 
