@@ -93,3 +93,59 @@ def test_code_fingerprint_changes_with_the_source(tmp_path):
     (folder / "a.py").write_text("x = 2\n")
     assert code_fingerprint(folder) != before
     assert code_fingerprint("harmonise") != code_fingerprint("border")
+
+
+def test_geoparquet_entries_read_as_geopandas_reads_them(tmp_path, region_ep, monkeypatch):
+    """The cache's GeoParquet reader gives what geopandas.read_parquet gives: the real units
+    (index, dtypes, attrs, CRS), a second geometry column in another CRS, an unknown CRS and
+    the CRS84 of an entry without one; the CRS is built once per process."""
+    import geopandas as gpd
+    import shapely
+    from geopandas.testing import assert_geodataframe_equal
+
+    from binational import _cache
+
+    units = region_ep.units.copy()
+    units.attrs = {"drops": [["a", "b"]], "source": "test"}
+    units["centre"] = gpd.GeoSeries(units.geometry.centroid, crs=units.crs).to_crs(4326)
+    units = units[["centre", *[c for c in units.columns if c != "centre"]]]
+    frames = {
+        "units": units,
+        "unknown_crs": gpd.GeoDataFrame({"v": [1, 2]}, geometry=shapely.points([0, 1], [0, 1])),
+        "empty": units.iloc[:0],
+    }
+    _cache._crs_of.cache_clear()
+    for name, frame in frames.items():
+        path = tmp_path / f"{name}.parquet"
+        frame.to_parquet(path)
+        got, want = _cache._read_frame(path), gpd.read_parquet(path)
+        assert isinstance(got, gpd.GeoDataFrame)
+        assert_geodataframe_equal(got, want, check_crs=True)
+        assert got.geometry.name == want.geometry.name
+        assert got.attrs == want.attrs
+        for col in want.columns[want.dtypes == "geometry"]:
+            assert got[col].crs == want[col].crs, (name, col)
+    assert _cache._read_frame(tmp_path / "units.parquet").attrs["drops"] == [["a", "b"]]
+    info = _cache._crs_of.cache_info()
+    assert info.currsize == 3 and info.hits > 0  # the units' CRS, EPSG:4326 and None
+
+    # a GeoParquet file without a "crs" key is in OGC:CRS84 (GeoParquet specification)
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "unknown_crs.parquet")
+    geo = json.loads(table.schema.metadata[b"geo"])
+    geo["columns"]["geometry"].pop("crs", None)
+    meta = {**table.schema.metadata, b"geo": json.dumps(geo).encode()}
+    pq.write_table(table.replace_schema_metadata(meta), tmp_path / "crs84.parquet")
+    got = _cache._read_frame(tmp_path / "crs84.parquet")
+    assert got.crs == gpd.read_parquet(tmp_path / "crs84.parquet").crs
+    assert got.crs.to_string() == "OGC:CRS84"
+
+    # another encoding (GeoArrow) goes to geopandas itself
+    units.to_parquet(tmp_path / "geoarrow.parquet", geometry_encoding="geoarrow")
+    calls = []
+    monkeypatch.setattr(gpd, "read_parquet", lambda p: calls.append(p) or "geopandas")
+    assert _cache._read_frame(tmp_path / "geoarrow.parquet") == "geopandas"
+    assert calls == [tmp_path / "geoarrow.parquet"]
