@@ -159,15 +159,12 @@ def add_unit_variables(
     ``units`` (same index); by default they are computed here.
     """
     if web_geoms is None:
-        web = web_geometry(units, tolerance=tolerance, decimals=decimals)
-    else:
-        if not web_geoms.index.equals(units.index):
-            raise RenderError("web_geoms must have one outline per unit (the units' index)")
-        web = gpd.GeoDataFrame(
-            units.drop(columns=units.geometry.name),
-            geometry=web_geoms.to_numpy(),
-            crs=web_geoms.crs,
-        )
+        web_geoms = unit_web_geometry(units, tolerance=tolerance, decimals=decimals)
+    elif not web_geoms.index.equals(units.index):
+        raise RenderError("web_geoms must have one outline per unit (the units' index)")
+    web = gpd.GeoDataFrame(
+        units.drop(columns=units.geometry.name), geometry=web_geoms.to_numpy(), crs=web_geoms.crs
+    )
     n = len(web)
     ids = web[schema.UNIT_ID] if schema.UNIT_ID in web.columns else pd.Series(web.index)
     names = web[schema.NAME] if schema.NAME in web.columns else pd.Series([None] * n)
