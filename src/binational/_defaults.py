@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["COMMUTER", "CommuterDefaults"]
+__all__ = ["COMMUTER", "ISOCHRONE_METHOD", "ISOCHRONE_METHODS", "CommuterDefaults"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,12 @@ class CommuterDefaults:
     hour: int = 7
     lane: str = "commuter"
 
+
+#: How network isochrones can be drawn (:mod:`binational.catchments.isochrones`), and the
+#: default of the library and of ``binational catchments --isochrone-method``: ``"grid"``, the
+#: ``"buffer"`` polygons computed on a 50 m grid (to within a cell, and many times faster).
+ISOCHRONE_METHODS = ("grid", "buffer", "hull")
+ISOCHRONE_METHOD = "grid"
 
 #: The commuter defaults used by :func:`binational.catchments.catchments` and
 #: :func:`binational.scale.run_batch`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -64,8 +65,18 @@ def test_cli_network_region(cached_regions, tmp_path, capsys):
     assert sorted(summary.port_code) == [2504, 2505, 2506]
     params = json.loads((out / "params.json").read_text())
     assert params["hour"] == 7 and params["wait_fallback"] == 2504
+    assert params["isochrone_method"] == "grid"  # the library's default, not the exact buffers
     with rasterio.open(out / "travel_time.tif") as src:
         assert src.crs.to_epsg() == 32611 and src.tags()["method"] == "network"
+        # the surface covers the land of both sides (the grid isochrones need no land
+        # polygons, the surface does): minutes under most units' points, on each side (1 km
+        # cells: some small urban AGEBs sit in a cell whose centre is off land)
+        gpkg_units = gpd.read_file(out / "catchments.gpkg", layer="units")
+        for side in ("MX", "US"):
+            pts = gpkg_units[gpkg_units["country"] == side].representative_point()
+            values = np.array([v[0] for v in src.sample(zip(pts.x, pts.y, strict=True))])
+            values = np.where(values == src.nodata, np.nan, values)
+            assert np.isfinite(values).mean() > 0.8, side
 
 
 def test_cli_straight_line_region_and_scenario(cached_regions, tmp_path, capsys):

@@ -48,3 +48,19 @@ def test_catchments_task_passes_the_commuter_conditions(monkeypatch):
     with pytest.raises(RuntimeError, match="stop"):
         catchments_task(ctx)
     assert seen == {"minutes": list(COMMUTER.minutes), "hour": 7, "lane": "commuter"}
+
+
+def test_the_catchments_command_defaults_are_the_librarys():
+    """``binational catchments`` without options runs what ``catchments(region)`` runs: the
+    same bands, hour, lane and isochrone method (it drew the slow exact buffers, 4× slower on
+    Tijuana–San Diego, while the library had moved to the grid)."""
+    from binational.catchments.isochrones import ISOCHRONE_METHODS
+    from binational.cli import build_parser
+
+    args = build_parser().parse_args(["catchments", "juarez-el-paso", "--out", "o"])
+    assert tuple(args.minutes) == COMMUTER.minutes
+    assert (args.hour, args.lane) == (COMMUTER.hour, COMMUTER.lane)
+    assert args.isochrone_method == CatchmentOptions().isochrones.method == "grid"
+    for method in ISOCHRONE_METHODS:  # every method of the library can be asked for
+        argv = ["catchments", "juarez-el-paso", "--out", "o", "--isochrone-method", method]
+        assert build_parser().parse_args(argv).isochrone_method == method

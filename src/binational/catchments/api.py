@@ -237,7 +237,10 @@ def catchments(
         scenario=scen_name,
         report=report,
     )
-    grid_only = method == NETWORK and opts.isochrones.method == "grid" and land is None
+    # the grid isochrones clip to the units themselves; the raster surface needs the land
+    grid_only = (
+        method == NETWORK and opts.isochrones.method == "grid" and land is None and not opts.raster
+    )
     land_poly = {} if grid_only else land_by_side(units, land=_in_crs(land, units.crs))
     with step("isochrones"):
         iso = port_isochrones(

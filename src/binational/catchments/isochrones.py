@@ -57,6 +57,7 @@ from shapely import ops
 
 from .. import schema
 from .._coverage import union_polygons
+from .._defaults import ISOCHRONE_METHODS
 from .._log import get_logger
 from ..errors import SchemaError
 from .graph import SparseGraph
@@ -73,7 +74,6 @@ __all__ = [
 
 log = get_logger(__name__)
 
-ISOCHRONE_METHODS = ("grid", "buffer", "hull")
 DEFAULT_BUFFER_M = 400.0
 DEFAULT_FILL_HOLES_KM2 = 1.0
 

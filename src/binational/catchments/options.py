@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import schema
-from .._defaults import COMMUTER
+from .._defaults import COMMUTER, ISOCHRONE_METHOD
 from .._options import replace_flat
 from . import straightline as sl
 from .allocation import DEFAULT_BETA
@@ -96,7 +96,7 @@ class IsochroneOptions:
         Largest hole (km²) filled in a buffered polygon.
     """
 
-    method: str = "grid"
+    method: str = ISOCHRONE_METHOD
     buffer_m: float = DEFAULT_BUFFER_M
     fill_holes_km2: float = DEFAULT_FILL_HOLES_KM2
 

@@ -13,6 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
+from .._defaults import ISOCHRONE_METHOD, ISOCHRONE_METHODS
 from .._outputs import run_folder
 from .._progress import step
 from ..errors import NetworkError
@@ -64,7 +65,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--wait-stat", default="median", help="median (default), mean or a quantile")
     p.add_argument("--method", default="auto", choices=["auto", "network", "straight-line"])
-    p.add_argument("--isochrone-method", default="buffer", choices=["buffer", "hull"])
+    p.add_argument(
+        "--isochrone-method",
+        default=ISOCHRONE_METHOD,
+        choices=ISOCHRONE_METHODS,
+        help=f"how network isochrones are drawn (default {ISOCHRONE_METHOD}: the buffered "
+        "reachable roads on a 50 m grid; buffer: the exact buffered roads, slower; hull: "
+        "concave hulls of the reached nodes)",
+    )
     _args.add_list(p, "--close-port", item=_args.port_code, default=[], help="port codes to close")
     p.add_argument(
         "--otay-mesa-east",
