@@ -80,6 +80,17 @@ def test_wait_table_for_an_unknown_port(tjsd):
     assert (frame.reason == "wait_for_unknown_port").sum() == int(
         (~tjsd.waits.port_code.isin([2504, 2505, 2506])).sum()
     )
+    # a lane mix reads the table once per lane, and still reports each of those rows once
+    report = DropReport()
+    resolve_waits(
+        tjsd.waits, port_codes=[2504, 2505, 2506], lane="commuter", fallback="zero", report=report
+    )
+    frame = report.to_frame()
+    unknown = tjsd.waits.index[~tjsd.waits.port_code.isin([2504, 2505, 2506])]
+    assert len(unknown) > 0
+    assert sorted(frame.loc[frame.reason == "wait_for_unknown_port", "id"]) == sorted(
+        map(str, unknown)
+    )
     # a scenario table naming an unknown port is an error
     bad = tjsd.waits[tjsd.waits.port_code == 2504].head(3).assign(port_code=9999)
     with pytest.raises(SchemaError, match="9999"):

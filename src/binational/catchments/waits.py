@@ -345,18 +345,7 @@ def _resolve_tidy(
             )
         tables.append((f"scenario {scenario.name!r}", sw))
     if waits is not None and len(waits):
-        base = waits  # tidy (resolve_waits)
-        unknown_rows = ~base[schema.PORT_CODE].isin(lookup)
-        if unknown_rows.any():
-            codes = sorted(base.loc[unknown_rows, schema.PORT_CODE].unique().tolist())
-            report.add(
-                "waits",
-                base.index[unknown_rows],
-                UNKNOWN_PORT,
-                f"port(s) {codes} have no border edge in the network",
-            )
-            log.info("wait rows for port(s) %s left out: not ports of the network", codes)
-        tables.append(("table", base[~unknown_rows]))
+        tables.append(("table", _known_port_rows(waits, lookup, report)))
 
     out = _table_waits(
         tables, lookup, direction=direction, lane=lane, source=source, stat=stat,
@@ -397,6 +386,27 @@ def _resolve_tidy(
     return frame
 
 
+def _known_port_rows(waits: pd.DataFrame, lookup, report: DropReport) -> pd.DataFrame:
+    """The rows of the tidy ``waits`` for the ports of ``lookup``; the others are reported."""
+    unknown_rows = ~waits[schema.PORT_CODE].isin(lookup)
+    if not unknown_rows.any():
+        return waits
+    codes = sorted(waits.loc[unknown_rows, schema.PORT_CODE].unique().tolist())
+    report.add(
+        "waits",
+        waits.index[unknown_rows],
+        UNKNOWN_PORT,
+        f"port(s) {codes} have no border edge in the network",
+    )
+    log.info("wait rows for port(s) %s left out: not ports of the network", codes)
+    return waits[~unknown_rows]
+
+
+#: The columns of a wait table that matching and aggregating read (the filtered rows copy only
+#: these: not the text columns of a 234,000-row table, at every lane of a mix)
+_MATCHED = (schema.PORT_CODE, "month", "weekday", "hour", "minutes")
+
+
 def _table_waits(tables, lookup, *, direction, lane, source, stat, match) -> dict:
     """``{port: (minutes, n_rows, where)}`` from the first table that has rows for the port."""
     out = {}
@@ -407,7 +417,8 @@ def _table_waits(tables, lookup, *, direction, lane, source, stat, match) -> dic
         if source is not None and "source" in table.columns:
             sel &= table["source"].astype(str).str.contains(source, case=False, regex=False)
         sel &= table["minutes"].notna()
-        for code, rows in table[sel].groupby(schema.PORT_CODE):
+        cols = [c for c in _MATCHED if c in table.columns]
+        for code, rows in table.loc[sel, cols].groupby(schema.PORT_CODE):
             if code in out or code not in lookup:
                 continue
             chosen, note = _match(rows, **match)
@@ -441,9 +452,13 @@ def _mixed_waits(waits, mix: dict, *, port_codes, fallback, report, **kw) -> pd.
         )
     mix = {ln: float(v) for ln, v in mix.items() if float(v) > 0}
     port_codes = [int(p) for p in port_codes]
+    # rows of other ports reported once for the mix, not once per lane
+    known = None
+    if waits is not None and len(waits):
+        known = _known_port_rows(waits, port_codes, report if report is not None else DropReport())
     parts = {
         ln: _resolve_tidy(
-            waits, port_codes=port_codes, lane=ln, fallback="zero", report=report, **kw
+            known, port_codes=port_codes, lane=ln, fallback="zero", report=report, **kw
         ).set_index(schema.PORT_CODE)
         for ln in mix
     }
