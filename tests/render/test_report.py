@@ -138,7 +138,7 @@ def test_bad_output_and_empty_region(jz, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_report_and_maps(tmp_path, data_dir, capsys):
+def test_cli_report_and_maps(tmp_path, data_dir, capsys, monkeypatch):
     rc = main(
         [
             "report",
@@ -157,6 +157,12 @@ def test_cli_report_and_maps(tmp_path, data_dir, capsys):
     assert "juarez-el-paso.html" in out and "not available: network" in out
     assert (tmp_path / "juarez-el-paso.html").stat().st_size > 100_000
     assert (tmp_path / "juarez-el-paso.gpkg").exists()
+    from binational.render import _simplify
+
+    outlines, web = [], _simplify.web_geometry
+    monkeypatch.setattr(
+        _simplify, "web_geometry", lambda gdf, **kw: outlines.append(len(gdf)) or web(gdf, **kw)
+    )
     rc = main(
         [
             "maps",
@@ -176,6 +182,7 @@ def test_cli_report_and_maps(tmp_path, data_dir, capsys):
         "juarez-el-paso_hispanic.es.html",
         "juarez-el-paso_pop_density.es.html",
     ]
+    assert len(outlines) == 1  # the units' outlines, once for the three maps
     blocker = tmp_path / "blocker"
     blocker.write_text("")
     assert main(["report", "juarez-el-paso", "--out", str(blocker / "x")]) == 2

@@ -360,21 +360,67 @@ def test_the_map_side_prepares_the_outlines_before_it_waits(jz, monkeypatch):
     at the end takes them from the memo (one simplification per report)."""
     from binational import settings
     from binational.pipeline import reporting
-    from binational.render import _report_map
+    from binational.render import _simplify
 
     calls = []
-    web = _report_map.web_geometry
+    web = _simplify.web_geometry
 
     def spy(gdf, **kwargs):
         calls.append(len(gdf))
         return web(gdf, **kwargs)
 
-    monkeypatch.setattr(_report_map, "web_geometry", spy)
+    monkeypatch.setattr(_simplify, "web_geometry", spy)
     monkeypatch.setattr(settings, "workers", 2)
     monkeypatch.setattr(settings, "worker_kind", "thread")
     parts = reporting.report(jz, permutations=19, seed=1)
     assert "prepare_prepare_overview" in parts.timings
     assert calls == [len(jz.units)]
+
+
+def test_maps_drawn_in_one_memo_scope_share_their_layers_and_are_the_same(jz, monkeypatch):
+    """``binational maps`` draws every map of a region in one memo scope: the units' outlines
+    and the isochrones' generalisation are computed once for all the maps (not once per map),
+    and each map is the one drawn on its own."""
+    from binational.catchments import catchments
+    from binational.render import _simplify, overlays
+
+    catch = catchments(jz, wait_fallback="zero")
+    columns = ["pop_density", "hispanic", "high_marginalization"]
+
+    def pages():
+        return [
+            _page(maps.map_html(maps.region_map(jz, c, catchments=catch, tiles=None)))
+            for c in columns
+        ]
+
+    alone = pages()
+    calls = {"outlines": 0, "isochrones": 0}
+    web, light = _simplify.web_geometry, overlays.generalize
+
+    def count(key, fn):
+        def spy(*args, **kwargs):
+            calls[key] += 1
+            return fn(*args, **kwargs)
+
+        return spy
+
+    monkeypatch.setattr(_simplify, "web_geometry", count("outlines", web))
+    monkeypatch.setattr(overlays, "generalize", count("isochrones", light))
+    with memo_scope():
+        shared = pages()
+    assert calls == {"outlines": 1, "isochrones": 1}
+    assert all(uid in alone[0] for uid in jz.units[schema.UNIT_ID])
+    for c, one, other in zip(columns, alone, shared, strict=True):
+        same = one == other  # (pytest's diff of two 1 MB strings takes minutes)
+        assert same, f"the {c} map differs when drawn in a memo scope"
+    # outlines of other units are refused, not drawn on the wrong units
+    with pytest.raises(Exception, match="one outline per unit"):
+        maps.add_units(
+            maps.new_map(jz.units, tiles=None),
+            jz.units,
+            "hispanic",
+            web_geoms=_simplify.unit_web_geometry(jz.units, tolerance=10.0, decimals=5).iloc[::-1],
+        )
 
 
 def test_the_static_sections_of_the_region_draw_without_folium(data_dir):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._memo import memo_scope
 from .._outputs import run_folder
 from .._progress import progress, step
 from . import _args
@@ -42,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, tmp: Path) -> int:
-    from ..render import maps
     from ..units import load_region
 
     with step(f"load {args.region}"):
@@ -64,6 +64,17 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         with step("catchments"):
             catch = catchments(region, wait_fallback="zero")
     tiles = None if args.tiles == "none" else args.tiles
+    # one memo for all the maps: the units' web outlines, the isochrones' and the ports'
+    # tables are computed once, not once per map
+    with memo_scope():
+        _draw_maps(args, tmp, region, columns, catch, tiles)
+    return 0
+
+
+def _draw_maps(args, tmp: Path, region, columns, catch, tiles) -> None:
+    from ..render import maps
+
+    spec = region.spec
     for column in progress(list(dict.fromkeys(columns)), desc="maps", unit="map"):
         normalize = None if column == "pop_density" else (args.normalize or None)
         with step(f"map {column}"):
@@ -82,4 +93,3 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
         name = f"{spec.name}_{column}{suffix}.html"
         path = maps.save_map(m, tmp / name, offline=not args.cdn)
         print(f"{Path(args.out) / name}  ({path.stat().st_size / 1e6:.2f} MB)")
-    return 0

@@ -21,7 +21,6 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .. import schema
-from .._memo import memoised
 from ..errors import RenderError
 from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column, fmt_value
 from ._leaflet import (
@@ -34,7 +33,7 @@ from ._leaflet import (
     legend_html,
     str_or_none,
 )
-from ._simplify import web_geometry
+from ._simplify import unit_web_geometry
 from .labels import cluster_label, column_label, scheme_label, t
 from .maps import UNIT_ATTRIBUTION
 
@@ -120,21 +119,6 @@ def _text(value) -> str | None:
     """A data string for the tooltip (None stays None). The tooltip's table builder
     (``_leaflet.TABLE_JS``) escapes it in the browser, so it is not escaped here as well."""
     return str_or_none(value)
-
-
-@memoised
-def unit_web_geometry(
-    units: gpd.GeoDataFrame, *, tolerance: float = 20.0, decimals: int = 4
-) -> gpd.GeoSeries:
-    """The outlines of ``units`` as the map draws them: simplified one side at a time,
-    reprojected to WGS 84 and rounded (:func:`~binational.render._simplify.web_geometry`).
-
-    Memoised inside a report's memo scope: a report computes them while it waits for its other
-    side, and its map takes them from the memo."""
-    cols = [c for c in (schema.COUNTRY,) if c in units.columns]
-    return web_geometry(
-        units[[*cols, units.geometry.name]], tolerance=tolerance, decimals=decimals
-    ).geometry
 
 
 def add_unit_variables(

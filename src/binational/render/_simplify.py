@@ -36,7 +36,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .. import schema
 from .._log import get_logger
+from .._memo import memoised
 from ..errors import RenderError
 
 log = get_logger(__name__)
@@ -324,6 +326,22 @@ def web_geometry(
     if polygonal and gdf.crs.is_projected and tolerance > 0:
         gdf = simplify_coverage(gdf, tolerance=tolerance, method=method, by=by)
     return round_coordinates(gdf.to_crs(WEB_CRS), decimals=decimals)
+
+
+@memoised
+def unit_web_geometry(
+    units: gpd.GeoDataFrame, *, tolerance: float = 20.0, decimals: int = 4
+) -> gpd.GeoSeries:
+    """The outlines of ``units`` as a web map draws them: simplified one side at a time,
+    reprojected to WGS 84 and rounded (:func:`web_geometry`), one per row (same index).
+
+    Memoised inside a memo scope (:mod:`binational._memo`): a report computes them while it
+    waits for its other side and its map takes them from the memo; ``binational maps`` draws
+    every map of a region from one computation."""
+    cols = [c for c in (schema.COUNTRY,) if c in units.columns]
+    return web_geometry(
+        units[[*cols, units.geometry.name]], tolerance=tolerance, decimals=decimals
+    ).geometry
 
 
 def _drop_small(geoms: np.ndarray, min_area: float) -> np.ndarray:

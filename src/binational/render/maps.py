@@ -48,7 +48,7 @@ from ._leaflet import (
     tooltip_js,
 )
 from ._offline import inline_assets
-from ._simplify import web_geometry
+from ._simplify import unit_web_geometry
 from ._tables import with_density  # (kept here: binational.render.maps.with_density)
 from .labels import check_lang, column_label, scheme_label, t
 from .overlays import add_border, add_clusters, add_isochrones, add_ports
@@ -157,6 +157,7 @@ def add_units(
     decimals: int = 5,
     show: bool = True,
     legend: bool = True,
+    web_geoms: gpd.GeoSeries | None = None,
 ) -> folium.Map:
     """Draw a choropleth of ``column`` (or ``column / normalize``) for the units of both sides.
 
@@ -177,6 +178,10 @@ def add_units(
     tolerance, decimals
         Topological simplification in metres and rounding of WGS 84 coordinates; 0 and a large
         ``decimals`` keep the geometry as is.
+    web_geoms
+        The units' outlines already made ready for the web
+        (:func:`~binational.render._simplify.unit_web_geometry` with the same ``tolerance`` and
+        ``decimals``), one per row of ``units`` (same index); by default computed here.
 
     Returns
     -------
@@ -186,7 +191,8 @@ def add_units(
     Raises
     ------
     RenderError
-        Missing, non-numeric or all-missing column; no rows; no CRS.
+        Missing, non-numeric or all-missing column; no rows; no CRS; ``web_geoms`` not one
+        per unit.
     """
     check_frame(units)
     lang = lang_of(m, lang)
@@ -196,7 +202,13 @@ def add_units(
     title = column_label(column, lang)
     if normalize:
         title = t("share_of", lang, col=title, den=column_label(normalize, lang).lower())
-    web = web_geometry(units, tolerance=tolerance, decimals=decimals)
+    if web_geoms is None:
+        web_geoms = unit_web_geometry(units, tolerance=tolerance, decimals=decimals)
+    elif not web_geoms.index.equals(units.index):
+        raise RenderError("web_geoms must have one outline per unit (the units' index)")
+    web = gpd.GeoDataFrame(
+        units.drop(columns=units.geometry.name), geometry=web_geoms.to_numpy(), crs=web_geoms.crs
+    )
     ids = (
         web[schema.UNIT_ID]
         if schema.UNIT_ID in web.columns
@@ -479,6 +491,9 @@ def region_map(
         k=k,
         tolerance=tolerance,
         decimals=decimals,
+        # the outlines of the region's units (the density column's copy has the same rows):
+        # one computation for all the maps drawn in a memo scope (``binational maps``)
+        web_geoms=unit_web_geometry(parts["units"], tolerance=tolerance, decimals=decimals),
     )
     ports = parts["ports"]
     if concentration is not None:

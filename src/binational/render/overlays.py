@@ -16,6 +16,7 @@ import shapely
 
 from .. import schema
 from .._log import get_logger
+from .._memo import memoised
 from ..errors import RenderError
 from . import _tables
 from ._classify import CLUSTER_COLORS
@@ -198,8 +199,7 @@ def add_isochrones(
     for col in (schema.PORT_CODE, "minutes"):
         if col not in isochrones.columns:
             raise RenderError(f"isochrone table lacks column {col!r}")
-    iso = isochrones[drawable(isochrones)]
-    iso = iso.assign(_wait=wait_flag(iso))
+    iso = _web_isochrones(isochrones, tolerance=tolerance, min_area=min_area)
     names = {}
     if ports is not None and len(ports) and "name" in ports.columns:
         names = dict(zip(ports[schema.PORT_CODE], ports["name"], strict=False))
@@ -218,14 +218,12 @@ def add_isochrones(
     each_js = tooltip_js(labels)
     first = True
     for (code, wait), part in iso.groupby([schema.PORT_CODE, "_wait"], sort=True):
-        part = part.sort_values("minutes", ascending=False)
-        light = generalize(part.drop(columns="_wait"), tolerance=tolerance, min_area=min_area)
-        web = round_coordinates(light.to_crs("EPSG:4326"))
+        web = part.sort_values("minutes", ascending=False)
         port = str(names.get(code, code))
         variant = t("with_wait" if wait else "without_wait", lang)
         props = [
             {"col": colors[float(mn)], "t": [port, f"{mn:g} {t('minutes', lang)}", variant]}
-            for mn in part["minutes"].astype(float)
+            for mn in web["minutes"].astype(float)
         ]
         GeoJsonLayer(
             web,
@@ -247,6 +245,19 @@ def add_isochrones(
     )
     Legend(legend, position="bottomright").add_to(m)
     return m
+
+
+@memoised
+def _web_isochrones(
+    isochrones: gpd.GeoDataFrame, *, tolerance: float, min_area: float
+) -> gpd.GeoDataFrame:
+    """The drawable rows of ``isochrones`` with their wait flag (``_wait``), generalised
+    (:func:`~binational.render._simplify.generalize`, polygon by polygon), in WGS 84 and
+    rounded. Memoised in a memo scope: every map of ``binational maps --catchments`` draws the
+    same isochrones."""
+    iso = isochrones[drawable(isochrones)]
+    light = generalize(iso, tolerance=tolerance, min_area=min_area)
+    return round_coordinates(light.to_crs("EPSG:4326")).assign(_wait=wait_flag(iso).to_numpy())
 
 
 def add_clusters(
