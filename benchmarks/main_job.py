@@ -32,6 +32,10 @@ Jobs
 ``report-jz``       ``python -m binational.cli report juarez-el-paso`` (warm caches)
 ``report-tj-cold``  the same on an empty cache folder (``BINATIONAL_CACHE_DIR``), one run per
                     side (a cold run cannot be repeated warm-free any other way)
+``catchments-tj``   ``python -m binational.cli catchments tijuana-san-diego --out DIR``
+                    (warm caches; GeoPackage, CSV files)
+``maps-tj``         ``python -m binational.cli maps tijuana-san-diego --catchments --out DIR``
+                    (warm caches; four maps with the isochrones)
 ``tables``          load Tijuana–San Diego, then ``catchments`` and ``concentration_profile``
                     (seed 0, 99 permutations) and ``summarise``: the time of the analyses
                     alone (load not timed), and a sha256 of every output table (geometry as
@@ -42,7 +46,8 @@ Jobs
 Usage::
 
     BINATIONAL_DATA_DIR=/work/shared/data python benchmarks/main_job.py [--repeat 2]
-        [--jobs help,summary,report-tj,report-jz,report-tj-cold,tables] [--old e001051]
+        [--jobs help,summary,report-tj,report-jz,report-tj-cold,tables,catchments-tj,maps-tj]
+        [--old e001051]
 """
 
 from __future__ import annotations
@@ -59,7 +64,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_COMMIT = "e001051"
-ALL_JOBS = ("help", "summary", "report-tj", "report-jz", "tables", "report-tj-cold")
+ALL_JOBS = (
+    "help",
+    "summary",
+    "report-tj",
+    "report-jz",
+    "tables",
+    "report-tj-cold",
+    "catchments-tj",
+    "maps-tj",
+)
 
 # The child: runs one job, prints one JSON line {"seconds", "rss_mb", ...}.
 CHILD = r"""
@@ -69,21 +83,26 @@ job, out = sys.argv[1], sys.argv[2]
 warnings.simplefilter("ignore")
 logging.disable(logging.WARNING)
 res = {}
-if job in ("help", "summary", "report-tj", "report-jz", "report-tj-cold"):
+COMMANDS = {
+    "help": ["--help"],
+    "summary": ["summary", "tijuana-san-diego"],
+    "report-tj": ["report", "tijuana-san-diego", "--out", out],
+    "report-jz": ["report", "juarez-el-paso", "--out", out],
+    "report-tj-cold": ["report", "tijuana-san-diego", "--out", out],
+    "catchments-tj": ["catchments", "tijuana-san-diego", "--out", out],
+    "maps-tj": ["maps", "tijuana-san-diego", "--catchments", "--out", out],
+}
+if job in COMMANDS:
     from binational.cli import main
     import contextlib, io
-    args = {
-        "help": ["--help"],
-        "summary": ["summary", "tijuana-san-diego"],
-        "report-tj": ["report", "tijuana-san-diego", "--out", out],
-        "report-jz": ["report", "juarez-el-paso", "--out", out],
-        "report-tj-cold": ["report", "tijuana-san-diego", "--out", out],
-    }[job]
+    args = COMMANDS[job]
     with contextlib.redirect_stdout(io.StringIO()):
         try:
-            main(args)
-        except SystemExit:
-            pass
+            code = main(args)
+        except SystemExit as exc:  # --help
+            code = exc.code
+    if code:  # a failed command is not timed
+        sys.exit(f"{job}: exit code {code}")
 elif job == "tables":
     import numpy as np, pandas as pd, shapely
     import binational
