@@ -21,7 +21,6 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .. import schema
-from ..errors import RenderError
 from ._classify import CLUSTER_COLORS, NA_COLOR, classify_column, fmt_value
 from ._leaflet import (
     JS,
@@ -33,7 +32,7 @@ from ._leaflet import (
     legend_html,
     str_or_none,
 )
-from ._simplify import unit_web_geometry
+from ._simplify import unit_web_geometry, with_web_outlines
 from .labels import cluster_label, column_label, scheme_label, t
 from .maps import UNIT_ATTRIBUTION
 
@@ -142,13 +141,7 @@ def add_unit_variables(
     (:func:`unit_web_geometry` with the same ``tolerance`` and ``decimals``), one per row of
     ``units`` (same index); by default they are computed here.
     """
-    if web_geoms is None:
-        web_geoms = unit_web_geometry(units, tolerance=tolerance, decimals=decimals)
-    elif not web_geoms.index.equals(units.index):
-        raise RenderError("web_geoms must have one outline per unit (the units' index)")
-    web = gpd.GeoDataFrame(
-        units.drop(columns=units.geometry.name), geometry=web_geoms.to_numpy(), crs=web_geoms.crs
-    )
+    web = with_web_outlines(units, web_geoms, tolerance=tolerance, decimals=decimals)
     n = len(web)
     ids = web[schema.UNIT_ID] if schema.UNIT_ID in web.columns else pd.Series(web.index)
     names = web[schema.NAME] if schema.NAME in web.columns else pd.Series([None] * n)

@@ -344,6 +344,30 @@ def unit_web_geometry(
     ).geometry
 
 
+def with_web_outlines(
+    units: gpd.GeoDataFrame,
+    web_geoms: gpd.GeoSeries | None = None,
+    *,
+    tolerance: float = 20.0,
+    decimals: int = 4,
+) -> gpd.GeoDataFrame:
+    """``units`` with their outlines made ready for the web: ``web_geoms`` when given (one per
+    unit, the units' index), else :func:`unit_web_geometry` with ``tolerance`` and ``decimals``.
+
+    Raises
+    ------
+    RenderError
+        ``web_geoms`` is not one outline per unit.
+    """
+    if web_geoms is None:
+        web_geoms = unit_web_geometry(units, tolerance=tolerance, decimals=decimals)
+    elif not web_geoms.index.equals(units.index):
+        raise RenderError("web_geoms must have one outline per unit (the units' index)")
+    return gpd.GeoDataFrame(
+        units.drop(columns=units.geometry.name), geometry=web_geoms.to_numpy(), crs=web_geoms.crs
+    )
+
+
 def _drop_small(geoms: np.ndarray, min_area: float) -> np.ndarray:
     """Each of ``geoms`` without its parts and holes smaller than ``min_area`` (an empty
     polygon when no part is left); vectorised over all parts and rings."""

@@ -48,7 +48,7 @@ from ._leaflet import (
     tooltip_js,
 )
 from ._offline import inline_assets
-from ._simplify import unit_web_geometry
+from ._simplify import unit_web_geometry, with_web_outlines
 from ._tables import with_density  # (kept here: binational.render.maps.with_density)
 from .labels import check_lang, column_label, scheme_label, t
 from .overlays import add_border, add_clusters, add_isochrones, add_ports
@@ -202,13 +202,7 @@ def add_units(
     title = column_label(column, lang)
     if normalize:
         title = t("share_of", lang, col=title, den=column_label(normalize, lang).lower())
-    if web_geoms is None:
-        web_geoms = unit_web_geometry(units, tolerance=tolerance, decimals=decimals)
-    elif not web_geoms.index.equals(units.index):
-        raise RenderError("web_geoms must have one outline per unit (the units' index)")
-    web = gpd.GeoDataFrame(
-        units.drop(columns=units.geometry.name), geometry=web_geoms.to_numpy(), crs=web_geoms.crs
-    )
+    web = with_web_outlines(units, web_geoms, tolerance=tolerance, decimals=decimals)
     ids = (
         web[schema.UNIT_ID]
         if schema.UNIT_ID in web.columns
