@@ -109,3 +109,18 @@ def test_cli_bad_input_is_a_clear_error(cached_regions, tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "wait_fallback" in err and "2505" in err
+    # and how to say it on the command line
+    assert "--wait-fallback zero" in err and "wait rows are northbound" in err
+
+
+def test_cli_southbound_without_waits_names_the_option(cached_regions, tmp_path, capsys):
+    """CBP publishes northbound waits only: a southbound run stops with the option to pass,
+    and runs with it."""
+    argv = ["catchments", "juarez-el-paso", "--direction", "southbound", "--out"]
+    assert main([*argv, str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "southbound" in err and "--wait-fallback zero" in err
+    assert "wait rows are northbound" in err
+    assert main([*argv, str(tmp_path / "b"), "--wait-fallback", "zero"]) == 0
+    summary = pd.read_csv(tmp_path / "b" / "summary.csv")
+    assert (summary["wait_minutes"] == 0).all() and set(summary["direction"]) == {"southbound"}

@@ -16,7 +16,7 @@ from pathlib import Path
 from .._defaults import ISOCHRONE_METHOD, ISOCHRONE_METHODS
 from .._outputs import run_folder
 from .._progress import step
-from ..errors import NetworkError
+from ..errors import NetworkError, SchemaError
 from . import _args
 
 
@@ -140,7 +140,25 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     except NetworkError as exc:
         source = region.network.graph.get("source_file") if region.network is not None else None
         raise NetworkError(f"{source}: {exc}" if source else str(exc)) from exc
+    except SchemaError as exc:
+        if "wait_fallback" not in str(exc):
+            raise
+        raise SchemaError(f"{exc}. {_wait_hint(region)}") from exc
     return _write(args, tmp, region, result)
+
+
+def _wait_hint(region) -> str:
+    """What a command-line user can do when no wait matches: the option to pass, and which
+    directions the region's wait tables hold (CBP publishes northbound waits only)."""
+    waits = getattr(region, "waits", None)
+    held = []
+    if waits is not None and "direction" in waits.columns:
+        held = sorted(str(d) for d in waits["direction"].dropna().unique())
+    tables = f"the region's wait rows are {', '.join(held)}" if held else "the region has no waits"
+    return (
+        "On the command line: --wait-fallback zero (no wait at those ports) or --wait-fallback "
+        f"<port code> (borrow that port's wait); {tables}"
+    )
 
 
 def _catchments(catchments, region, args, weekday, scenario):
