@@ -85,3 +85,29 @@ def test_cli_errors(tmp_path, capsys, args, message):
     )
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "bad"),
+    [
+        (["--group", "hispanc"], "--group", "hispanc"),
+        (["--group", "hispanic", "--group-mx", "marginal"], "--group-mx", "marginal"),
+        (["--group", "hispanic", "--total", "pop"], "--total", "pop"),
+        (["--multigroups", "hispanic,white,blak_nh"], "--multigroups", "blak_nh"),
+    ],
+    ids=["group", "group-mx", "total", "multigroups"],
+)
+def test_cli_a_column_no_side_has_is_an_error_not_a_skipped_table(
+    tmp_path, capsys, args, option, bad
+):
+    """A misspelt column used to give exit 0 and a table of skipped rows; it is an error that
+    names the option, the column and the count columns there are, and nothing is written."""
+    out = tmp_path / "out"
+    code = main(
+        ["concentration", "juarez-el-paso", "--permutations", "9", "--out", str(out), *args]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{option} {bad}: not in the unit table" in err
+    assert "hispanic" in err.split("count columns:")[1]  # the columns there are
+    assert not out.exists()

@@ -104,6 +104,31 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "units"
 
 
+def _check_columns(units, args: argparse.Namespace) -> None:
+    """A column named on the command line that no side has is a typo, not a group to skip:
+    stop before computing, with the count columns the table has."""
+    asked = {
+        "--group": [args.group] if args.group else [],
+        "--group-mx": [args.group_mx] if args.group_mx else [],
+        "--total": [args.total] if args.total else [],
+        "--multigroups": list(args.multigroups or []),
+    }
+    for option, columns in asked.items():
+        unknown = [c for c in columns if c not in units.columns]
+        if unknown:
+            numeric = [
+                c
+                for c in units.columns
+                if c != units.geometry.name
+                and str(units[c].dtype).lower().startswith(("int", "float", "uint"))
+                and not c.endswith("_moe")
+            ]
+            raise IndexInputError(
+                f"{option} {', '.join(unknown)}: not in the unit table (no side has it); "
+                f"count columns: {', '.join(numeric)}"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     # outputs appear in --out whole or not at all; a concurrent run into it fails clearly
     with run_folder(args.out, command="concentration", params=vars(args)) as tmp:
@@ -129,6 +154,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     else:
         target = load_region(args.region, data_dir=args.data_dir, network=False, crossings=False)
         name = args.region
+    _check_columns(getattr(target, "units", target), args)
     weights_options = {}
     if args.k is not None:
         weights_options["k"] = args.k
