@@ -62,6 +62,13 @@ def test_fallbacks_and_errors(tjsd):
         resolve_waits(tjsd.waits, port_codes=[2504], weekday="someday")
     with pytest.raises(SchemaError, match="direction"):
         resolve_waits(tjsd.waits, port_codes=[2504], direction="eastbound")
+    # a misspelt lane is an error, not a fallback wait for every port
+    with pytest.raises(SchemaError, match="lane 'sentry' is not a lane of the wait table"):
+        resolve_waits(tjsd.waits, port_codes=[2504], lane="sentry", fallback="zero")
+    # a lane of the user's own table is a lane, whatever its name
+    own = pd.DataFrame({"port_code": [2504], "lane": ["express"], "hour": [7], "minutes": [12.0]})
+    got = resolve_waits(own, port_codes=[2504], lane="express", hour=7)
+    assert got.wait_minutes.iloc[0] == 12.0
 
 
 def test_relaxed_match_names_the_hour_used(jep):

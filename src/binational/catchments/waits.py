@@ -290,11 +290,28 @@ def resolve_waits(
         raise SchemaError(f"direction {direction!r} must be one of {schema.DIRECTIONS}")
     if waits is not None and len(waits):
         waits = tidy_waits(waits)
+    _check_lane(lane, waits, scenario)
     return _resolve_tidy(
         waits, port_codes=port_codes, direction=direction, lane=lane, hour=hour,
         weekday=weekday, month=month, stat=stat, source=source, fallback=fallback, relax=relax,
         scenario=scenario, report=report,
     )  # fmt: skip
+
+
+def _check_lane(lane, waits: pd.DataFrame | None, scenario) -> None:
+    """A lane name that is neither a CBP lane, ``"commuter"``, nor a lane of the wait tables
+    is a typo: it would match no row and send every port to the fallback."""
+    if not isinstance(lane, str) or lane == "commuter":
+        return  # a mix is checked by _mixed_waits
+    known = {*schema.LANES, ANY}
+    for table in (waits, getattr(scenario, "waits", None)):
+        if isinstance(table, pd.DataFrame) and "lane" in table.columns:
+            known |= set(table["lane"].dropna().astype(str).str.lower())
+    if lane.lower() not in known:
+        raise SchemaError(
+            f"lane {lane!r} is not a lane of the wait table: use one of "
+            f"{', '.join(sorted(known - {ANY}))}, or 'commuter' (the AM-peak lane mix)"
+        )
 
 
 def _resolve_tidy(
