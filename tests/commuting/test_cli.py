@@ -94,3 +94,17 @@ def test_bad_close_lane_writes_nothing(tmp_path, data_dir):
     )
     assert code == 2
     assert not folder.exists() or not any(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_a_region_without_the_surveys_ports_is_refused_by_name(tmp_path, data_dir, capsys):
+    """The SANDAG survey covers San Ysidro and Otay Mesa: on Juárez–El Paso the command used to
+    fail deep in the fit, on "no wait for port 2504", with a Python keyword as advice. It now
+    stops at once, says why and names the region's ports, and writes nothing."""
+    folder = tmp_path / "jz"
+    argv = ["commuting", "juarez-el-paso", "--out", str(folder), "--data-dir", str(data_dir)]
+    assert main([*argv, "--method", "straight-line"]) == 2
+    err = capsys.readouterr().err
+    assert "covers San Ysidro and Otay Mesa only" in err
+    assert "'juarez-el-paso' has none of its ports (2401, 2402, 2404, 2408)" in err
+    assert "fixed=" not in err
+    assert not folder.exists() or not any(p for p in folder.iterdir() if not p.name.startswith("."))

@@ -34,6 +34,7 @@ from pathlib import Path
 from .._progress import step
 from ..errors import SchemaError
 from ..pipeline import COMMUTING_FILES, commuting_inputs
+from ..pipeline.commuting import check_survey_ports
 from . import _args
 
 SURVEY = COMMUTING_FILES["survey"]
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             network=args.method != "straight-line",
             prefetch_network=True,
         )
+    check_survey_ports(region)
     paths = {k: data_dir / v for k, v in COMMUTING_FILES.items()}
     if args.survey:
         paths["survey"] = Path(args.survey)

@@ -106,6 +106,29 @@ def heldout_table(result) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True)
 
 
+def check_survey_ports(region) -> set[int]:
+    """The region's port codes; a region that has none of the survey's ports is refused (the
+    model could only fail later, on a wait of a port the region does not have).
+
+    Raises
+    ------
+    DataSourceError
+        The region has neither San Ysidro nor Otay Mesa.
+    """
+    from .. import schema
+    from ..errors import DataSourceError
+    from ..io.survey import SURVEY_PORTS
+
+    ports = set(region.ports[schema.PORT_CODE].astype(int)) if region.ports is not None else set()
+    if not ports & set(SURVEY_PORTS.values()):
+        raise DataSourceError(
+            "the SANDAG 2017 cross-border survey covers San Ysidro and Otay Mesa only; "
+            f"region {region.spec.name!r} has none of its ports "
+            f"({', '.join(map(str, sorted(ports))) or 'no ports'})"
+        )
+    return ports
+
+
 def commuting_results(region, *, data_dir: str | os.PathLike | None = None, graph=None) -> dict:
     """Fit the port-and-lane commuting model of ``region`` and run the Otay Mesa East scenario.
 
@@ -133,19 +156,12 @@ def commuting_results(region, *, data_dir: str | os.PathLike | None = None, grap
         The survey does not cover the region's ports, a file is missing or bad, or the fit
         fails; the caller reports it.
     """
-    from .. import schema
     from ..errors import DataSourceError
-    from ..io.survey import SURVEY_PORTS
 
     root = _root(data_dir)
     if root is None:
         raise DataSourceError("no data folder: set BINATIONAL_DATA_DIR or pass data_dir")
-    ports = set(region.ports[schema.PORT_CODE].astype(int)) if region.ports is not None else set()
-    if not ports & set(SURVEY_PORTS.values()):
-        raise DataSourceError(
-            "the SANDAG 2017 cross-border survey covers San Ysidro and Otay Mesa only; "
-            f"region {region.spec.name!r} has none of its ports"
-        )
+    ports = check_survey_ports(region)
     paths = {k: root / v for k, v in COMMUTING_FILES.items()}
     survey_file = region.spec.file("od_survey", root)  # the preset's own survey file, if any
     if survey_file is not None:
