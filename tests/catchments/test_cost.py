@@ -62,6 +62,10 @@ def test_fallbacks_and_errors(tjsd):
         resolve_waits(tjsd.waits, port_codes=[2504], weekday="someday")
     with pytest.raises(SchemaError, match="direction"):
         resolve_waits(tjsd.waits, port_codes=[2504], direction="eastbound")
+    # a statistic that is not one is a clear error (it was a bare ValueError from float())
+    for bad in ("p99", 1.5, None):
+        with pytest.raises(SchemaError, match=r"wait stat .*'median', 'mean' or a quantile"):
+            resolve_waits(tjsd.waits, port_codes=[2504], stat=bad, fallback="zero")
     # a misspelt lane is an error, not a fallback wait for every port
     with pytest.raises(SchemaError, match="lane 'sentry' is not a lane of the wait table"):
         resolve_waits(tjsd.waits, port_codes=[2504], lane="sentry", fallback="zero")

@@ -210,15 +210,24 @@ def _match(
     return None, ""
 
 
+def _check_stat(stat) -> float | None:
+    """The quantile ``stat`` asks for (None for ``"median"`` and ``"mean"``)."""
+    if stat in ("median", "mean"):
+        return None
+    try:
+        q = float(stat)
+    except (TypeError, ValueError):
+        q = float("nan")
+    if not 0 <= q <= 1:
+        raise SchemaError(f"wait stat {stat!r}: use 'median', 'mean' or a quantile in [0, 1]")
+    return q
+
+
 def _aggregate(values: pd.Series, stat) -> float:
     values = values.dropna()
-    if stat == "median":
-        return float(values.median())
-    if stat == "mean":
-        return float(values.mean())
-    q = float(stat)
-    if not 0 <= q <= 1:
-        raise SchemaError(f"stat {stat!r}: use 'median', 'mean' or a quantile in [0, 1]")
+    q = _check_stat(stat)
+    if q is None:
+        return float(values.median() if stat == "median" else values.mean())
     return float(values.quantile(q))
 
 
@@ -288,6 +297,7 @@ def resolve_waits(
     """
     if direction not in schema.DIRECTIONS:
         raise SchemaError(f"direction {direction!r} must be one of {schema.DIRECTIONS}")
+    _check_stat(stat)
     if waits is not None and len(waits):
         waits = tidy_waits(waits)
     _check_lane(lane, waits, scenario)
