@@ -109,8 +109,9 @@ def test_cli_bad_input_is_a_clear_error(cached_regions, tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "wait_fallback" in err and "2505" in err
-    # and how to say it on the command line
+    # and how to say it on the command line, with the sources there are
     assert "--wait-fallback zero" in err and "wait rows are northbound" in err
+    assert "their sources: " in err and "historical" in err.split("their sources: ")[1]
 
 
 def test_cli_southbound_without_waits_names_the_option(cached_regions, tmp_path, capsys):

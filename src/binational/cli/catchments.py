@@ -143,18 +143,28 @@ def _run(args: argparse.Namespace, tmp: Path) -> int:
     except SchemaError as exc:
         if "wait_fallback" not in str(exc):
             raise
-        raise SchemaError(f"{exc}. {_wait_hint(region)}") from exc
+        raise SchemaError(f"{exc}. {_wait_hint(region, args.wait_source)}") from exc
     return _write(args, tmp, region, result)
 
 
-def _wait_hint(region) -> str:
-    """What a command-line user can do when no wait matches: the option to pass, and which
-    directions the region's wait tables hold (CBP publishes northbound waits only)."""
+def _wait_hint(region, source: str | None) -> str:
+    """What a command-line user can do when no wait matches: the option to pass, which
+    directions the region's wait tables hold (CBP publishes northbound waits only) and, when
+    ``--wait-source`` was given, their sources."""
     waits = getattr(region, "waits", None)
-    held = []
-    if waits is not None and "direction" in waits.columns:
-        held = sorted(str(d) for d in waits["direction"].dropna().unique())
-    tables = f"the region's wait rows are {', '.join(held)}" if held else "the region has no waits"
+
+    def held(col: str) -> str:
+        if waits is None or col not in waits.columns:
+            return ""
+        return ", ".join(sorted(str(v) for v in waits[col].dropna().unique()))
+
+    tables = (
+        f"the region's wait rows are {held('direction')}"
+        if held("direction")
+        else "the region has no waits"
+    )
+    if source is not None and held("source"):
+        tables += f"; their sources: {held('source')}"
     return (
         "On the command line: --wait-fallback zero (no wait at those ports) or --wait-fallback "
         f"<port code> (borrow that port's wait); {tables}"
