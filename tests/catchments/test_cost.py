@@ -66,6 +66,11 @@ def test_fallbacks_and_errors(tjsd):
     for bad in ("p99", 1.5, None):
         with pytest.raises(SchemaError, match=r"wait stat .*'median', 'mean' or a quantile"):
             resolve_waits(tjsd.waits, port_codes=[2504], stat=bad, fallback="zero")
+    # a fallback port with no wait to lend is refused, even where no port needs it
+    with pytest.raises(SchemaError, match="wait fallback port 9999 has no wait rows to lend"):
+        resolve_waits(tjsd.waits, port_codes=[2504], fallback=9999)
+    with pytest.raises(SchemaError, match="use None, 'error', 'zero' or a port code"):
+        resolve_waits(tjsd.waits, port_codes=[2504], fallback="nearest")
     # a misspelt lane is an error, not a fallback wait for every port
     with pytest.raises(SchemaError, match="lane 'sentry' is not a lane of the wait table"):
         resolve_waits(tjsd.waits, port_codes=[2504], lane="sentry", fallback="zero")

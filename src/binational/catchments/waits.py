@@ -301,11 +301,38 @@ def resolve_waits(
     if waits is not None and len(waits):
         waits = tidy_waits(waits)
     _check_lane(lane, waits, scenario)
+    _check_donor(fallback, waits, scenario)
     return _resolve_tidy(
         waits, port_codes=port_codes, direction=direction, lane=lane, hour=hour,
         weekday=weekday, month=month, stat=stat, source=source, fallback=fallback, relax=relax,
         scenario=scenario, report=report,
     )  # fmt: skip
+
+
+def _check_donor(fallback, waits: pd.DataFrame | None, scenario) -> None:
+    """A port code given as the fallback must have waits to lend: one with no row in the wait
+    tables (a typo, a port of another region) is refused even where no port needs it."""
+    if fallback in (None, "error", "zero"):
+        return
+    try:
+        donor = int(fallback)
+    except (TypeError, ValueError):
+        raise SchemaError(
+            f"wait fallback {fallback!r}: use None, 'error', 'zero' or a port code"
+        ) from None
+    lenders: set[int] = set()
+    if waits is not None and len(waits):
+        lenders |= set(waits[schema.PORT_CODE].astype(int))
+    if scenario is not None:
+        if scenario.waits is not None:
+            lenders |= set(tidy_waits(scenario.waits, name="scenario wait table")[schema.PORT_CODE])
+        lenders |= {int(c) for c in scenario.wait_minutes}
+        lenders |= {p.port_code for p in scenario.new_ports if p.wait_minutes is not None}
+    if donor not in lenders:
+        raise SchemaError(
+            f"wait fallback port {donor} has no wait rows to lend; ports with waits: "
+            f"{', '.join(map(str, sorted(lenders))) or 'none'}"
+        )
 
 
 def _check_lane(lane, waits: pd.DataFrame | None, scenario) -> None:
