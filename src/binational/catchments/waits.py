@@ -309,17 +309,24 @@ def resolve_waits(
     )  # fmt: skip
 
 
-def _check_donor(fallback, waits: pd.DataFrame | None, scenario) -> None:
-    """A port code given as the fallback must have waits to lend: one with no row in the wait
-    tables (a typo, a port of another region) is refused even where no port needs it."""
+def _donor(fallback) -> int | None:
+    """The port code a ``fallback`` names (None for None, ``"error"`` and ``"zero"``)."""
     if fallback in (None, "error", "zero"):
-        return
+        return None
     try:
-        donor = int(fallback)
+        return int(fallback)
     except (TypeError, ValueError):
         raise SchemaError(
             f"wait fallback {fallback!r}: use None, 'error', 'zero' or a port code"
         ) from None
+
+
+def _check_donor(fallback, waits: pd.DataFrame | None, scenario) -> None:
+    """A port code given as the fallback must have waits to lend: one with no row in the wait
+    tables (a typo, a port of another region) is refused even where no port needs it."""
+    donor = _donor(fallback)
+    if donor is None:
+        return
     lenders: set[int] = set()
     if waits is not None and len(waits):
         lenders |= set(waits[schema.PORT_CODE].astype(int))
@@ -376,14 +383,7 @@ def _resolve_tidy(
             report=report,
         )
     port_codes = [int(p) for p in port_codes]
-    donor = None
-    if fallback not in (None, "error", "zero"):
-        try:
-            donor = int(fallback)
-        except (TypeError, ValueError):
-            raise SchemaError(
-                f"wait fallback {fallback!r}: use None, 'error', 'zero' or a port code"
-            ) from None
+    donor = _donor(fallback)
     # a donor port may lend its wait even when it is not (or no longer) a port in play
     lookup = [*port_codes, donor] if donor is not None and donor not in port_codes else port_codes
     report = report if report is not None else DropReport()
