@@ -50,8 +50,6 @@ def union_polygons(geoms) -> shapely.Geometry:
     geoms = np.asarray(geoms, dtype=object)
     geoms = geoms[~shapely.is_missing(geoms)]
     geoms = geoms[~shapely.is_empty(geoms)]
-    if len(geoms) == 1:
-        return shapely.union_all(shapely.make_valid(geoms))
-    if is_coverage(geoms):
+    if len(geoms) > 1 and is_coverage(geoms):
         return shapely.coverage_union_all(geoms)
     return shapely.union_all(shapely.make_valid(geoms))

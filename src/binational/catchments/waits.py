@@ -300,8 +300,11 @@ def resolve_waits(
     _check_stat(stat)
     if waits is not None and len(waits):
         waits = tidy_waits(waits)
-    _check_lane(lane, waits, scenario)
-    _check_donor(fallback, waits, scenario)
+    tables = [waits] if waits is not None and len(waits) else []
+    if scenario is not None and scenario.waits is not None:
+        tables.append(tidy_waits(scenario.waits, name="scenario wait table"))
+    _check_lane(lane, tables)
+    _check_donor(fallback, tables, scenario)
     return _resolve_tidy(
         waits, port_codes=port_codes, direction=direction, lane=lane, hour=hour,
         weekday=weekday, month=month, stat=stat, source=source, fallback=fallback, relax=relax,
@@ -321,18 +324,15 @@ def _donor(fallback) -> int | None:
         ) from None
 
 
-def _check_donor(fallback, waits: pd.DataFrame | None, scenario) -> None:
-    """A port code given as the fallback must have waits to lend: one with no row in the wait
-    tables (a typo, a port of another region) is refused even where no port needs it."""
+def _check_donor(fallback, tables: list[pd.DataFrame], scenario) -> None:
+    """A port code given as the fallback must have waits to lend: one with no row in the tidy
+    wait ``tables`` nor a fixed wait of the scenario (a typo, a port of another region) is
+    refused even where no port needs it."""
     donor = _donor(fallback)
     if donor is None:
         return
-    lenders: set[int] = set()
-    if waits is not None and len(waits):
-        lenders |= set(waits[schema.PORT_CODE].astype(int))
+    lenders = {int(c) for table in tables for c in table[schema.PORT_CODE].unique()}
     if scenario is not None:
-        if scenario.waits is not None:
-            lenders |= set(tidy_waits(scenario.waits, name="scenario wait table")[schema.PORT_CODE])
         lenders |= {int(c) for c in scenario.wait_minutes}
         lenders |= {p.port_code for p in scenario.new_ports if p.wait_minutes is not None}
     if donor not in lenders:
@@ -342,15 +342,14 @@ def _check_donor(fallback, waits: pd.DataFrame | None, scenario) -> None:
         )
 
 
-def _check_lane(lane, waits: pd.DataFrame | None, scenario) -> None:
-    """A lane name that is neither a CBP lane, ``"commuter"``, nor a lane of the wait tables
-    is a typo: it would match no row and send every port to the fallback."""
+def _check_lane(lane, tables: list[pd.DataFrame]) -> None:
+    """A lane name that is neither a CBP lane, ``"commuter"``, nor a lane of the tidy wait
+    ``tables`` is a typo: it would match no row and send every port to the fallback."""
     if not isinstance(lane, str) or lane == "commuter":
         return  # a mix is checked by _mixed_waits
     known = {*schema.LANES, ANY}
-    for table in (waits, getattr(scenario, "waits", None)):
-        if isinstance(table, pd.DataFrame) and "lane" in table.columns:
-            known |= set(table["lane"].dropna().astype(str).str.lower())
+    for table in tables:
+        known |= set(table["lane"].dropna().astype(str).str.lower())
     if lane.lower() not in known:
         raise SchemaError(
             f"lane {lane!r} is not a lane of the wait table: use one of "

@@ -158,13 +158,10 @@ def _wait_hint(region, source: str | None) -> str:
             return ""
         return ", ".join(sorted(str(v) for v in waits[col].dropna().unique()))
 
-    tables = (
-        f"the region's wait rows are {held('direction')}"
-        if held("direction")
-        else "the region has no waits"
-    )
-    if source is not None and held("source"):
-        tables += f"; their sources: {held('source')}"
+    directions, sources = held("direction"), held("source")
+    tables = f"the region's wait rows are {directions}" if directions else "the region has no waits"
+    if source is not None and sources:
+        tables += f"; their sources: {sources}"
     return (
         "On the command line: --wait-fallback zero (no wait at those ports) or --wait-fallback "
         f"<port code> (borrow that port's wait); {tables}"

@@ -107,6 +107,8 @@ def _slug(text: str) -> str:
 def _check_columns(units, args: argparse.Namespace) -> None:
     """A column named on the command line that no side has is a typo, not a group to skip:
     stop before computing, with the count columns the table has."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
     asked = {
         "--group": [args.group] if args.group else [],
         "--group-mx": [args.group_mx] if args.group_mx else [],
@@ -119,8 +121,8 @@ def _check_columns(units, args: argparse.Namespace) -> None:
             numeric = [
                 c
                 for c in units.columns
-                if c != units.geometry.name
-                and str(units[c].dtype).lower().startswith(("int", "float", "uint"))
+                if is_numeric_dtype(units[c])
+                and not is_bool_dtype(units[c])
                 and not c.endswith("_moe")
             ]
             raise IndexInputError(
